@@ -1,0 +1,36 @@
+# archlab — two commands do all the set-up: `make compare` and `make test`.
+# Each target creates .venv (Python 3.11+) and installs the project into it when needed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: compare test bench lab install clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+compare: $(INSTALLED)
+	$(BIN)/archlab compare
+
+# pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
+test: $(INSTALLED)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: $(INSTALLED)
+	$(BIN)/archlab bench
+
+lab: $(INSTALLED)
+	$(BIN)/python -m ipykernel install --user --name archlab --display-name "archlab (.venv)" >/dev/null
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf .archlab

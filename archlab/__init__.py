@@ -1,0 +1,1 @@
+"""archlab: the command line, the measurement library and the comparison report."""

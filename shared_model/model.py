@@ -1,0 +1,47 @@
+"""A loaded, verified model version: loading is kept apart from predicting (as MLflow's pyfunc)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .compiled import CompiledLinearModel
+from .pipeline import records_to_frame
+
+
+@dataclass(frozen=True)
+class Model:
+    """One model version ready to predict. `estimator` is None when loaded from the pickle-free format."""
+
+    metadata: dict
+    compiled: CompiledLinearModel
+    estimator: object | None = None
+
+    @property
+    def name(self) -> str:
+        return self.metadata["name"]
+
+    @property
+    def version(self) -> str:
+        return self.metadata["version"]
+
+    @property
+    def digest(self) -> str:
+        return self.metadata["digest"]
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(self.metadata["features"])
+
+    def predict_one(self, record: dict) -> float:
+        """Fast path for one cleaned record: plain float arithmetic, same numbers as `predict`."""
+        return self.compiled.predict_one(record)
+
+    def predict(self, records) -> list[float]:
+        """Batch path: cleaned records (or a DataFrame of raw columns) through the fitted pipeline."""
+        if self.estimator is None:
+            frame = records.to_dict("records") if hasattr(records, "to_dict") else records
+            return [self.compiled.predict_one(r) for r in frame]
+        frame = records_to_frame(records, self.features)
+        if frame.empty:
+            return []
+        return self.estimator.predict(frame).tolist()
