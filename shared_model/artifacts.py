@@ -16,6 +16,7 @@ import json
 import pickle
 import platform
 import zipfile
+import zlib
 
 from .compiled import CompiledLinearModel
 from .errors import IncompatibleModelError, IntegrityError
@@ -118,7 +119,7 @@ def unpack(data: bytes) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return {name: archive.read(name) for name in archive.namelist()}
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError, zlib.error) as exc:
         raise IntegrityError(f"artifact bundle is unreadable (truncated or not an archlab bundle): {exc}") from None
 
 

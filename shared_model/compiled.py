@@ -58,6 +58,19 @@ class CompiledLinearModel:
         """Price of one cleaned record (see shared_model.validation)."""
         return math.exp(self.log_price(record))
 
+    def predict_many(self, records: list[dict]):
+        """Prices of many cleaned records, vectorised column by column with numpy (no pandas, no
+        scikit-learn): the same sums as `predict_one`, for batch jobs."""
+        import numpy as np
+
+        total = np.full(len(records), self.intercept)
+        for name, (weight, fill) in self.numeric.items():
+            column = np.array([record.get(name) for record in records], dtype=float)  # None -> nan
+            total += weight * np.where(np.isnan(column), fill, np.log1p(column))
+        for name, table in self.categorical.items():
+            total += np.fromiter((table.get(record.get(name), 0.0) for record in records), float, len(records))
+        return np.exp(total)
+
     def to_json_dict(self) -> dict:
         return {
             "format": FORMAT,

@@ -2,7 +2,8 @@
 
 A cleaned record has every schema field: numeric values as float (None when missing, which
 training imputes with the median) and categories as str (`config.MISSING_CATEGORY` when missing).
-Absent fields, None, "" and "NA" (the data's own marker) all mean "missing".
+Absent fields, None, "", "NA" (the data's own marker) and "Missing" (the cleaned form) all mean
+"missing", so a cleaned record validates again unchanged (a front and a model service both check).
 """
 
 from __future__ import annotations
@@ -10,12 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from .config import MISSING_CATEGORY
 from .errors import ValidationError
 from .schema import FieldSpec, fields_by_name, input_fields
 
-_MISSING_MARKERS = ("", "NA")
+_MISSING_MARKERS = ("", "NA", MISSING_CATEGORY)
+
+
+@cache
+def _choice_sets() -> dict[str, frozenset[str]]:
+    return {spec.name: frozenset(spec.choices) for spec in input_fields() if spec.kind == "categorical"}
 
 
 def _error(name: str, message: str, expected: str, got) -> dict:
@@ -30,20 +37,24 @@ def _is_missing(value) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _numeric_error(spec: FieldSpec, message: str, value) -> tuple[None, dict]:
+    kind = "an integer" if spec.integer else "a number"
+    return None, _error(spec.name, message, f"{kind} from {spec.minimum:g} to {spec.maximum:g}", value)
+
+
 def _clean_numeric(spec: FieldSpec, value) -> tuple[float | None, dict | None]:
-    expected = f"{'an integer' if spec.integer else 'a number'} from {spec.minimum:g} to {spec.maximum:g}"
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None, _error(spec.name, f"must be {expected.split(' from')[0]}", expected, value)
+        return _numeric_error(spec, "must be an integer" if spec.integer else "must be a number", value)
     try:
         number = float(value)
     except ValueError:
-        return None, _error(spec.name, "is not a number", expected, value)
+        return _numeric_error(spec, "is not a number", value)
     if not math.isfinite(number):
-        return None, _error(spec.name, "must be a finite number", expected, value)
+        return _numeric_error(spec, "must be a finite number", value)
     if spec.integer and not number.is_integer():
-        return None, _error(spec.name, "must be a whole number", expected, value)
+        return _numeric_error(spec, "must be a whole number", value)
     if not spec.minimum <= number <= spec.maximum:
-        return None, _error(spec.name, f"is out of range ({spec.minimum:g} to {spec.maximum:g})", expected, value)
+        return _numeric_error(spec, f"is out of range ({spec.minimum:g} to {spec.maximum:g})", value)
     return number, None
 
 
@@ -53,9 +64,17 @@ def _clean_category(spec: FieldSpec, value) -> tuple[str | None, dict | None]:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None, _error(spec.name, "must be a text category", f"one of {list(spec.choices)}", value)
     text = str(value).strip()
-    if text not in spec.choices:
+    if text not in _choice_sets()[spec.name]:
         return None, _error(spec.name, f"unknown category {text!r}", f"one of {list(spec.choices)}", value)
     return text, None
+
+
+@cache
+def _cleaners():
+    return tuple(
+        (spec, _clean_category, MISSING_CATEGORY) if spec.kind == "categorical" else (spec, _clean_numeric, None)
+        for spec in input_fields()
+    )
 
 
 def _check(record, allow_extra: bool) -> tuple[dict, list[dict]]:
@@ -68,12 +87,11 @@ def _check(record, allow_extra: bool) -> tuple[dict, list[dict]]:
             if name not in specs:
                 errors.append(_error(str(name), "unknown field", "one of the model's fields (see GET /example)", record[name]))
     cleaned = {}
-    for spec in input_fields():
+    for spec, clean, missing in _cleaners():
         value = record.get(spec.name)
         if _is_missing(value):
-            cleaned[spec.name] = MISSING_CATEGORY if spec.kind == "categorical" else None
+            cleaned[spec.name] = missing
             continue
-        clean = _clean_category if spec.kind == "categorical" else _clean_numeric
         cleaned[spec.name], problem = clean(spec, value)
         if problem:
             errors.append(problem)

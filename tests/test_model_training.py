@@ -36,14 +36,16 @@ def test_training_is_reproducible(store):
     assert retrained["model.json"] == store.files("v2")["model.json"]
 
 
-def test_fast_path_equals_batch_on_every_new_house(store):
+def test_fast_paths_equal_the_pipeline_on_every_new_house(store):
     batch = validate_batch(new_houses_records(), allow_extra=True)
     assert not batch.invalid
     records = [clean for _, clean in batch.valid]
     for version in ("v1", "v2"):
         model = store.load(version)
-        for fast, slow in zip((model.predict_one(r) for r in records), model.predict(records), strict=True):
+        for fast, vectorised, slow in zip((model.predict_one(r) for r in records), model.predict_many(records),
+                                          model.predict(records), strict=True):
             assert abs(fast - slow) <= 1e-9 * slow
+            assert abs(vectorised - slow) <= 1e-9 * slow
 
 
 def test_raw_dataframe_and_cleaned_records_agree(store):

@@ -78,3 +78,12 @@ def test_batch_isolates_bad_rows_with_their_index():
     with pytest.raises(ValidationError) as caught:
         batch.raise_if_invalid()
     assert "row 1" in str(caught.value)
+
+
+def test_a_cleaned_record_validates_again_unchanged():
+    cleaned = validate_record({"GrLivArea": 1500})
+    assert validate_record(cleaned) == cleaned
+
+
+def test_a_categorical_field_never_accepts_numbers_as_floats_with_fractions():
+    assert "MSSubClass" in errors_of({"MSSubClass": 60.5})
