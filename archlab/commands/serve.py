@@ -1,0 +1,46 @@
+"""`archlab serve ARCH [--port N]`: run one architecture until Ctrl-C or SIGTERM, then stop it all."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from patterns.launch.process import ProcessFailed
+from patterns.launch.systems import SYSTEM_MODULES, launch
+
+from ..errors import UsageError
+
+# How often the foreground loop checks that the components are still alive.
+WATCH_INTERVAL = 1.0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("serve", help="start one architecture's processes and serve its web front")
+    parser.add_argument("arch", choices=list(SYSTEM_MODULES), help="which architecture to run")
+    parser.add_argument("--port", type=int, default=None, help="port of the web front (default: a free one)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        with launch(args.arch, port=args.port) as system:
+            print(f"{args.arch} is running: {system.url}", flush=True)
+            pids = ", ".join(f"{name} (pid {pid})" for name, pid in system.pids().items())
+            print(f"components: {pids}", flush=True)
+            print("press Ctrl-C to stop", flush=True)
+            while not stop.wait(WATCH_INTERVAL):
+                dead = [name for name, process in system.components.items() if not process.running]
+                if dead:
+                    print(f"stopping: component(s) exited on their own: {', '.join(dead)}", flush=True)
+                    return 1
+    except KeyboardInterrupt:
+        pass
+    except ProcessFailed as exc:
+        raise UsageError(f"could not start the {args.arch} system: {exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print("stopped", flush=True)
+    return 0

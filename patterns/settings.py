@@ -1,0 +1,88 @@
+"""Every environment setting the patterns read, in one place (names as in docs/DESIGN.md).
+
+Read once with `Settings.from_env()` and pass the object on, so a test or the launcher can
+build a system from explicit settings instead of mutating `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from shared_model import archlab_home
+
+ARCHITECTURES = ("embedded", "api", "streaming", "async")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Field -> environment variable mapping is `ENV_NAMES`; defaults follow docs/DESIGN.md."""
+
+    home: Path = field(default_factory=archlab_home)
+    arch: str = "embedded"
+    model_version: str | None = None
+    model_service_url: str | None = None
+    model_transport: str = "http"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    model_queue: str = "archlab.predict"
+    model_timeout: float = 5.0
+    kafka_bootstrap_servers: str | None = None
+    kafka_model_topic: str = "archlab.models"
+    database_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values = {f.name: environ[ENV_NAMES[f.name]] for f in fields(cls) if environ.get(ENV_NAMES[f.name])}
+        if "home" in values:
+            values["home"] = Path(values["home"]).expanduser().resolve()
+        if "model_timeout" in values:
+            values["model_timeout"] = _seconds(ENV_NAMES["model_timeout"], values["model_timeout"])
+        settings = cls(**values)
+        if settings.arch not in ARCHITECTURES:
+            raise ValueError(f"ARCHLAB_ARCH must be one of {', '.join(ARCHITECTURES)}; got {settings.arch!r}")
+        return settings
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'async.db'}"
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as environment variables, for a child process; unset values are left out."""
+        env = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                env[ENV_NAMES[f.name]] = str(value)
+        return env
+
+
+ENV_NAMES = {
+    "home": "ARCHLAB_HOME",
+    "arch": "ARCHLAB_ARCH",
+    "model_version": "ARCHLAB_MODEL_VERSION",
+    "model_service_url": "MODEL_SERVICE_URL",
+    "model_transport": "MODEL_TRANSPORT",
+    "amqp_url": "AMQP_URL",
+    "model_queue": "MODEL_QUEUE",
+    "model_timeout": "MODEL_TIMEOUT",
+    "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
+    "kafka_model_topic": "KAFKA_MODEL_TOPIC",
+    "database_url": "DATABASE_URL",
+}
+
+
+def _seconds(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number of seconds; got {text!r}")
+    return value

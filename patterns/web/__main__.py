@@ -1,0 +1,41 @@
+"""`python -m patterns.web --host 127.0.0.1 --port N`: the front under waitress for ARCHLAB_ARCH."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import waitress
+
+from patterns.settings import Settings
+
+from . import create_app
+from .backend import load_backend
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m patterns.web", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    backend = load_backend(settings)
+    # SIGTERM unwinds through `finally`, so the backend closes its connections and threads.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        print(f"archlab front ({settings.arch}) on http://{args.host}:{args.port}", flush=True)
+        waitress.serve(create_app(backend), host=args.host, port=args.port, threads=args.threads, ident="archlab")
+    finally:
+        backend.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The JSON side of the front: POST /predict, GET /example, GET /health, GET /status."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from shared_model import example_record, validate_batch, validate_record
+
+from .backend import Accepted, timed_predict
+
+bp = Blueprint("api", __name__)
+
+
+def backend():
+    return current_app.extensions["archlab.backend"]
+
+
+@bp.get("/health")
+def health():
+    """200 while the process answers, whatever the model back end's state (that is /status)."""
+    return jsonify(status="ok", architecture=backend().architecture)
+
+
+@bp.get("/status")
+def status():
+    return jsonify(architecture=backend().architecture, runtime=runtime(), **backend().status())
+
+
+def runtime() -> dict:
+    """What this app process carries: the coupling fact `archlab compare` reads instead of assuming."""
+    return {"scikit_learn_loaded": "sklearn" in sys.modules, "pid": os.getpid()}
+
+
+@bp.get("/example")
+def example():
+    return jsonify(example_record())
+
+
+@bp.post("/predict")
+def predict():
+    """One house (an object) or several (a list) -> prices, model version, architecture, time."""
+    records = cleaned_records(read_json())
+    result, elapsed_ms = timed_predict(backend(), records)
+    architecture = backend().architecture
+    if isinstance(result, Accepted):
+        return jsonify(architecture=architecture, tickets=result.tickets), 202
+    return jsonify(
+        architecture=architecture,
+        model_version=result.model_version,
+        predictions=result.values,
+        elapsed_ms=round(elapsed_ms, 3),
+    )
+
+
+def read_json():
+    """The parsed body, whatever the Content-Type header says (curl users forget it)."""
+    try:
+        return request.get_json(force=True)
+    except BadRequest:
+        abort(400, description="the body is not valid JSON; send one house as an object or several as a list")
+
+
+def cleaned_records(body) -> list[dict]:
+    """Validated records; a ValidationError (per field, or per row for a list) becomes 422."""
+    if isinstance(body, dict):
+        return [validate_record(body)]
+    if isinstance(body, list) and body:
+        batch = validate_batch(body)
+        batch.raise_if_invalid()
+        return [record for _, record in batch.valid]
+    abort(400, description="expected a house as a JSON object, or a non-empty list of them (see GET /example)")

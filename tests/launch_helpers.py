@@ -1,0 +1,66 @@
+"""Helpers for the tests that run real fronts and systems: writable homes, process liveness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from patterns.embedded.system import EmbeddedSystem
+from patterns.launch.process import ManagedProcess, free_port
+from patterns.settings import Settings
+
+
+def writable_home(trained_home: Path, folder: Path) -> Path:
+    """A fresh ARCHLAB_HOME with a copy of the trained models (the session's copy stays read-only)."""
+    shutil.copytree(trained_home / "models", folder / "models")
+    return folder
+
+
+def embedded_system(home: Path, version: str = "v2") -> EmbeddedSystem:
+    return EmbeddedSystem(version=version, settings=Settings(home=home))
+
+
+def bare_front(home: Path, arch: str = "embedded") -> ManagedProcess:
+    """A front process whose backend has no model package on its path: really unavailable."""
+    port = free_port()
+    return ManagedProcess(
+        "bare-front",
+        [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(port)],
+        env={"ARCHLAB_HOME": str(home), "ARCHLAB_ARCH": arch},
+        port=port,
+    )
+
+
+def http_server(name: str, log_dir: Path) -> ManagedProcess:
+    """A cheap real child server (Python's http.server) for launcher tests."""
+    port = free_port()
+    return ManagedProcess(
+        name, [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        port=port, health_path="/", log_dir=log_dir, cwd=log_dir,
+    )
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie waiting to be reaped counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def still_alive(pids, timeout: float = 5.0) -> list[int]:
+    """The pids still alive after waiting up to `timeout` s for them to go (signals land asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [pid for pid in pids if alive(pid)]

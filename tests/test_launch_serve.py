@@ -1,0 +1,56 @@
+"""`archlab serve`: prints the URL, serves until SIGTERM, then leaves nothing running."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from launch_helpers import still_alive, writable_home
+from patterns.launch import free_port
+from shared_model import example_record
+
+pytestmark = pytest.mark.slow  # starts real front processes
+
+
+def serve(home, port):
+    env = {**os.environ, "ARCHLAB_HOME": str(home)}
+    command = [sys.executable, "-m", "archlab", "serve", "embedded", "--port", str(port)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_serve_runs_until_sigterm_and_stops_everything(trained_home, tmp_path):
+    port = free_port()
+    process = serve(writable_home(trained_home, tmp_path), port)
+    try:
+        assert process.stdout.readline().strip() == f"embedded is running: http://127.0.0.1:{port}"
+        web_pid = int(re.search(r"web \(pid (\d+)\)", process.stdout.readline()).group(1))
+        response = requests.post(f"http://127.0.0.1:{port}/predict", json=example_record(), timeout=10)
+        assert response.status_code == 200
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "stopped" in out
+    assert still_alive([web_pid]) == []
+
+
+def test_serve_on_a_busy_port_fails_with_a_message(trained_home, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        process = serve(writable_home(trained_home, tmp_path), busy.getsockname()[1])
+        try:
+            out, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
+    assert process.returncode == 2
+    assert err.startswith("archlab serve: error: could not start the embedded system")
+    assert "Address already in use" in err  # the front's log tail says why
