@@ -1,0 +1,27 @@
+"""The front's side of the wire format, shared by the HTTP and the RabbitMQ clients.
+
+Both transports carry the same JSON request and the same (status, body) answer that
+`predicting.predict_payload` produces, so encoding records and reading answers live here once.
+"""
+
+from __future__ import annotations
+
+from shared_model import ValidationError
+
+from patterns.web.backend import BackendUnavailable, Prediction
+
+
+def read_answer(status: int, body, source: str) -> Prediction:
+    """A Prediction from a 200; ValidationError for 422; BackendUnavailable for anything else."""
+    body = body if isinstance(body, dict) else {}
+    if status == 200 and isinstance(body.get("predictions"), list) and "model_version" in body:
+        return Prediction(values=body["predictions"], model_version=body["model_version"])
+    if status == 422:
+        row_errors: dict[int, list[dict]] = {}
+        for detail in body.get("details", []):
+            row_errors.setdefault(detail.get("index", 0), []).append(
+                {key: detail.get(key) for key in ("field", "message", "expected", "got")}
+            )
+        raise ValidationError(row_errors=row_errors)
+    reason = body.get("error") or "no explanation in the answer"
+    raise BackendUnavailable(f"the model service at {source} answered {status}: {reason}")

@@ -1,0 +1,88 @@
+"""The front's backend for architecture 2: every prediction is a call to the model service.
+
+`MODEL_TRANSPORT=http` (default) calls `MODEL_SERVICE_URL` over REST; `amqp` goes through
+RabbitMQ (`AMQP_URL`, `MODEL_QUEUE`). `MODEL_TIMEOUT` bounds each wait for an answer. With HTTP,
+a loopback-only admin route switches the service the front calls, which is how the launcher
+replaces the model service without a failed request.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, jsonify, request
+
+from patterns.settings import Settings
+from patterns.web.backend import Prediction
+
+from .amqp_client import AmqpModelClient
+from .http_client import HttpModelClient
+
+TRANSPORTS = ("http", "amqp")
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+class ApiBackend:
+    """Forwards validated records to a model client (HTTP or AMQP) and reports its state."""
+
+    architecture = "api"
+
+    def __init__(self, client: HttpModelClient | AmqpModelClient, transport: str) -> None:
+        self.client = client
+        self.transport = transport
+
+    def predict(self, records: list[dict]) -> Prediction:
+        return self.client.predict(records)
+
+    def status(self) -> dict:
+        return {"transport": self.transport, "model_service": self.client.ready()}
+
+    def blueprint(self) -> Blueprint | None:
+        return admin_blueprint(self.client) if isinstance(self.client, HttpModelClient) else None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def create_backend(settings: Settings) -> ApiBackend:
+    transport = settings.model_transport
+    if transport == "http":
+        if not settings.model_service_url:
+            raise ValueError("MODEL_SERVICE_URL must be set when ARCHLAB_ARCH=api and MODEL_TRANSPORT=http")
+        return ApiBackend(HttpModelClient(settings.model_service_url, read_timeout=settings.model_timeout), transport)
+    if transport == "amqp":
+        return ApiBackend(AmqpModelClient(settings.amqp_url, settings.model_queue, settings.model_timeout), transport)
+    raise ValueError(f"MODEL_TRANSPORT must be one of {', '.join(TRANSPORTS)}; got {transport!r}")
+
+
+def admin_blueprint(client: HttpModelClient) -> Blueprint:
+    """POST /admin/model-service {"url": ...}: point the front at another service (loopback only)."""
+    bp = Blueprint("api_admin", __name__)
+
+    @bp.post("/admin/model-service")
+    def switch_model_service():
+        if request.remote_addr not in LOOPBACK:
+            return jsonify(error="Forbidden", message="the admin route only answers on loopback"), 403
+        body = request.get_json(force=True, silent=True)
+        url = body.get("url") if isinstance(body, dict) else None
+        problem = url_problem(url)
+        if problem:
+            return jsonify(error="Bad request", message=problem), 400
+        previous, client.url = client.url, url.rstrip("/")
+        return jsonify(url=client.url, previous=previous)
+
+    return bp
+
+
+def url_problem(url) -> str | None:
+    """Why `url` cannot be a model service base URL, or None if it can."""
+    if not isinstance(url, str):
+        return 'send {"url": "http://host:port"}'
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return f"expected an http://host:port URL; got {url!r}"
+    try:
+        parts.port
+    except ValueError:
+        return f"the port in {url!r} is not a number from 1 to 65535"
+    return None

@@ -1,0 +1,123 @@
+"""The model service: the model behind its own HTTP API, served by waitress.
+
+    python -m patterns.api.service --host 127.0.0.1 --port 8001
+
+Loads ARCHLAB_MODEL_VERSION (default: the newest) from the model store. The model loads after the
+port opens, so `/health` (the process answers) and `/ready` (the model is loaded: send traffic)
+answer different questions, as a load balancer or the launcher's replacement step needs.
+On SIGTERM it stops accepting connections and finishes the requests in flight (see `graceful`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from shared_model import ModelError, ModelStore
+
+from patterns.settings import Settings
+
+from .graceful import GracefulServer
+from .openapi import openapi_document
+from .predicting import predict_payload
+
+log = logging.getLogger("patterns.api.service")
+
+# 4 MiB: all 1,459 new houses fit in one request (the front allows the same).
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+class ModelSlot:
+    """The loaded model, or the reason there is none yet (read by request threads, set once)."""
+
+    def __init__(self) -> None:
+        self.model = None
+        self.reason = "the model is loading"
+        self.failed = False
+
+    def load(self, store: ModelStore, version: str | None) -> None:
+        try:
+            self.model = store.load(version)
+        except ModelError as exc:
+            self.reason = f"the model could not be loaded: {exc}"
+            self.failed = True
+            log.error(self.reason)
+            return
+        log.info("model %s %s loaded (digest %s)", self.model.name, self.model.version, self.model.digest[:12])
+
+
+def create_app(slot: ModelSlot) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @app.post("/v1/predict")
+    def predict():
+        payload = request.get_json(force=True, silent=True)
+        if payload is None:
+            return jsonify(error="the body is not valid JSON: send one house as an object or several as a list"), 400
+        reply = predict_payload(slot.model, payload)
+        return jsonify(reply.body), reply.status
+
+    @app.get("/health")
+    def health():
+        return jsonify(status="ok")
+
+    @app.get("/ready")
+    def ready():
+        if slot.model is None:
+            return jsonify(ready=False, reason=slot.reason), 503
+        return jsonify(ready=True, model_version=slot.model.version)
+
+    @app.get("/version")
+    def version():
+        model = slot.model
+        if model is None:
+            return jsonify(error=slot.reason), 503
+        meta = model.metadata
+        return jsonify(
+            name=model.name, version=model.version, digest=model.digest,
+            created=meta.get("created"), metrics=meta.get("metrics", {}),
+        )
+
+    @app.get("/openapi.json")
+    def openapi():
+        return jsonify(openapi_document())
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        """Every error as JSON ({"error": ...}); 500s carry a generic message, never a traceback."""
+        return jsonify(error=exc.description), exc.code
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m patterns.api.service", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--model-version", default=Settings.from_env().model_version)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    slot = ModelSlot()
+    server = GracefulServer(create_app(slot), args.host, args.port, threads=args.threads)
+
+    def load_or_stop() -> None:
+        slot.load(ModelStore(), args.model_version)
+        if slot.failed:
+            server.stop()  # a service that can never be ready should say so and exit
+
+    server.stop_on_signals()
+    threading.Thread(target=load_or_stop, name="model-loader", daemon=True).start()
+    server.serve()
+    return 1 if slot.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
