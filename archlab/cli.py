@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "models",
     "predict",
     "serve",
+    "publish",
 )
 
 EXIT_USAGE = 2

@@ -1,0 +1,55 @@
+"""The streaming backend: predicts with whatever model the background feed last swapped in."""
+
+from __future__ import annotations
+
+import logging
+
+from patterns.settings import Settings
+from patterns.web.backend import BackendUnavailable, Prediction
+
+from .consumer import ModelFeed
+
+
+class StreamingBackend:
+    """Reads `feed.model` once per request, so one request is answered by one whole model."""
+
+    architecture = "streaming"
+
+    def __init__(self, feed: ModelFeed | None, problem: str | None = None) -> None:
+        self.feed = feed
+        self.problem = problem
+
+    def predict(self, records: list[dict]) -> Prediction:
+        model = self.feed.model if self.feed is not None else None  # the one read of the reference
+        if model is None:
+            raise BackendUnavailable(self.problem or (
+                f"no model has arrived yet from topic {self.feed.topic!r} "
+                f"(broker {self.feed.bootstrap_servers}: {self.feed.broker}); publish one with `archlab publish VERSION`"
+            ))
+        values = [model.predict_one(records[0])] if len(records) == 1 else model.predict(records)
+        return Prediction([float(value) for value in values], model.version)
+
+    def status(self) -> dict:
+        if self.feed is None:
+            return {"model_version": None, "broker": "not configured", "problem": self.problem}
+        return self.feed.status()
+
+    def blueprint(self):
+        return None
+
+    def close(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
+
+
+def create_backend(settings: Settings) -> StreamingBackend:
+    """Start following the model topic; predictions answer 503 until the first model arrives."""
+    # kafka-python logs every refused reconnect at WARNING; the feed reports the broker state itself.
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    if not settings.kafka_bootstrap_servers:
+        return StreamingBackend(None, problem=(
+            "KAFKA_BOOTSTRAP_SERVERS is not set: start the whole system with `archlab serve streaming`, "
+            "or point it at a Kafka cluster"
+        ))
+    feed = ModelFeed(settings.kafka_bootstrap_servers, settings.kafka_model_topic).start()
+    return StreamingBackend(feed)
