@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "train",
     "models",
     "predict",
+    "bench",
     "serve",
     "publish",
 )

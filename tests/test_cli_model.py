@@ -56,3 +56,11 @@ def test_bad_input_exits_2_with_a_message(args, message):
 def test_models_on_an_empty_store_says_what_to_do(archlab_home):
     result = archlab("models")
     assert result.returncode == 0 and "archlab train" in result.stdout
+
+
+@pytest.mark.usefixtures("home_with_models")
+def test_bench_prints_percentiles_and_the_command_to_reproduce():
+    result = archlab("bench", "--calls", "50")
+    assert result.returncode == 0, result.stderr
+    assert "fast path: Model.predict_one" in result.stdout and "floor: numpy dot" in result.stdout
+    assert result.stdout.rstrip().endswith("reproduce with: archlab bench --calls 50")

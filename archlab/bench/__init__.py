@@ -1,0 +1,1 @@
+"""Benchmarks (`archlab bench`): printed percentiles with the command that reproduces them."""

@@ -1,0 +1,76 @@
+"""Model benchmark: the fast single-record path against the plain scikit-learn pipeline, with the
+raw numpy dot product of the fitted coefficients as the floor, all measured in one run.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from collections.abc import Callable
+
+from shared_model import ModelStore, example_record, validate_batch, validate_record
+from shared_model.data import new_houses_records
+
+from ..measure.floors import linear_form
+from ..measure.stats import summarize
+
+
+def _time_calls(call: Callable[[], object], calls: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        call()
+    samples = []
+    clock = time.perf_counter
+    for _ in range(calls):
+        started = clock()
+        call()
+        samples.append(clock() - started)
+    return samples
+
+
+def _throughput(call: Callable[[], object], rows: int, repeats: int = 3) -> float:
+    best = min(_time_calls(call, repeats, warmup=1))
+    return rows / best
+
+
+def run_model_bench(version: str | None = None, calls: int = 2000, pipeline_calls: int = 2000) -> dict:
+    """Single-record latency (seconds) and batch throughput (rows/s) of each path, plus the floor."""
+    model = ModelStore().load(version)
+    record = validate_record(example_record())
+    houses = [clean for _, clean in validate_batch(new_houses_records(), allow_extra=True).valid]
+
+    coef, features, intercept = linear_form(model.compiled, record)
+
+    latency = {
+        "floor: numpy dot of fitted coefficients": _time_calls(lambda: math.exp(float(features @ coef) + intercept), calls, 200),
+        "validate_record (boundary check)": _time_calls(lambda: validate_record(example_record()), calls, 200),
+        "fast path: Model.predict_one": _time_calls(lambda: model.predict_one(record), calls, 200),
+        "pipeline: Model.predict on one row": _time_calls(lambda: model.predict([record]), pipeline_calls, 20),
+    }
+    throughput = {
+        "fast path: predict_one loop": _throughput(lambda: [model.predict_one(r) for r in houses], len(houses)),
+        "pipeline: Model.predict batch": _throughput(lambda: model.predict(houses), len(houses)),
+    }
+    return {
+        "model_version": model.version,
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}",
+        "calls": calls,
+        "batch_rows": len(houses),
+        "latency": {name: summarize(samples).to_dict() for name, samples in latency.items()},
+        "throughput_rows_per_s": throughput,
+    }
+
+
+def format_model_bench(result: dict) -> str:
+    floor = result["latency"]["floor: numpy dot of fitted coefficients"]["p50"]
+    lines = [
+        f"model {result['model_version']} on {result['machine']}",
+        f"single record, {result['calls']} calls after warm-up (microseconds):",
+        f"  {'path':42} {'p50':>9} {'p99':>9} {'p50/floor':>10}",
+    ]
+    for name, stats in result["latency"].items():
+        lines.append(f"  {name:42} {stats['p50'] * 1e6:9.2f} {stats['p99'] * 1e6:9.2f} {stats['p50'] / floor:10.1f}x")
+    lines.append(f"batch of {result['batch_rows']} new houses (rows/s, best of 3):")
+    for name, rate in result["throughput_rows_per_s"].items():
+        lines.append(f"  {name:42} {rate:12,.0f}")
+    return "\n".join(lines)

@@ -1,0 +1,239 @@
+"""The results of one comparison run: the one schema for `results.json`, the charts and the page.
+
+Raw numbers (every latency sample, every request of an update timeline, every fault probe) are
+stored; summaries and ratios are derived from them by the `to_dict` methods, so the JSON carries
+both and the report shows only values found in the JSON. Latencies are in milliseconds, times
+on a timeline in seconds since that load run began.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+
+from ..measure.floors import Floor
+from ..measure.load import LoadResult, Sample
+from ..measure.stats import METHOD, summarize
+from ..measure.timeline import converged_at, failures_between
+from .targets import evaluate_targets
+
+SCHEMA_VERSION = 1
+ARCHITECTURE_ORDER = ("embedded", "api", "streaming", "async")
+
+
+def _init_fields(cls, data: dict) -> dict:
+    """The keys of `data` that `cls.__init__` takes (derived keys written by to_dict are dropped)."""
+    names = {f.name for f in fields(cls) if f.init}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def floor_from_dict(data: dict) -> Floor:
+    return Floor(**_init_fields(Floor, data))
+
+
+@dataclass
+class Latency:
+    """Client-observed latency through the front door. `definition` says what was timed."""
+
+    definition: str
+    floor: str  # key into Results.floors: the floor this figure is shown beside
+    samples_ms: list[float]
+    failed: int = 0
+
+    @classmethod
+    def from_load(cls, result: LoadResult, definition: str, floor: str) -> Latency:
+        return cls(definition, floor, result.latencies_ms(), len(result.failures))
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "summary_ms": summarize(self.samples_ms).to_dict()}
+
+
+@dataclass
+class TimelinePoint:
+    """One request during an update: the version it was served by, or the error it got."""
+
+    t_s: float
+    version: str | None
+    error: str | None
+
+
+@dataclass
+class Event:
+    t_s: float
+    label: str
+
+
+@dataclass
+class Update:
+    """A model update under steady traffic, on the load run's clock.
+
+    `cost_s` (derived) is the time from `ready_s` ("new version ready") until every answer carries
+    `to_version`; None if that never happened during the run.
+    """
+
+    from_version: str
+    to_version: str
+    ready_s: float
+    converged_s: float | None
+    failed: int  # failed requests from the start of the update until convergence (or the run's end)
+    restarted: list[str]  # processes restarted by the update
+    rebuilt: list[str]  # artifacts rebuilt by the update
+    timeline: list[TimelinePoint]
+    events: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def from_samples(
+        cls,
+        samples: list[Sample],
+        *,
+        from_version: str,
+        to_version: str,
+        started_s: float,
+        ready_s: float,
+        restarted: list[str],
+        rebuilt: list[str],
+        events: Sequence[Event] = (),
+    ) -> Update:
+        """Build the record from the samples of a load run whose `extract` returned the served version."""
+        converged = converged_at(samples, to_version)
+        end = converged if converged is not None else max((s.t_s for s in samples), default=started_s)
+        return cls(
+            from_version=from_version,
+            to_version=to_version,
+            ready_s=ready_s,
+            converged_s=converged,
+            failed=failures_between(samples, started_s, end),
+            restarted=list(restarted),
+            rebuilt=list(rebuilt),
+            timeline=[TimelinePoint(s.t_s, s.value if s.ok else None, s.error) for s in samples],
+            events=[Event(started_s, "update started"), Event(ready_s, f"{to_version} ready"), *events],
+        )
+
+    @property
+    def cost_s(self) -> float | None:
+        if self.converged_s is None:
+            return None
+        return max(0.0, self.converged_s - self.ready_s)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "cost_s": self.cost_s}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Update:
+        values = _init_fields(cls, data)
+        values["timeline"] = [TimelinePoint(**p) for p in values["timeline"]]
+        values["events"] = [Event(**e) for e in values.get("events", [])]
+        return cls(**values)
+
+
+@dataclass
+class Fault:
+    """What users got, by actually sending requests, while one component was down."""
+
+    component: str
+    requests: int
+    failed: int
+    statuses: dict[str, int]  # HTTP status (or "no answer") -> count
+    user_sees: str  # e.g. "503: the model service is unavailable" or "predictions as usual"
+
+    @classmethod
+    def from_load(cls, component: str, result: LoadResult, user_sees: str) -> Fault:
+        statuses: dict[str, int] = {}
+        for sample in result.samples:
+            key = "no answer" if sample.status is None else str(sample.status)
+            statuses[key] = statuses.get(key, 0) + 1
+        return cls(component, len(result.samples), len(result.failures), statuses, user_sees)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Architecture:
+    """Everything measured for one architecture, plus its static coupling facts."""
+
+    name: str
+    latency: Latency
+    update: Update | None
+    faults: dict[str, Fault]  # component -> outcome
+    update_touches: list[str]  # deployable units a model update touches
+    app_carries_model: bool  # the user-facing app has scikit-learn and the model in its own dependencies
+    notes: list[str] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)  # other measured values, e.g. job_rows_per_s
+
+    def to_dict(self, floors: dict[str, Floor]) -> dict:
+        p50 = summarize(self.latency.samples_ms).p50
+        floor = floors.get(self.latency.floor)
+        floor_p50 = floor.summary().p50 if floor else None
+        return {
+            "name": self.name,
+            "latency": self.latency.to_dict(),
+            "update": self.update.to_dict() if self.update else None,
+            "faults": {k: v.to_dict() for k, v in self.faults.items()},
+            "update_touches": self.update_touches,
+            "app_carries_model": self.app_carries_model,
+            "notes": self.notes,
+            "figures": self.figures,
+            "p50_over_floor": p50 / floor_p50 if p50 is not None and floor_p50 else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Architecture:
+        values = _init_fields(cls, data)
+        values["latency"] = Latency(**_init_fields(Latency, data["latency"]))
+        values["update"] = Update.from_dict(data["update"]) if data.get("update") else None
+        values["faults"] = {k: Fault(**_init_fields(Fault, v)) for k, v in data["faults"].items()}
+        return cls(**values)
+
+
+def machine() -> dict:
+    """What the numbers were measured on: they mean little without it."""
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+
+
+@dataclass
+class Results:
+    """One comparison run. `architectures` is keyed by name, `floors` by floor name."""
+
+    floors: dict[str, Floor]
+    architectures: dict[str, Architecture]
+    quick: bool = False
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    machine: dict = field(default_factory=machine)
+    percentile_method: str = METHOD
+    schema_version: int = SCHEMA_VERSION
+
+    def ordered(self) -> list[Architecture]:
+        """Architectures in the course's order (unknown names last, alphabetically)."""
+        rank = {name: i for i, name in enumerate(ARCHITECTURE_ORDER)}
+        return sorted(self.architectures.values(), key=lambda a: (rank.get(a.name, len(rank)), a.name))
+
+    def to_dict(self) -> dict:
+        data = {
+            "schema_version": self.schema_version,
+            "created": self.created,
+            "quick": self.quick,
+            "machine": self.machine,
+            "percentile_method": self.percentile_method,
+            "floors": {k: v.to_dict() for k, v in self.floors.items()},
+            "architectures": {k: v.to_dict(self.floors) for k, v in self.architectures.items()},
+        }
+        data["targets"] = evaluate_targets(data)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Results:
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"results schema_version {data.get('schema_version')!r}; this archlab reads {SCHEMA_VERSION}")
+        values = _init_fields(cls, data)
+        values["floors"] = {k: floor_from_dict(v) for k, v in data["floors"].items()}
+        values["architectures"] = {k: Architecture.from_dict(v) for k, v in data["architectures"].items()}
+        return cls(**values)

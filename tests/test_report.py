@@ -1,0 +1,174 @@
+"""The report folder from a small real measurement run: files exist, every number shown is the JSON's."""
+
+import json
+import math
+from html.parser import HTMLParser
+
+import pytest
+
+from archlab.measure.floors import db_transaction_floor, http_constant_floor
+from archlab.measure.load import run_load, start_load
+from archlab.report import Architecture, Fault, Latency, Results, Update, load_results, write_report
+from archlab.report.page import fmt
+from patterns.launch.process import free_port
+
+from measure_helpers import fake_front, model_version, wait_until
+
+
+def _measure_update(front):
+    """Steady traffic while the served version flips from v1 to v2, as an architecture driver would."""
+    run = start_load(front.url + "/ok", count=10_000, duration_s=30, interval_s=0.01, extract=model_version,
+                     progress=False)
+    wait_until(lambda: len(run.snapshot()) >= 5)
+    started = run.clock()
+    front.version = "v2"
+    ready = run.clock()
+    wait_until(lambda: sum(s.value == "v2" for s in run.snapshot()) >= 5)
+    run.stop()
+    front.version = "v1"
+    return Update.from_samples(run.result().samples, from_version="v1", to_version="v2", started_s=started,
+                               ready_s=ready, restarted=["web app"], rebuilt=["model wheel"])
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as env, fake_front() as front:
+        env.setenv("ARCHLAB_HOME", str(tmp_path_factory.mktemp("measure-home")))
+        dead = f"http://127.0.0.1:{free_port()}/"
+        floors = {
+            "http_constant": http_constant_floor(json={"GrLivArea": 1500}, count=50),
+            "db_transaction": db_transaction_floor(f"sqlite:///{tmp_path_factory.mktemp('db') / 'f.db'}", count=30),
+        }
+
+        def latency(floor):
+            result = run_load(front.url + "/ok", count=40, duration_s=30, method="POST", json={"GrLivArea": 1500},
+                              progress=False)
+            return Latency.from_load(result, "POST one record to the front", floor)
+
+        def fault(component, url, user_sees):
+            return Fault.from_load(component, run_load(url, count=10, duration_s=30, timeout_s=1, progress=False),
+                                   user_sees)
+
+        architectures = {
+            "embedded": Architecture(
+                "embedded", latency("http_constant"), _measure_update(front),
+                {"app": fault("app", dead, "no answer")}, ["web app"], True),
+            "api": Architecture(
+                "api", latency("http_constant"), None,
+                {"app": fault("app", dead, "no answer"),
+                 "model_service": fault("model_service", front.url + "/flaky", "503 every other request")},
+                ["model service"], False, ["the front retries once"]),
+            "async": Architecture(
+                "async", latency("db_transaction"), None, {}, ["worker"], False),
+        }
+    return Results(floors=floors, architectures=architectures, quick=True)
+
+
+@pytest.fixture(scope="module")
+def report(results, tmp_path_factory):
+    return write_report(results, reports_dir=tmp_path_factory.mktemp("reports"))
+
+
+class _Numbers(HTMLParser):
+    """Collects (json path, shown text) of every data-json element, and the tradeoff table's other text."""
+
+    def __init__(self):
+        super().__init__()
+        self.numbers, self.tradeoff_text = [], []
+        self._path, self._in_tradeoffs, self._rows = None, False, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._in_tradeoffs = attrs.get("id") == "tradeoffs"
+        if tag == "tr" and self._in_tradeoffs:
+            self._rows += 1
+        if "data-json" in attrs:
+            self._path, self._text = attrs["data-json"], ""
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in_tradeoffs = False
+        if self._path and tag in ("td", "span"):
+            self.numbers.append((self._path, self._text))
+            self._path = None
+
+    def handle_data(self, data):
+        if self._path:
+            self._text += data
+        elif self._in_tradeoffs and self._rows > 1:  # the header row names percentiles: p50, p99
+            self.tradeoff_text.append(data)
+
+
+def _parse(folder):
+    parser = _Numbers()
+    parser.feed((folder / "index.html").read_text())
+    return parser
+
+
+def _at(data, path):
+    for key in path.split("/"):
+        data = data[key]
+    return data
+
+
+def test_report_folder_holds_page_charts_and_json(report):
+    for name in ("latency.png", "update_timelines.png", "coupling.png"):
+        assert (report / name).read_bytes().startswith(b"\x89PNG"), name
+        assert f'src="{name}"' in (report / "index.html").read_text()
+    assert (report.parent / "latest").resolve() == report.resolve()
+
+
+def test_every_number_on_the_page_is_the_one_in_the_json(report):
+    data = json.loads((report / "results.json").read_text())
+    numbers = _parse(report).numbers
+    paths = {path for path, _ in numbers}
+    for must_show in ("architectures/embedded/latency/summary_ms/p50", "architectures/api/latency/summary_ms/p99",
+                      "floors/http_constant/summary_ms/p50", "architectures/embedded/update/cost_s",
+                      "architectures/api/faults/model_service/failed", "architectures/embedded/p50_over_floor"):
+        assert must_show in paths
+    for path, shown in numbers:
+        value = _at(data, path)
+        assert shown == fmt(value), path
+        if value is not None:
+            assert float(shown.replace(",", "")) == pytest.approx(value, rel=0.006, abs=5e-4), path
+
+
+def test_tradeoff_table_has_no_number_that_is_not_from_the_json(report):
+    text = "".join(_parse(report).tradeoff_text)
+    assert not any(ch.isdigit() for ch in text), text
+
+
+def test_recorded_values_are_the_observed_ones(results):
+    update = results.architectures["embedded"].update
+    assert update.converged_s is not None and update.failed == 0
+    assert update.cost_s == max(0.0, update.converged_s - update.ready_s)
+    assert {p.version for p in update.timeline} == {"v1", "v2"}
+    model_service = results.architectures["api"].faults["model_service"]
+    assert (model_service.requests, model_service.failed, model_service.statuses) == (10, 5, {"200": 5, "503": 5})
+    assert results.architectures["embedded"].faults["app"].statuses == {"no answer": 10}
+    assert results.to_dict()["architectures"]["api"]["p50_over_floor"] == pytest.approx(
+        results.architectures["api"].latency.to_dict()["summary_ms"]["p50"]
+        / results.floors["http_constant"].summary().p50
+    )
+
+
+def test_results_json_round_trips(report):
+    data = json.loads((report / "results.json").read_text())
+    assert load_results(report).to_dict() == data
+    assert data["floors"]["http_constant"]["summary_ms"]["n"] == 50
+    assert all(math.isfinite(x) for x in data["architectures"]["api"]["latency"]["samples_ms"])
+
+
+def test_reports_go_to_archlab_home_each_in_its_own_folder_the_newest_latest(results, archlab_home):
+    first, second = write_report(results), write_report(results)
+    assert first.parent == second.parent == archlab_home / "reports"
+    assert first != second and (first / "index.html").exists()
+    assert (archlab_home / "reports" / "latest").resolve() == second.resolve()
+
+
+def test_results_from_another_schema_are_refused(results):
+    data = results.to_dict()
+    data["schema_version"] = 99
+    with pytest.raises(ValueError, match="schema_version"):
+        Results.from_dict(data)
