@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "models",
     "predict",
     "bench",
+    "submit",
+    "score",
     "serve",
     "publish",
 )

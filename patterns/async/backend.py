@@ -1,0 +1,57 @@
+"""The front's backend in async mode: a prediction request is stored, answered 202 with a ticket.
+
+The front validates the record; this backend only writes it to the request store. The scoring job
+(`worker`) predicts it later, a reviewer validates it, and `/requests/<id>` serves it.
+"""
+
+from __future__ import annotations
+
+from shared_model import ModelStore
+
+from patterns.settings import Settings
+from patterns.web.backend import Accepted, BackendUnavailable
+
+from .store import DATABASE_DOWN_ERRORS, Store
+
+DATABASE_DOWN = "the request database is unavailable; try again shortly"
+
+
+def status_url(request_id: int) -> str:
+    return f"/requests/{request_id}"
+
+
+class AsyncBackend:
+    architecture = "async"
+
+    def __init__(self, store: Store, models: ModelStore, settings: Settings):
+        self.store = store
+        self.models = models
+        self.settings = settings
+
+    def predict(self, records: list[dict]) -> Accepted:
+        try:
+            ids = self.store.submit(records, source="web")
+        except DATABASE_DOWN_ERRORS as exc:
+            raise BackendUnavailable(f"{DATABASE_DOWN} (the request was not stored)") from exc
+        return Accepted([{"id": request_id, "status_url": status_url(request_id)} for request_id in ids])
+
+    def status(self) -> dict:
+        database = self.store.where
+        try:
+            counts = self.store.counts()
+        except DATABASE_DOWN_ERRORS as exc:
+            return {"database": database, "database_ok": False, "error": str(exc.orig or exc).splitlines()[0]}
+        return {"database": database, "database_ok": True, "model_versions": self.models.versions(), **counts}
+
+    def blueprint(self):
+        from .views import bp
+
+        return bp
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def create_backend(settings: Settings) -> AsyncBackend:
+    store = Store.connect(settings.effective_database_url)
+    return AsyncBackend(store, ModelStore(settings.home / "models"), settings)

@@ -1,0 +1,171 @@
+"""The batch job: claim a chunk, validate it, predict it vectorised, write it in one transaction.
+
+A bad row never sinks its chunk: rows failing validation are marked failed with their field
+errors, and if the vectorised call fails the chunk is retried row by row to isolate the culprit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from shared_model import ModelError, ModelStore, validate_batch
+
+from .store import DATABASE_DOWN_ERRORS, Claim, Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_SIZE = 5000  # measured: bigger chunks amortise the model's per-call cost (see bench.py)
+MAX_CHUNK_SIZE = 10_000  # keeps every IN (...) list well under SQLite's bound-parameter limit
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+@dataclass
+class JobStats:
+    claimed: int = 0
+    predicted: int = 0
+    failed: int = 0
+    lost: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: JobStats) -> None:
+        for name in ("claimed", "predicted", "failed", "lost", "chunks", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.claimed / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"scored {self.claimed} requests in {self.chunks} chunks: {self.predicted} predicted, "
+            f"{self.failed} failed, {self.lost} lost to an expired lease; "
+            f"{self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s)"
+        )
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "rows_per_second": round(self.rows_per_second, 1)}
+
+
+def _describe(errors: list[dict]) -> str:
+    return "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+
+
+def new_owner() -> str:
+    """A worker identity that is unique across machines and restarts."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ScoringJob:
+    """Scores pending requests of `store` with models from `models`.
+
+    Parameters
+    ----------
+    default_version:
+        Version for requests whose run does not pin one; None means the newest in the store,
+        looked up at every pass so a freshly trained model is picked up without a restart.
+    lease_seconds:
+        How long a claim lasts; if the worker dies, its rows return to pending after this.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        models: ModelStore,
+        default_version: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        owner: str | None = None,
+    ):
+        self.store = store
+        self.models = models
+        self.default_version = default_version
+        self.chunk_size = chunk_size
+        self.lease_seconds = lease_seconds
+        self.owner = owner or new_owner()
+        self._loaded: dict[str, object] = {}
+
+    def model(self, version: str):
+        """The loaded (verified) model for `version`, cached for the job's lifetime."""
+        if version not in self._loaded:
+            self._loaded[version] = self.models.load(version)
+        return self._loaded[version]
+
+    def score_chunk(self, default_version: str) -> JobStats | None:
+        """Claim and score one chunk; None when nothing is pending."""
+        started = time.perf_counter()
+        claims = self.store.claim(self.owner, self.chunk_size, self.lease_seconds)
+        if not claims:
+            return None
+        groups: dict[str, list[Claim]] = defaultdict(list)
+        for claim in claims:
+            groups[claim.version or default_version].append(claim)
+        values, failures = [], []
+        for version, group in groups.items():
+            self._score_group(version, group, values, failures)
+        finished = self.store.finish(self.owner, values, failures)
+        return JobStats(
+            claimed=len(claims), predicted=finished.predicted, failed=finished.failed, lost=finished.lost,
+            chunks=1, seconds=time.perf_counter() - started,
+        )
+
+    def _score_group(self, version: str, group: list[Claim], values: list, failures: list) -> None:
+        try:
+            model = self.model(version)
+        except ModelError as exc:
+            failures.extend((claim, f"model {version} unavailable: {exc}") for claim in group)
+            return
+        checked = validate_batch([claim.payload for claim in group])
+        failures.extend((group[i], _describe(errors)) for i, errors in checked.invalid.items())
+        valid = [(group[i], record) for i, record in checked.valid]
+        try:
+            predicted = model.predict_many([record for _, record in valid])
+        except Exception:  # noqa: BLE001 - isolate the row that broke the vectorised call
+            predicted = [self._predict_one(model, record) for _, record in valid]
+        for (claim, _), value in zip(valid, predicted, strict=True):
+            if isinstance(value, str):
+                failures.append((claim, value))
+            elif not math.isfinite(value):
+                failures.append((claim, f"model {version} returned a non-finite value ({value})"))
+            else:
+                values.append((claim, model.version, float(value)))
+
+    @staticmethod
+    def _predict_one(model, record: dict) -> float | str:
+        """The value, or the error message as a string when this one row cannot be predicted."""
+        try:
+            return model.predict_one(record)
+        except Exception as exc:  # noqa: BLE001 - the message is stored on the failed request
+            return f"prediction failed: {type(exc).__name__}: {exc}"
+
+    def run_once(self, stop: threading.Event | None = None) -> JobStats:
+        """Score until nothing is pending or `stop` is set (one pass, or `archlab score --once`)."""
+        default_version = self.default_version or self.models.latest()
+        self.model(default_version)  # load (and verify) up front, so chunk times measure scoring only
+        total = JobStats()
+        while not (stop and stop.is_set()) and (chunk := self.score_chunk(default_version)) is not None:
+            total.add(chunk)
+        return total
+
+    def run_every(self, seconds: float, stop: threading.Event) -> JobStats:
+        """Run a pass every `seconds` until `stop` is set; a failing pass is reported, not fatal."""
+        total = JobStats()
+        while not stop.is_set():
+            try:
+                passed = self.run_once(stop)
+            except (*DATABASE_DOWN_ERRORS, ModelError) as exc:  # database away or no model yet: try next time
+                log.warning("scoring pass failed, retrying in %s s: %s", seconds, exc)
+            else:
+                total.add(passed)
+                if passed.claimed:
+                    log.info("%s", passed.summary())
+            stop.wait(seconds)
+        return total

@@ -1,0 +1,43 @@
+"""What the end user may see of a request: only a reviewed (validated) prediction is served.
+
+Kept apart from the views so the rule is one small function, the same for the HTML page and JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Naive UTC from the store -> ISO 8601 with a Z."""
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
+
+
+def public_status(request: dict) -> dict:
+    """The end user's view of `request` (as `Store.request` returns it, predictions newest first).
+
+    `state` is one of: queued, failed, awaiting review, rejected, available. The newest validated
+    prediction is served; if a newer one (a re-run) awaits review, the answer says so too.
+    """
+    history = request["predictions"]
+    validated = next((p for p in history if p["review_status"] == "validated"), None)
+    newest = history[0] if history else None
+    answer = {"id": request["id"], "status": request["status"], "submitted_at": iso(request["submitted_at"]),
+              "prediction": None}
+    if validated is not None:
+        answer["prediction"] = {"value": validated["value"], "model_version": validated["model_version"],
+                                "predicted_at": iso(validated["created_at"]),
+                                "validated_at": iso(validated["reviewed_at"])}
+    if request["status"] in ("pending", "claimed"):
+        state, message = "queued", "waiting for the scoring job"
+    elif request["status"] == "failed" and validated is None:
+        state, message = "failed", f"could not be predicted: {request['error']}"
+    elif newest is not None and newest["review_status"] == "pending":
+        state, message = "awaiting review", "predicted; awaiting review before it is shown"
+    elif validated is None:
+        state, message = "rejected", "the prediction was rejected in review"
+    else:
+        state, message = "available", "validated prediction"
+    if validated is not None and state != "available":
+        message += "; showing the last validated prediction"
+    return {**answer, "state": state, "message": message}

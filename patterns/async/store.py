@@ -1,0 +1,375 @@
+"""The request/prediction store: one SQLAlchemy Core code path for SQLite and PostgreSQL.
+
+Claiming is the one place concurrency matters. PostgreSQL picks rows with
+``FOR UPDATE SKIP LOCKED`` so workers on many machines never wait on or share a row; SQLite ignores
+that clause and instead runs every write transaction as ``BEGIN IMMEDIATE``, which takes the single
+writer lock up front, so two claims can never interleave. Reads stay plain ``BEGIN`` (WAL lets them
+run beside a writer).
+
+To isolate one PostgreSQL user (or test) put a schema in the URL:
+``postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dmy_schema``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, and_, case, create_engine, event, func, insert, select, text, update
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
+
+from .schema import REVIEW_STATUSES, SchemaTooNewError, migrate, payloads, predictions, requests, runs, utcnow
+
+MAX_ATTEMPTS = 5  # a request whose worker died this often is marked failed instead of retried forever
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+_WRITE = {"archlab_write": True}
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The request database cannot be reached or opened (the message names it, password hidden)."""
+
+
+# What a database that is down or unreachable raises (not: bad SQL, constraint violations).
+DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError)
+
+
+@dataclass(frozen=True)
+class Claim:
+    request_id: int
+    run_id: int
+    version: str | None  # the run's pinned model version; None means the worker's default
+    payload: dict
+
+
+@dataclass(frozen=True)
+class Finished:
+    predicted: int
+    failed: int
+    lost: int  # rows whose lease expired and went to another worker before we wrote them
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Dashboard/report filters; None means "any"."""
+
+    status: str | None = None
+    version: str | None = None
+    review: str | None = None
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """A SQLite engine that never creates the file behind our back: a missing file is "down".
+
+    Pooled connections would keep reading a moved or deleted file through their open handle, so
+    every checkout first checks the file is still there and otherwise drops the connection; the
+    reconnect (``mode=rw``) then fails as a real outage does.
+    """
+    path = Path(make_url(url).database).expanduser().resolve()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").connection.close()
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=rw", uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS, check_same_thread=False
+        )
+        conn.isolation_level = None  # we issue BEGIN ourselves, below
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=5, max_overflow=5)
+
+    @event.listens_for(engine, "checkout")
+    def still_there(dbapi_connection, record, proxy) -> None:
+        if not path.exists():
+            raise DisconnectionError(f"{path} is gone")
+
+    @event.listens_for(engine, "begin")
+    def begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("archlab_write") else "BEGIN")
+
+    return engine
+
+
+def _status_update(ids: list[int], status: str, error: str | None = None):
+    return (
+        update(requests)
+        .where(requests.c.id.in_(ids))
+        .values(status=status, error=error, claim_owner=None, lease_expires=None)
+    )
+
+
+def _filtered(query, filters: Filters, prediction):
+    """Apply the filters; `prediction` is the predictions table or the current-prediction subquery."""
+    if filters.status:
+        query = query.where(requests.c.status == filters.status)
+    if filters.version:
+        query = query.where(prediction.c.model_version == filters.version)
+    if filters.review:
+        query = query.where(prediction.c.review_status == filters.review)
+    return query
+
+
+class Store:
+    """Requests, runs and predictions. Create with `Store.connect(url)`; the schema is migrated then."""
+
+    def __init__(self, engine: Engine, where: str):
+        self.engine = engine
+        self.where = where  # the URL with any password hidden, for messages and /status
+
+    @classmethod
+    def connect(cls, url: str) -> Store:
+        """Open the database at `url` and migrate it; DatabaseUnavailable says why it cannot."""
+        parsed = make_url(url)
+        where = parsed.render_as_string(hide_password=True)
+        try:
+            if parsed.get_backend_name() == "sqlite":
+                engine = _sqlite_engine(url)
+            else:
+                engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            store = cls(engine, where)
+            with store._write() as conn:
+                if engine.dialect.name == "postgresql":  # serialise concurrent first starts
+                    conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+                migrate(conn)
+        except (SQLAlchemyError, sqlite3.Error, OSError, SchemaTooNewError) as exc:
+            raise DatabaseUnavailable(f"cannot open the request database {where}: {exc}") from exc
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(**_WRITE) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- submitting -------------------------------------------------------------------------
+
+    def submit(self, records: Sequence[dict], source: str) -> list[int]:
+        """Store records as pending requests of one new run; returns their ids in order."""
+        if not records:
+            return []
+        now = utcnow()
+        with self._write() as conn:
+            run_id = conn.execute(
+                insert(runs).values(kind="submit", model_version=None, source=source, created_at=now)
+            ).inserted_primary_key[0]
+            row = {"source": source, "submitted_at": now, "status": "pending", "run_id": run_id, "attempts": 0}
+            ids = list(conn.execute(
+                insert(requests).returning(requests.c.id, sort_by_parameter_order=True), [row] * len(records)
+            ).scalars())
+            conn.execute(insert(payloads), [{"request_id": i, "payload": r} for i, r in zip(ids, records, strict=True)])
+            return ids
+
+    # -- the job ----------------------------------------------------------------------------
+
+    def claim(self, owner: str, limit: int, lease_seconds: float) -> list[Claim]:
+        """Return expired leases to the queue, then lease up to `limit` pending requests to `owner`."""
+        now = utcnow()
+        with self._write() as conn:
+            self._release_expired(conn, now)
+            pick = (
+                select(requests.c.id)
+                .where(requests.c.status == "pending")
+                .order_by(requests.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            claimed = conn.execute(
+                update(requests)
+                .where(requests.c.id.in_(pick.scalar_subquery()))
+                .values(
+                    status="claimed",
+                    claim_owner=owner,
+                    lease_expires=now + timedelta(seconds=lease_seconds),
+                    attempts=requests.c.attempts + 1,
+                )
+                .returning(requests.c.id, requests.c.run_id)
+            ).all()
+            if not claimed:
+                return []
+            ids = [row.id for row in claimed]
+            records = dict(conn.execute(
+                select(payloads.c.request_id, payloads.c.payload).where(payloads.c.request_id.in_(ids))
+            ).all())
+            run_ids = {row.run_id for row in claimed}
+            versions = dict(conn.execute(select(runs.c.id, runs.c.model_version).where(runs.c.id.in_(run_ids))).all())
+        return sorted(
+            (Claim(row.id, row.run_id, versions[row.run_id], records[row.id]) for row in claimed),
+            key=lambda c: c.request_id,
+        )
+
+    @staticmethod
+    def _release_expired(conn: Connection, now) -> None:
+        expired = and_(requests.c.status == "claimed", requests.c.lease_expires < now)
+        conn.execute(
+            update(requests)
+            .where(expired)
+            .values(
+                status=case((requests.c.attempts >= MAX_ATTEMPTS, "failed"), else_="pending"),
+                error=case(
+                    (requests.c.attempts >= MAX_ATTEMPTS, f"gave up: its worker stopped {MAX_ATTEMPTS} times"),
+                    else_=None,
+                ),
+                claim_owner=None,
+                lease_expires=None,
+            )
+        )
+
+    def finish(
+        self,
+        owner: str,
+        values: Iterable[tuple[Claim, str, float]],
+        failures: Iterable[tuple[Claim, str]],
+    ) -> Finished:
+        """Write one chunk's outcome in one transaction, only for rows `owner` still holds."""
+        values, failures = list(values), list(failures)
+        ids = [c.request_id for c, *_ in values] + [c.request_id for c, _ in failures]
+        if not ids:
+            return Finished(0, 0, 0)
+        now = utcnow()
+        with self._write() as conn:
+            mine = set(
+                conn.execute(
+                    select(requests.c.id)
+                    .where(requests.c.id.in_(ids), requests.c.status == "claimed", requests.c.claim_owner == owner)
+                    .with_for_update()
+                ).scalars()
+            )
+            done = [(c, v, x) for c, v, x in values if c.request_id in mine]
+            bad = [(c, e) for c, e in failures if c.request_id in mine]
+            if done:
+                conn.execute(
+                    insert(predictions),
+                    [
+                        {"request_id": c.request_id, "run_id": c.run_id, "model_version": version, "value": value,
+                         "created_at": now, "review_status": "pending"}
+                        for c, version, value in done
+                    ],
+                )
+                conn.execute(_status_update([c.request_id for c, *_ in done], "predicted"))
+            for claim, error in bad:
+                conn.execute(_status_update([claim.request_id], "failed", error=error))
+        return Finished(len(done), len(bad), len(ids) - len(done) - len(bad))
+
+    # -- review and re-run ------------------------------------------------------------------
+
+    def review(self, prediction_ids: Sequence[int], decision: str, reviewer: str) -> int:
+        """Mark predictions validated or rejected; returns how many exist and were updated."""
+        if decision not in REVIEW_STATUSES[1:]:
+            raise ValueError(f"decision must be 'validated' or 'rejected'; got {decision!r}")
+        with self._write() as conn:
+            return conn.execute(
+                update(predictions)
+                .where(predictions.c.id.in_(list(prediction_ids)))
+                .values(review_status=decision, reviewed_by=reviewer, reviewed_at=utcnow())
+            ).rowcount
+
+    def rerun(self, version: str, request_ids: Sequence[int] | None, source: str) -> tuple[int, int]:
+        """Queue requests (all finished ones when `request_ids` is None) for a new run with `version`.
+
+        Requests a worker holds right now are left alone. Earlier predictions stay as history.
+        Returns (run id, number of requests queued).
+        """
+        with self._write() as conn:
+            run_id = conn.execute(
+                insert(runs).values(kind="rerun", model_version=version, source=source, created_at=utcnow())
+            ).inserted_primary_key[0]
+            where = requests.c.status != "claimed"
+            if request_ids is not None:
+                where = and_(where, requests.c.id.in_(list(request_ids)))
+            queued = conn.execute(
+                update(requests).where(where).values(status="pending", run_id=run_id, error=None, attempts=0)
+            ).rowcount
+        return run_id, queued
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def request(self, request_id: int) -> dict | None:
+        """One request with its predictions, newest first."""
+        with self._read() as conn:
+            row = conn.execute(select(requests).where(requests.c.id == request_id)).mappings().first()
+            if row is None:
+                return None
+            history = conn.execute(
+                select(predictions).where(predictions.c.request_id == request_id).order_by(predictions.c.id.desc())
+            ).mappings().all()
+        return {**row, "predictions": [dict(p) for p in history]}
+
+    def counts(self) -> dict[str, int]:
+        """Requests per status and predictions per review status (current predictions only)."""
+        with self._read() as conn:
+            statuses = dict(conn.execute(select(requests.c.status, func.count()).group_by(requests.c.status)).all())
+            current = self._current().subquery()
+            reviews = dict(
+                conn.execute(select(current.c.review_status, func.count()).group_by(current.c.review_status)).all()
+            )
+        return {**{f"requests_{k}": v for k, v in statuses.items()},
+                **{f"review_{k}": v for k, v in reviews.items()}}
+
+    def versions(self) -> list[str]:
+        with self._read() as conn:
+            return list(conn.execute(select(predictions.c.model_version).distinct().order_by(predictions.c.model_version)).scalars())
+
+    @staticmethod
+    def _current():
+        """The newest prediction of each request (its current one)."""
+        newest = select(func.max(predictions.c.id)).group_by(predictions.c.request_id)
+        return select(predictions).where(predictions.c.id.in_(newest.scalar_subquery()))
+
+    def listing(self, filters: Filters, limit: int = 200, offset: int = 0) -> list[dict]:
+        """Requests with their current prediction (if any), newest request first."""
+        current = self._current().subquery()
+        query = (
+            select(
+                requests.c.id, requests.c.status, requests.c.source, requests.c.submitted_at, requests.c.error,
+                current.c.id.label("prediction_id"), current.c.model_version, current.c.value,
+                current.c.review_status, current.c.reviewed_by,
+            )
+            .select_from(requests.outerjoin(current, current.c.request_id == requests.c.id))
+            .order_by(requests.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        query = _filtered(query, filters, current)
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def history(self, filters: Filters) -> Iterator[dict]:
+        """Every prediction (history included) with its request's status, for the CSV report."""
+        current_ids = select(self._current().subquery().c.id)
+        query = (
+            select(
+                predictions.c.request_id, requests.c.status.label("request_status"), requests.c.submitted_at,
+                predictions.c.id.label("prediction_id"), predictions.c.run_id, predictions.c.model_version,
+                predictions.c.value, predictions.c.created_at, predictions.c.review_status,
+                predictions.c.reviewed_by, predictions.c.reviewed_at,
+                predictions.c.id.in_(current_ids).label("current"),
+            )
+            .select_from(predictions.join(requests, requests.c.id == predictions.c.request_id))
+            .order_by(predictions.c.request_id, predictions.c.id)
+        )
+        query = _filtered(query, filters, predictions)
+        with self._read() as conn:
+            yield from (dict(r) for r in conn.execute(query).mappings())
+
+    def current_values(self, filters: Filters) -> list[tuple[str, float]]:
+        """(model version, value) of every current prediction matching the filters, for the chart."""
+        current = self._current().subquery()
+        query = select(current.c.model_version, current.c.value).join(requests, requests.c.id == current.c.request_id)
+        query = _filtered(query, filters, current)
+        with self._read() as conn:
+            return [tuple(r) for r in conn.execute(query)]

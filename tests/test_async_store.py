@@ -1,0 +1,118 @@
+"""The async request store on SQLite and PostgreSQL: schema, claiming, leases, history, review."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from async_helpers import async_module, database_url, houses, predictions_per_request, statuses, store  # noqa: F401
+
+schema = async_module("schema")
+store_module = async_module("store")
+EXPIRED = -1.0  # a lease that has already run out when the next claim looks
+
+
+def test_schema_is_created_once_and_recorded(database_url, store):
+    again = store_module.Store.connect(database_url)  # a second start migrates nothing
+    with again.engine.connect() as conn:
+        versions = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+    again.close()
+    assert versions == [schema.SCHEMA_VERSION]
+
+
+def test_a_newer_schema_is_refused(database_url, store):
+    with store.engine.begin() as conn:
+        conn.execute(insert(schema.schema_version).values(version=schema.SCHEMA_VERSION + 1,
+                                                          applied_at=schema.utcnow()))
+    with pytest.raises(store_module.DatabaseUnavailable, match="newer than this archlab"):
+        store_module.Store.connect(database_url)
+
+
+def test_sqlite_database_that_is_gone_is_reported_not_recreated(home_with_models):
+    store = store_module.Store.connect(f"sqlite:///{home_with_models / 'async.db'}")
+    (home_with_models / "async.db").rename(home_with_models / "moved.db")
+    with pytest.raises(store_module.DATABASE_DOWN_ERRORS):
+        store.counts()
+    assert not (home_with_models / "async.db").exists()
+
+
+def test_claims_never_overlap_and_respect_the_limit(store):
+    ids = store.submit(houses(10), source="test")
+    first = store.claim("a", limit=4, lease_seconds=60)
+    second = store.claim("b", limit=100, lease_seconds=60)
+    assert [c.request_id for c in first] == ids[:4]
+    assert [c.request_id for c in second] == ids[4:]
+    assert store.claim("c", limit=100, lease_seconds=60) == []
+    assert first[0].payload == houses(1)[0]  # the original record comes back unchanged
+
+
+def test_expired_lease_returns_rows_and_the_late_owner_writes_nothing(store):
+    store.submit(houses(3), source="test")
+    stale = store.claim("dead", limit=3, lease_seconds=EXPIRED)
+    fresh = store.claim("alive", limit=3, lease_seconds=60)
+    assert [c.request_id for c in fresh] == [c.request_id for c in stale]
+
+    late = store.finish("dead", [(c, "v1", 1.0) for c in stale], [])
+    done = store.finish("alive", [(c, "v1", 2.0) for c in fresh], [])
+
+    assert (late.predicted, late.lost) == (0, 3)
+    assert (done.predicted, done.lost) == (3, 0)
+    assert set(predictions_per_request(store).values()) == {1}
+
+
+def test_two_predictions_from_the_same_run_are_impossible(store):
+    [request_id] = store.submit(houses(1), source="test")
+    [claim] = store.claim("a", limit=1, lease_seconds=60)
+    store.finish("a", [(claim, "v1", 1.0)], [])
+    row = {"request_id": request_id, "run_id": claim.run_id, "model_version": "v1", "value": 2.0,
+           "created_at": schema.utcnow(), "review_status": "pending"}
+    with pytest.raises(IntegrityError), store.engine.begin() as conn:
+        conn.execute(insert(schema.predictions).values(**row))
+
+
+def test_a_request_whose_worker_keeps_dying_is_failed(store):
+    store.submit(houses(1), source="test")
+    for _ in range(store_module.MAX_ATTEMPTS):
+        assert store.claim("crashing", limit=1, lease_seconds=EXPIRED)
+    assert store.claim("next", limit=1, lease_seconds=60) == []
+    [row] = store.listing(store_module.Filters(status="failed"))
+    assert "gave up" in row["error"]
+
+
+def test_failures_are_recorded_per_row(store):
+    store.submit(houses(2), source="test")
+    good, bad = store.claim("a", limit=2, lease_seconds=60)
+    result = store.finish("a", [(good, "v1", 100_000.0)], [(bad, "GrLivArea: is not a number")])
+    assert (result.predicted, result.failed) == (1, 1)
+    assert statuses(store) == {"predicted": 1, "failed": 1}
+    assert store.request(bad.request_id)["error"] == "GrLivArea: is not a number"
+
+
+def test_rerun_keeps_history_and_review_marks_predictions(store):
+    ids = store.submit(houses(2), source="test")
+    claims = store.claim("a", limit=2, lease_seconds=60)
+    store.finish("a", [(c, "v1", 100.0) for c in claims], [])
+    first = store.request(ids[0])["predictions"][0]
+    assert store.review([first["id"]], "validated", "ann") == 1
+
+    run_id, queued = store.rerun("v2", [ids[0]], source="test")
+    assert queued == 1
+    [claim] = store.claim("a", limit=10, lease_seconds=60)
+    assert (claim.request_id, claim.run_id, claim.version) == (ids[0], run_id, "v2")
+    store.finish("a", [(claim, "v2", 200.0)], [])
+
+    history = store.request(ids[0])["predictions"]
+    assert [(p["model_version"], p["value"], p["review_status"]) for p in history] == [
+        ("v2", 200.0, "pending"), ("v1", 100.0, "validated")]
+    assert history[1]["reviewed_by"] == "ann"
+    report = list(store.history(store_module.Filters()))
+    assert [(r["request_id"], r["model_version"], r["current"]) for r in report] == [
+        (ids[0], "v1", False), (ids[0], "v2", True), (ids[1], "v1", True)]
+    assert store.versions() == ["v1", "v2"]
+    assert store.listing(store_module.Filters(version="v2"))[0]["id"] == ids[0]
+
+
+def test_review_refuses_unknown_decisions(store):
+    with pytest.raises(ValueError, match="validated"):
+        store.review([1], "maybe", "ann")

@@ -1,0 +1,153 @@
+"""The front in async mode on SQLite and PostgreSQL: 202 + status URL, review, dashboard, report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from async_helpers import async_module, database_url, houses  # noqa: F401
+from patterns.settings import Settings
+from patterns.web import create_app
+from shared_model import ModelStore, example_record
+
+JSON = {"Accept": "application/json"}
+
+
+def make_backend(home, database_url):
+    return async_module("backend").create_backend(Settings(home=home, arch="async", database_url=database_url))
+
+
+@pytest.fixture
+def backend(database_url, home_with_models):
+    created = make_backend(home_with_models, database_url)
+    yield created
+    created.close()
+
+
+@pytest.fixture
+def client(backend):
+    return create_app(backend).test_client()
+
+
+def submit(client, records) -> list[dict]:
+    response = client.post("/predict", json=records)
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["tickets"]
+
+
+def score(client) -> dict:
+    response = client.post("/api/async/score", json={})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_submit_score_review_serve(client, home_with_models):
+    [ticket] = submit(client, example_record())
+    assert ticket["status_url"] == f"/requests/{ticket['id']}"
+
+    queued = client.get(ticket["status_url"], headers=JSON).get_json()
+    assert (queued["state"], queued["prediction"]) == ("queued", None)
+
+    assert score(client)["predicted"] == 1
+    waiting = client.get(ticket["status_url"], headers=JSON).get_json()
+    assert (waiting["status"], waiting["state"], waiting["prediction"]) == ("predicted", "awaiting review", None)
+    assert "awaiting review" in client.get(ticket["status_url"]).get_data(as_text=True)
+
+    [row] = client.get("/api/async/requests", headers=JSON).get_json()
+    reviewed = client.post("/api/async/review", json={"prediction_ids": [row["prediction_id"]],
+                                                       "decision": "validated", "reviewer": "ann"})
+    assert reviewed.get_json() == {"updated": 1}
+
+    served = client.get(ticket["status_url"], headers=JSON).get_json()
+    expected = ModelStore(home_with_models / "models").load("v2").predict_one(example_record())
+    assert served["state"] == "available"
+    assert served["prediction"]["value"] == pytest.approx(expected)
+    assert served["prediction"]["model_version"] == "v2"
+    page = client.get(ticket["status_url"]).get_data(as_text=True)
+    assert f"{expected:,.0f}" in page
+
+
+def test_a_rejected_prediction_is_not_served(client):
+    [ticket] = submit(client, example_record())
+    score(client)
+    [row] = client.get("/api/async/requests").get_json()
+    client.post("/api/async/review", json={"prediction_ids": [row["prediction_id"]], "decision": "rejected",
+                                           "reviewer": "bob"})
+    answer = client.get(ticket["status_url"], headers=JSON).get_json()
+    assert (answer["state"], answer["prediction"]) == ("rejected", None)
+
+
+def test_form_submission_answers_202_with_the_ticket(client):
+    values = {k: "" if v is None else str(v) for k, v in example_record().items()}
+    response = client.post("/", data=values)
+    assert response.status_code == 202
+    assert "/requests/1" in response.get_data(as_text=True)
+
+
+def test_unknown_request_is_404(client):
+    assert client.get("/requests/999", headers=JSON).status_code == 404
+
+
+def test_bad_review_and_rerun_input_names_the_field(client):
+    missing = client.post("/api/async/review", json={"prediction_ids": [1], "decision": "validated"})
+    assert missing.status_code == 422
+    assert missing.get_json()["errors"][0]["field"] == "reviewer"
+    wrong = client.post("/api/async/review", json={"prediction_ids": "x", "decision": "ok", "reviewer": "a"})
+    assert wrong.get_json()["errors"][0]["field"] == "decision"
+    unknown = client.post("/api/async/rerun", json={"version": "v9"})
+    assert unknown.status_code == 422
+    assert unknown.get_json()["errors"][0]["field"] == "version"
+    assert client.get("/dashboard?status=lost").status_code == 422
+
+
+def test_dashboard_review_rerun_chart_and_report(client):
+    tickets = submit(client, houses(3))  # real houses: some have missing values
+    assert score(client)["predicted"] == 3
+    rows = client.get("/api/async/requests").get_json()
+    first = next(r for r in rows if r["id"] == tickets[0]["id"])
+
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "<svg" in page and "histogram of 3 predicted prices" in page
+    assert f'value="{first["id"]}:{first["prediction_id"]}"' in page
+
+    done = client.post("/dashboard/review", data={"row": [f"{first['id']}:{first['prediction_id']}"],
+                                                  "decision": "validated", "reviewer": "ann"})
+    assert done.status_code == 303 and "1+predictions+marked+validated" in done.headers["Location"]
+
+    rerun = client.post("/dashboard/rerun", data={"version": "v1", "scope": "all"})
+    assert rerun.status_code == 303 and "3+requests+queued+for+v1" in rerun.headers["Location"]
+    score(client)
+
+    filtered = client.get("/dashboard?version=v1&review=pending").get_data(as_text=True)
+    assert filtered.count('name="row"') == 3
+    report = client.get("/dashboard/report.csv")
+    assert report.mimetype == "text/csv"
+    lines = list(csv.DictReader(io.StringIO(report.get_data(as_text=True))))
+    assert len(lines) == 6
+    mine = [(r["model_version"], r["review_status"], r["current"]) for r in lines
+            if r["request_id"] == str(first["id"])]
+    assert mine == [("v2", "validated", "False"), ("v1", "pending", "True")]
+
+    # The end user still sees the validated v2 value while the v1 re-run awaits review.
+    answer = client.get(tickets[0]["status_url"], headers=JSON).get_json()
+    assert (answer["state"], answer["prediction"]["model_version"]) == ("awaiting review", "v2")
+
+
+def test_database_down_is_503_and_status_says_so(home_with_models):
+    """A test can take only a SQLite file away (moved, as AsyncSystem.stop_component does)."""
+    db = home_with_models / "async.db"
+    backend = make_backend(home_with_models, f"sqlite:///{db}")
+    client = create_app(backend).test_client()
+    db.rename(home_with_models / "away.db")
+    try:
+        refused = client.post("/predict", json=example_record())
+        assert refused.status_code == 503
+        assert "not stored" in refused.get_json()["message"]
+        assert client.get("/status").get_json()["database_ok"] is False
+        assert client.get("/dashboard").status_code == 503
+    finally:
+        (home_with_models / "away.db").rename(db)
+    assert client.post("/predict", json=example_record()).status_code == 202
+    backend.close()
