@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "models",
     "predict",
     "bench",
+    "compare",
     "submit",
     "score",
     "serve",

@@ -1,0 +1,1 @@
+"""The comparison of the four architectures (`archlab compare`): drive, measure, report."""
