@@ -54,3 +54,10 @@ def test_serve_on_a_busy_port_fails_with_a_message(trained_home, tmp_path):
     assert process.returncode == 2
     assert err.startswith("archlab serve: error: could not start the embedded system")
     assert "Address already in use" in err  # the front's log tail says why
+
+
+def test_instances_applies_to_streaming_only(trained_home, tmp_path):
+    env = {**os.environ, "ARCHLAB_HOME": str(writable_home(trained_home, tmp_path))}
+    result = subprocess.run([sys.executable, "-m", "archlab", "serve", "embedded", "--instances", "2"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "streaming architecture only" in result.stderr

@@ -1,4 +1,4 @@
-"""`archlab serve ARCH [--port N]`: run one architecture until Ctrl-C or SIGTERM, then stop it all."""
+"""`archlab serve ARCH [--port N] [--instances N]`: run one architecture until Ctrl-C or SIGTERM, then stop it all."""
 
 from __future__ import annotations
 
@@ -19,15 +19,23 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help="start one architecture's processes and serve its web front")
     parser.add_argument("arch", choices=list(SYSTEM_MODULES), help="which architecture to run")
     parser.add_argument("--port", type=int, default=None, help="port of the web front (default: a free one)")
+    parser.add_argument("--instances", type=int, default=None, metavar="N",
+                        help="streaming only: how many app instances consume the model topic (default 1)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    options = {"port": args.port}
+    if args.instances is not None:
+        if args.arch != "streaming" or args.instances < 1:
+            raise UsageError("--instances takes a positive number and applies to the streaming architecture only")
+        options["instances"] = args.instances
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
-        with launch(args.arch, port=args.port) as system:
-            print(f"{args.arch} is running: {system.url}", flush=True)
+        with launch(args.arch, **options) as system:
+            urls = getattr(system, "front_urls", [system.url])
+            print(f"{args.arch} is running: {' '.join(urls)}", flush=True)
             pids = ", ".join(f"{name} (pid {pid})" for name, pid in system.pids().items())
             print(f"components: {pids}", flush=True)
             print("press Ctrl-C to stop", flush=True)
