@@ -38,8 +38,10 @@ class Model:
 
     def predict_many(self, records: list[dict]) -> list[float]:
         """Vectorised fast path for many cleaned records: the same numbers as `predict`, without
-        the DataFrame and ColumnTransformer overhead (what a batch job wants)."""
-        return self.compiled.predict_many(records).tolist() if records else []
+        the DataFrame and ColumnTransformer overhead (what a batch job or a list request wants)."""
+        if len(records) <= 1:  # one record: plain floats beat numpy's per-call overhead
+            return [self.compiled.predict_one(r) for r in records]
+        return self.compiled.predict_many(records).tolist()
 
     def predict(self, records) -> list[float]:
         """Batch path: cleaned records (or a DataFrame of raw columns) through the fitted pipeline."""

@@ -49,8 +49,6 @@ def predict_payload(model, payload) -> Reply:
         ]
         return error_reply(422, "invalid input", details)
     cleaned = [record for _, record in checked.valid]
-    values = [model.predict_one(cleaned[0])] if len(cleaned) == 1 else model.predict(cleaned)
     return Reply(
-        200,
-        {"predictions": [float(value) for value in values], "model_version": model.version, "model_name": model.name},
+        200, {"predictions": model.predict_many(cleaned), "model_version": model.version, "model_name": model.name},
     )

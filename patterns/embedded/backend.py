@@ -25,11 +25,7 @@ class EmbeddedBackend:
     def predict(self, records: list[dict]) -> Prediction:
         if self.model is None:
             raise BackendUnavailable(self.problem)
-        if len(records) == 1:
-            values = [self.model.predict_one(records[0])]
-        else:
-            values = self.model.predict(records)
-        return Prediction([float(value) for value in values], self.model.version)
+        return Prediction(self.model.predict_many(records), self.model.version)
 
     def status(self) -> dict:
         return {

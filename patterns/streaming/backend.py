@@ -26,8 +26,7 @@ class StreamingBackend:
                 f"no model has arrived yet from topic {self.feed.topic!r} "
                 f"(broker {self.feed.bootstrap_servers}: {self.feed.broker}); publish one with `archlab publish VERSION`"
             ))
-        values = [model.predict_one(records[0])] if len(records) == 1 else model.predict(records)
-        return Prediction([float(value) for value in values], model.version)
+        return Prediction(model.predict_many(records), model.version)
 
     def status(self) -> dict:
         if self.feed is None:
