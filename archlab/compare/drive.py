@@ -11,6 +11,7 @@ import time
 import requests
 
 from ..measure.load import LoadResult, run_load, start_load
+from ..measure.timeline import converged_at
 from ..report import Event, Fault, Latency, Update
 from .budget import Budget
 from .subjects import FROM_VERSION, TO_VERSION, Subject
@@ -28,7 +29,7 @@ def predict_load(system, record: dict, **bounds) -> LoadResult:
 
 
 def measure_latency(subject: Subject, system, budget: Budget, record: dict) -> Latency:
-    if subject.name == "async":
+    if subject.answers_later:
         system.time_to_prediction(record)  # warm-up: the worker loads its model on the first pass
         samples = [system.time_to_prediction(record) * 1000.0 for _ in range(budget.async_samples)]
         return Latency(
@@ -42,8 +43,6 @@ def measure_latency(subject: Subject, system, budget: Budget, record: dict) -> L
 
 
 def _wait_converged(run, version: str, timeout_s: float) -> None:
-    from ..measure.timeline import converged_at
-
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if converged_at(run.snapshot(), version) is not None:
@@ -57,7 +56,7 @@ def measure_update(subject: Subject, system, budget: Budget, record: dict) -> tu
     """Steady traffic, then the update v1 -> v2; 'v2 ready' is the moment the update is triggered
     (v2 is trained and signed in the store), so the cost includes whatever the architecture must
     rebuild, restart or re-run before users see v2."""
-    if subject.name == "async":
+    if subject.answers_later:  # watch one stored request's served prediction
         url, method, body, extract = system.prepare_served_request(record), "GET", None, _async_version
     else:
         url, method, body, extract = system.url + "/predict", "POST", record, served_version

@@ -11,7 +11,7 @@ from shared_model import ModelStore, example_record, train_and_store, validate_r
 
 from patterns.settings import Settings
 
-from ..measure.floors import db_transaction_floor, http_constant_floor, kafka_roundtrip_floor, model_arithmetic_floor
+from ..measure.floors import http_constant_floor, model_arithmetic_floor
 from ..report import Architecture, Results, write_report
 from .budget import Budget
 from .drive import measure_faults, measure_latency, measure_update
@@ -29,19 +29,6 @@ def ensure_models(store: ModelStore) -> None:
         train_and_store(store, tuple(missing))
 
 
-def subject_floors_and_figures(subject: Subject, system, budget: Budget, update_report: dict):
-    """Floors measured on the subject's own infrastructure, and its extra measured figures."""
-    if subject.name == "streaming":
-        floor = kafka_roundtrip_floor(system.bootstrap_servers, count=budget.floor_kafka_messages)
-        return {floor.name: floor}, {"propagation_s": update_report["propagation_seconds"]}
-    if subject.name == "async":
-        stats = system.job_throughput(budget.async_batch)
-        floor = db_transaction_floor(system.settings.effective_database_url, count=budget.floor_db_transactions,
-                                     batch=stats["chunk_size"])
-        return {floor.name: floor}, {"job_rows_per_s": stats["rows_per_second"], "job_rows": stats["claimed"]}
-    return {}, {}
-
-
 def measure_subject(subject: Subject, settings: Settings, budget: Budget, record: dict, floors: dict) -> Architecture:
     started = time.monotonic()
     say(f"{subject.name}: starting")
@@ -53,7 +40,7 @@ def measure_subject(subject: Subject, settings: Settings, budget: Budget, record
         update, report = measure_update(subject, system, budget, record)
         say(f"{subject.name}: faults ({', '.join(subject.faults)})")
         faults = measure_faults(subject, system, budget, record)
-        extra_floors, figures = subject_floors_and_figures(subject, system, budget, report)
+        extra_floors, figures = subject.extras(system, budget, report)
         floors.update(extra_floors)
     say(f"{subject.name}: done in {time.monotonic() - started:.0f} s")
     return Architecture(

@@ -17,6 +17,7 @@ from patterns.launch.system import System
 from patterns.launch.systems import launch
 from patterns.settings import Settings
 
+from ..measure.floors import db_transaction_floor, kafka_roundtrip_floor
 from .budget import Budget
 
 FROM_VERSION, TO_VERSION = "v1", "v2"
@@ -32,6 +33,24 @@ class UpdateOutcome:
     report: dict
 
 
+def no_extras(system, budget: Budget, update_report: dict) -> tuple[dict, dict]:
+    return {}, {}
+
+
+def streaming_extras(system, budget: Budget, update_report: dict) -> tuple[dict, dict]:
+    """The produce->consume floor on the system's own broker, and the propagation it measured."""
+    floor = kafka_roundtrip_floor(system.bootstrap_servers, count=budget.floor_kafka_messages)
+    return {floor.name: floor}, {"propagation_s": update_report["propagation_seconds"]}
+
+
+def async_extras(system, budget: Budget, update_report: dict) -> tuple[dict, dict]:
+    """The job's throughput on the system's own store, and the empty-transaction floor beside it."""
+    stats = system.job_throughput(budget.async_batch)
+    floor = db_transaction_floor(system.settings.effective_database_url, count=budget.floor_db_transactions,
+                                 batch=stats["chunk_size"])
+    return {floor.name: floor}, {"job_rows_per_s": stats["rows_per_second"], "job_rows": stats["claimed"]}
+
+
 @dataclass(frozen=True)
 class Subject:
     name: str
@@ -40,6 +59,8 @@ class Subject:
     update_touches: tuple[str, ...]
     start: Callable[[Settings, Budget], System]
     update: Callable[[System, str], UpdateOutcome]
+    answers_later: bool = False  # async: POST /predict stores the request; the answer comes later
+    extras: Callable[[System, Budget, dict], tuple[dict, dict]] = no_extras  # own floors, figures
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -110,11 +131,13 @@ SUBJECTS = (
         name="streaming", latency_floor="http_constant", faults=("broker", "web"),
         update_touches=("model topic (one message)",),
         start=_start("streaming", instances=2, version=FROM_VERSION), update=_streaming_update,
+        extras=streaming_extras,
     ),
     Subject(
         name="async", latency_floor="db_transaction", faults=("worker", "database", "web"),
         update_touches=("stored predictions (re-run)", "review"),
         start=_start("async", version=FROM_VERSION), update=_async_update,
+        answers_later=True, extras=async_extras,
         notes=("latency is submission until the prediction is stored; the worker's schedule interval "
                "dominates it, and review before serving adds human time on top",),
     ),
