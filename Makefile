@@ -29,7 +29,6 @@ bench: $(INSTALLED)
 	$(BIN)/archlab bench
 
 lab: $(INSTALLED)
-	$(BIN)/python -m ipykernel install --user --name archlab --display-name "archlab (.venv)" >/dev/null
 	$(BIN)/jupyter lab notebooks/
 
 clean:
