@@ -82,10 +82,12 @@ def _async_version(response: requests.Response) -> str:
     return response.json()["prediction"]["model_version"]
 
 
-def describe_answer(system, record: dict) -> str:
-    """One request, described as the user would: status and the message the app gave."""
+def describe_answer(system, record: dict, timeout: float = 5.0) -> str:
+    """One request, described as the user would: status and the message the app gave.
+
+    `timeout` must outlast the front's own wait for its back end, or a slow 503 reads as no answer."""
     try:
-        response = requests.post(system.url + "/predict", json=record, headers=JSON_HEADERS, timeout=5)
+        response = requests.post(system.url + "/predict", json=record, headers=JSON_HEADERS, timeout=timeout)
     except requests.RequestException as exc:
         return f"no answer at all ({type(exc).__name__}): the app itself is down"
     try:

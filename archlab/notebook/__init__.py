@@ -1,0 +1,33 @@
+"""Helpers the notebooks call, so each notebook is content, not plumbing.
+
+- `fresh_home(name)`: a temporary ARCHLAB_HOME for this kernel, removed at exit, so a notebook
+  never depends on (or pollutes) the developer's `.archlab` folder.
+- `ensure_models()`: train v1 and v2 into it when the store is empty.
+- `start(arch)`, `track(thing)`, `stop_all()`, `running()`: every system a notebook starts is
+  recorded, stopped by `stop_all()` and at kernel exit, and — through a watchdog process — even
+  when the kernel is killed outright.
+- `show(label, value)`, `money(price)`: output that reads well and that nbval can compare stably.
+- `ask`, `user_sees`, `traffic`, `update_under_traffic` (+ `describe_*`): drive a running system
+  the way `archlab compare` measures it; `traffic_chart`, `latency_histogram`, `update_timeline`: its charts;
+  `traffic_slider`, `component_buttons`: widgets that make the same calls.
+"""
+
+from .charts import latency_histogram, traffic_chart, update_timeline
+from .controls import component_buttons, traffic_slider
+from .display import money, show
+from .home import ensure_models, fresh_home
+from .registry import running, start, stop_all, track
+from .traffic import (
+    ask,
+    describe_traffic,
+    describe_update,
+    traffic,
+    update_under_traffic,
+    user_sees,
+)
+
+__all__ = [
+    "fresh_home", "ensure_models", "start", "track", "stop_all", "running", "show", "money",
+    "ask", "user_sees", "traffic", "describe_traffic", "update_under_traffic", "describe_update",
+    "latency_histogram", "traffic_chart", "update_timeline", "component_buttons", "traffic_slider",
+]

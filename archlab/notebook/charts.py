@@ -1,0 +1,50 @@
+"""Matplotlib figures for the notebooks: a latency histogram of one load run, and the update
+timeline drawn by the comparison report's own chart (one architecture), so both look alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from shared_model.config import archlab_home
+
+from ..measure.stats import summarize
+from ..report import Architecture, Latency, Results, Update
+from ..report.charts import ARCH_COLOUR, FAIL_COLOUR, timeline_chart
+from .traffic import describe_traffic, traffic
+
+
+def latency_histogram(latencies_ms: list[float], title: str, failed: int = 0,
+                      timed: str = "POST /predict through the front") -> Figure:
+    """Distribution of the successful requests' latencies (`timed` says what was timed), p50 and
+    p95 marked; the failures, which have no latency, are counted in the title."""
+    summary = summarize(latencies_ms)
+    fig = Figure(figsize=(8, 3), layout="constrained")
+    ax = fig.subplots()
+    ax.hist(latencies_ms, bins=40, color=ARCH_COLOUR)
+    for label, value, colour in (("p50", summary.p50, "#333333"), ("p95", summary.p95, FAIL_COLOUR)):
+        if value is not None:
+            ax.axvline(value, color=colour, linestyle="--", label=f"{label} {value:.2f} ms")
+    if latencies_ms:
+        ax.legend()
+    ax.set_xlabel(f"latency, ms ({timed})")
+    ax.set_ylabel("requests")
+    ax.set_title(f"{title}: {summary.n} answered, {failed} failed")
+    return fig
+
+
+def update_timeline(name: str, update: Update) -> Path:
+    """PNG of the served version of every request during `update` (failures as red crosses)."""
+    architecture = Architecture(name=name, latency=Latency("", "", []), update=update, faults={},
+                                update_touches=[], app_carries_model=False)
+    folder = archlab_home() / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return timeline_chart(Results(floors={}, architectures={name: architecture}), folder / f"{name}-update.png")
+
+
+def traffic_chart(system, requests: int = 200) -> Figure:
+    """Send `requests` through the front (`traffic`), print the counts, return the latency histogram."""
+    result = traffic(system, requests)
+    print(describe_traffic(result))
+    return latency_histogram(result.latencies_ms(), f"{system.architecture}, {requests} requests", len(result.failures))

@@ -1,0 +1,84 @@
+"""The comparison report read back for a notebook: the tradeoff table as a DataFrame and one
+architecture's details as text. Timings keep their unit ("1.23 ms", "0.45 s") so nbval's
+sanitizers mask them, while what carries a lesson (what an update touched, whether requests
+failed, what users got with a component down) is compared as it is."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..report.schema import ARCHITECTURE_ORDER
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} ms"
+
+
+def _update_cost(update: dict | None) -> str:
+    if update is None:
+        return "not measured"
+    return "never converged" if update["cost_s"] is None else f"{update['cost_s']:.2f} s"
+
+
+def _failed_during_update(update: dict | None) -> str:
+    """"none" or "some": the exact count depends on timing (it is in the timeline chart's titles)."""
+    if update is None:
+        return "not measured"
+    return "none" if update["failed"] == 0 else "some"
+
+
+def _faults(faults: dict) -> str:
+    return "; ".join(f"{name} down: {fault['failed']}/{fault['requests']} failed" for name, fault in faults.items())
+
+
+def _figure(name: str, value: float) -> str:
+    """A measured figure: seconds (`*_s`) with their unit, counts as they are. Rates such as the
+    job's rows per second are left to the report page: no sanitizer could mask them narrowly."""
+    return f"{value:.2f} s" if name.endswith("_s") else str(value)
+
+
+def ordered(results: dict) -> list[str]:
+    """The measured architectures, in the course's order."""
+    return [name for name in ARCHITECTURE_ORDER if name in results["architectures"]]
+
+
+def tradeoff_table(results: dict) -> pd.DataFrame:
+    """One row per architecture from a results.json dict, the columns of the report's tradeoff table."""
+    rows = {}
+    for name in ordered(results):
+        arch = results["architectures"][name]
+        summary, update = arch["latency"]["summary_ms"], arch["update"]
+        rows[name] = {
+            "p50": _ms(summary["p50"]),
+            "p99": _ms(summary["p99"]),
+            "update cost": _update_cost(update),
+            "failed during update": _failed_during_update(update),
+            "update touches": ", ".join(arch["update_touches"]),
+            "app carries the model": arch["app_carries_model"],
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def details(results: dict, name: str) -> str:
+    """Everything measured for architecture `name`, as lines of text."""
+    arch = results["architectures"][name]
+    latency, update = arch["latency"], arch["update"]
+    lines = [
+        f"{name}",
+        f"  latency: {latency['definition']}",
+        (f"    p50 {_ms(latency['summary_ms']['p50'])}, p95 {_ms(latency['summary_ms']['p95'])}, "
+         f"p99 {_ms(latency['summary_ms']['p99'])}; {latency['failed']} failed"),
+    ]
+    if update is not None:
+        served = sorted({point["version"] for point in update["timeline"] if point["version"]})
+        lines += [
+            (f"  update {update['from_version']} -> {update['to_version']}: versions served {', '.join(served)}; "
+             f"cost {_update_cost(update)}; failed requests: {_failed_during_update(update)}"),
+            f"    restarted: {', '.join(update['restarted']) or 'nothing'}; rebuilt: {', '.join(update['rebuilt']) or 'nothing'}",
+        ]
+    lines.append("  with one component down, a user gets:")
+    lines += [f"    {component} down -> {fault['user_sees']}" for component, fault in arch["faults"].items()]
+    lines += [f"  {figure}: {_figure(figure, value)}" for figure, value in arch["figures"].items()
+              if figure.endswith("_s") or isinstance(value, int)]
+    lines += [f"  note: {note}" for note in arch["notes"]]
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""Talking to a running system from a notebook: one request, steady traffic, an update under
+traffic — thin wrappers over `archlab.measure` and `archlab.compare.drive`, so the notebooks
+measure exactly as `archlab compare` does and print byte-stable lines nbval can check."""
+
+from __future__ import annotations
+
+import requests
+
+from shared_model import example_record
+
+from ..compare.budget import QUICK
+from ..compare.drive import (
+    JSON_HEADERS,
+    describe_answer,
+    measure_update,
+    predict_load,
+    served_version,
+)
+from ..compare.subjects import SUBJECTS
+from ..measure.load import LoadResult
+from ..report import Update
+from .display import money
+
+
+def ask(system, record: dict | None = None) -> dict:
+    """One house through the front's JSON endpoint, as a user's script would send it: the answer."""
+    response = requests.post(system.url + "/predict", json=record or example_record(), headers=JSON_HEADERS,
+                             timeout=10)
+    body = response.json()
+    answer = {"status": response.status_code, "architecture": body.get("architecture")}
+    if "model_version" in body:
+        answer.update(model_version=body["model_version"], price=money(body["predictions"][0]))
+    if "tickets" in body:
+        answer["tickets"] = len(body["tickets"])
+    return answer
+
+
+# Longer than any front waits for its back end (the AMQP reply timeout is 5 s): the user's answer, not ours.
+USER_PATIENCE_S = 15.0
+
+
+def user_sees(system, record: dict | None = None) -> str:
+    """What one user gets right now (status and message), in the comparison report's words."""
+    return describe_answer(system, record or example_record(), timeout=USER_PATIENCE_S)
+
+
+def traffic(system, requests_count: int, record: dict | None = None) -> LoadResult:
+    """`requests_count` sequential requests (at most 30 s) through the front; every one recorded."""
+    return predict_load(system, record or example_record(), count=requests_count, duration_s=30,
+                        extract=served_version, progress=False)
+
+
+def describe_traffic(result: LoadResult) -> str:
+    """The counts of a run (checked by nbval); its timings vary, so they are charted, not printed."""
+    served = sorted({s.value for s in result.samples if s.ok})
+    return f"{len(result.failures)} of {len(result.samples)} requests failed; served by {', '.join(served) or 'nothing'}"
+
+
+def update_under_traffic(system) -> tuple[Update, dict]:
+    """The architecture's model update v1 -> v2 while steady traffic flows, exactly as `archlab compare`
+    measures it; returns the update's timeline and the system's own report of it."""
+    (subject,) = [s for s in SUBJECTS if s.name == system.architecture]
+    return measure_update(subject, system, QUICK, example_record())
+
+
+def describe_update(update: Update) -> str:
+    """The lesson of an update, stable across runs: the versions users saw, whether any request
+    failed (how many varies with timing: the chart's title has the count) and whether it converged."""
+    seen = sorted({p.version for p in update.timeline if p.version})
+    done = "every answer since carries it" if update.converged_s is not None else "it never served everyone"
+    failed = "no request failed" if update.failed == 0 else "some requests failed (count in the chart)"
+    return f"versions served during the update: {', '.join(seen)}; {failed}; {update.to_version} reached users and {done}"

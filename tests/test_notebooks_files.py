@@ -1,0 +1,157 @@
+"""The committed notebooks: named in one scheme, executed, runnable in this environment, and
+sanitised for nbval narrowly enough that the values carrying a lesson are still compared."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbval.plugin import get_sanitize_patterns
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+REPO = NOTEBOOKS.parent
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+SANITIZERS = get_sanitize_patterns((NOTEBOOKS / "nbval_sanitize.cfg").read_text())
+MAX_IGNORED_CELLS = 3
+
+
+def sanitize(text: str) -> str:
+    for regex, replacement in SANITIZERS:
+        text = re.sub(regex, replacement, text)
+    return text
+
+
+def code_cells(path: Path) -> list:
+    return [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+
+
+def output_text(cell) -> str:
+    parts = []
+    for output in cell.outputs:
+        parts.append(output.get("text", ""))
+        parts.append(output.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+def test_notebooks_follow_one_numbering_scheme():
+    assert PATHS, f"no notebooks in {NOTEBOOKS}"
+    names = [path.name for path in PATHS]
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", name) for name in names), names
+    numbers = [name[:2] for name in names]
+    assert len(set(numbers)) == len(numbers), f"two notebooks share a number: {names}"
+    assert names[0] == "00_start_here.ipynb"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_notebook_is_committed_executed_and_clean(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.metadata["kernelspec"]["name"] == "python3", "nbval and `make lab` need the python3 kernelspec"
+    cells = code_cells(path)
+    counts = [cell.execution_count for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), "execute the notebook top to bottom and save it"
+    errors = [output for cell in cells for output in cell.outputs if output.output_type == "error"]
+    assert not errors, f"committed with an error: {errors[0].get('evalue')}"
+    assert "nb.fresh_home(" in cells[0].source, "the first code cell must set a throw-away ARCHLAB_HOME"
+    ignored = [cell for cell in cells if "NBVAL_IGNORE_OUTPUT" in cell.source]
+    assert len(ignored) <= MAX_IGNORED_CELLS, "keep the cells whose output nbval ignores few"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_notebook_that_starts_systems_stops_them_at_the_end(path):
+    cells = code_cells(path)
+    if any("nb.start(" in cell.source for cell in cells):
+        assert "nb.stop_all()" in cells[-1].source
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_outputs_show_no_machine_specific_path_after_sanitizing(path):
+    for cell in code_cells(path):
+        text = sanitize(output_text(cell))
+        assert "archlab-nb-" not in text and "/work/" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("varying", "expected"),
+    [
+        ("home is /tmp/archlab-nb-start-here-k2_9xq0a/models", "home is <ARCHLAB_HOME>/models"),
+        ("front at http://127.0.0.1:43817/predict", "front at http://127.0.0.1:<PORT>/predict"),
+        ("created 2026-11-25T02:25:44+00:00 ok", "created <DATETIME> ok"),
+        ("p50 12.73 ms, update took 1.5 s", "p50 <DURATION>, update took <DURATION>"),
+        ("<ManagedProcess web pid=4242 port=5000 running>", "<ManagedProcess web pid=<PID> port=5000 running>"),
+        ("<object at 0x7f3a2b1c9d80>", "<object at 0x<ADDRESS>>"),
+        ("scikit-learn 0.24.2 at build time, 1.9.1 here", "scikit-learn 0.24.2 at build time, <INSTALLED> here"),
+        ("ticket 0b8c2a4e-1f7d-4c3b-9a55-6d2f1e8b7c90", "ticket <UUID>"),
+    ],
+)
+def test_sanitizers_hide_what_legitimately_varies(varying, expected):
+    assert sanitize(varying) == expected
+
+
+@pytest.mark.parametrize(
+    "lesson",
+    [
+        "served by v2 after the update",
+        "1459 predictions stored",
+        "HTTP 503: model service unavailable",
+        "refused: model.pkl does not match its signed SHA-256 digest",
+        "payload ran: False",
+        "v1: $172,557 (fast path)",
+        "incompatible: scikit-learn 0.24.2 at build time",
+        "3 of 200 requests failed",
+    ],
+)
+def test_sanitizers_leave_the_lessons_checked(lesson):
+    assert sanitize(lesson) == lesson
+
+
+def test_start_here_map_names_only_paths_that_exist():
+    notebook = nbformat.read(NOTEBOOKS / "00_start_here.ipynb", as_version=4)
+    (repository_map,) = [cell.source for cell in notebook.cells if cell.source.startswith("## Map of the repository")]
+    paths = re.findall(r"^\| `([^`]+)` \|", repository_map, flags=re.MULTILINE)
+    assert len(paths) >= 10
+    missing = [path for path in paths if not (REPO / path).exists()]
+    assert not missing, f"the repository map names paths that do not exist: {missing}"
+
+
+def test_the_guide_lists_exactly_the_notebooks_there_are():
+    guide = (REPO / "docs" / "NOTEBOOKS.md").read_text()
+    listed = re.findall(r"^\| `(\d\d_[a-z0-9_]+)` \|", guide, flags=re.MULTILINE)
+    assert sorted(listed) == [path.stem for path in PATHS]
+
+
+@pytest.mark.parametrize(
+    ("name", "lesson"),
+    [
+        ("01_embedded", "rebuilt:   ('model wheel', 'application environment')"),
+        ("01_embedded", "app stopped  -> no answer at all"),
+        ("02_model_api", "versions served during the update: v1, v2; no request failed"),
+        ("02_model_api", "model service stopped -> 503:"),
+        ("02_model_api", "model worker stopped -> 503:"),
+        ("03_streaming", "rejected: 1"),
+        ("03_streaming", "served before and after: ['v1', 'v1'] -> ['v2', 'v2']"),
+        ("03_streaming", "broker stopped -> 200: predictions as usual, model v2"),
+        ("04_async", "job: 1459 claimed, 1459 predictions stored, 0 failed"),
+        ("04_async", "versions stored before and after: ['v1'] -> ['v2']"),
+        ("04_async", "worker stopped   -> 202:"),
+        ("04_async", "database stopped -> 503:"),
+        ("05_compare", "failed requests: none"),
+    ],
+)
+def test_committed_outputs_carry_the_lesson(name, lesson):
+    """nbval only checks that a rerun matches what is committed: this checks what is committed."""
+    outputs = "".join(output_text(cell) for cell in code_cells(NOTEBOOKS / f"{name}.ipynb"))
+    assert lesson in outputs
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_services_a_notebook_requires_are_known_to_the_notebook_conftest(path):
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("notebooks_conftest", NOTEBOOKS / "conftest.py")
+    conftest = module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    required = nbformat.read(path, as_version=4).metadata.get("archlab", {}).get("requires", [])
+    assert set(required) <= set(conftest.SERVICES)
