@@ -7,11 +7,11 @@ notebook cell by cell in the project's own environment and compares outputs afte
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 
 import pytest
+
+from archlab.testing import in_ci, missing_service_message, tcp_open
 
 SANITIZERS = Path(__file__).with_name("nbval_sanitize.cfg")
 
@@ -32,16 +32,8 @@ def pytest_configure(config):
 SERVICES = {"rabbitmq": ("RabbitMQ", "127.0.0.1", 5672, "start rabbitmq-server (guest/guest on 127.0.0.1:5672)")}
 
 
-def _tcp_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("CI", "").lower() == "true":
+    if in_ci():
         return
     for item in items:
         notebook = getattr(item.parent, "nb", None)
@@ -49,5 +41,5 @@ def pytest_collection_modifyitems(config, items):
             continue
         for service in notebook.metadata.get("archlab", {}).get("requires", []):
             name, host, port, how = SERVICES[service]
-            if not _tcp_open(host, port):
-                item.add_marker(pytest.mark.skip(reason=f"{name} is not available on {host}:{port}; {how}"))
+            if not tcp_open(host, port):
+                item.add_marker(pytest.mark.skip(reason=missing_service_message(f"{name} on {host}:{port}", how)))

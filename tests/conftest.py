@@ -1,33 +1,14 @@
-"""Shared fixtures. The rule for external services lives here, in `require_service`."""
+"""Shared fixtures. The rule for external services is `archlab.testing.require_service`."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require_service(name: str, available: bool, how_to_get_it: str) -> None:
-    """Skip on a laptop without the service; fail in CI, where a skip would hide a gap."""
-    if available:
-        return
-    message = f"{name} is not available; {how_to_get_it}"
-    if IN_CI:
-        pytest.fail(f"CI=true requires {message}", pytrace=False)
-    pytest.skip(message)
-
-
-def _tcp_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+from archlab.testing import require_service, tcp_open
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +16,7 @@ def postgres_url() -> str:
     url = os.environ.get("ARCHLAB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     require_service(
         "PostgreSQL",
-        _tcp_open("127.0.0.1", 5432) or "ARCHLAB_TEST_POSTGRES_URL" in os.environ,
+        tcp_open("127.0.0.1", 5432) or "ARCHLAB_TEST_POSTGRES_URL" in os.environ,
         "start a server on 127.0.0.1:5432 with a database 'test' (trust auth), "
         "or set ARCHLAB_TEST_POSTGRES_URL",
     )
@@ -47,7 +28,7 @@ def amqp_url() -> str:
     url = os.environ.get("ARCHLAB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
     require_service(
         "RabbitMQ",
-        _tcp_open("127.0.0.1", 5672) or "ARCHLAB_TEST_AMQP_URL" in os.environ,
+        tcp_open("127.0.0.1", 5672) or "ARCHLAB_TEST_AMQP_URL" in os.environ,
         "install and start rabbitmq-server (guest/guest on 127.0.0.1:5672), or set ARCHLAB_TEST_AMQP_URL",
     )
     return url

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from conftest import require_service
+from archlab.testing import require_service
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
