@@ -87,3 +87,17 @@ def test_a_cleaned_record_validates_again_unchanged():
 
 def test_a_categorical_field_never_accepts_numbers_as_floats_with_fractions():
     assert "MSSubClass" in errors_of({"MSSubClass": 60.5})
+
+
+def test_nan_is_missing_and_integral_floats_are_whole_numbers():
+    cleaned = validate_record({"LotFrontage": float("nan"), "GarageCars": 2.0, "Neighborhood": "NAmes"})
+    assert cleaned["LotFrontage"] is None and cleaned["GarageCars"] == 2.0 and cleaned["Neighborhood"] == "NAmes"
+
+
+def test_csv_strings_and_typed_values_clean_to_the_same_record():
+    from shared_model.data import new_houses_records
+
+    rows = new_houses_records()[:200]
+    for raw, (_, cleaned) in zip(rows, validate_batch(rows, allow_extra=True).valid, strict=True):
+        assert validate_record(cleaned) == cleaned
+        assert validate_record({k: raw[k] for k in cleaned}) == cleaned
