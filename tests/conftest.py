@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from archlab.testing import require_service, tcp_open
 
@@ -65,3 +69,30 @@ def home_with_models(trained_home: Path, archlab_home: Path) -> Path:
     """A fresh ARCHLAB_HOME (set in the environment) holding a copy of the trained models."""
     shutil.copytree(trained_home / "models", archlab_home / "models")
     return archlab_home
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, home_with_models):
+    """A fresh, empty database: a file under ARCHLAB_HOME, or a throw-away PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{home_with_models / 'async.db'}"
+        return
+    server = request.getfixturevalue("postgres_url")
+    schema = f"archlab_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(database_url):
+    opened = importlib.import_module("patterns.async.store").Store.connect(database_url)
+    yield opened
+    opened.close()

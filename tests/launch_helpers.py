@@ -64,3 +64,19 @@ def still_alive(pids, timeout: float = 5.0) -> list[int]:
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     return [pid for pid in pids if alive(pid)]
+
+
+# Python source that starts a throwaway HTTP server the way a notebook starts a system: in a fresh
+# ARCHLAB_HOME, tracked by archlab.notebook (so its registry and watchdog must stop it).
+TRACKED_SERVER_SOURCE = """
+import os, signal, sys
+from archlab import notebook as nb
+from patterns.launch.process import ManagedProcess, free_port
+
+home = nb.fresh_home("test")
+port = free_port()
+server = ManagedProcess("nb-web", [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+                        port=port, health_path="/", cwd=home)
+nb.track(server.start())
+server.wait_healthy()
+"""

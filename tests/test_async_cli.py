@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from archlab.cli import main
-from async_helpers import async_module, database_url, houses, statuses  # noqa: F401
+from async_helpers import async_module, houses, statuses
 
 
 @pytest.fixture

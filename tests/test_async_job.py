@@ -11,7 +11,7 @@ import time
 import pytest
 from pytest import approx
 
-from async_helpers import async_module, database_url, houses, predictions_per_request, statuses, store  # noqa: F401
+from async_helpers import async_module, houses, predictions_per_request, statuses
 from shared_model import ModelStore, validate_batch
 
 job_module = async_module("job")

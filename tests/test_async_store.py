@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from async_helpers import async_module, database_url, houses, predictions_per_request, statuses, store  # noqa: F401
+from async_helpers import async_module, houses, predictions_per_request, statuses
 
 schema = async_module("schema")
 store_module = async_module("store")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from async_helpers import async_module, database_url  # noqa: F401
+from async_helpers import async_module
 from patterns.settings import Settings
 from shared_model import example_record
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from async_helpers import async_module, database_url, houses  # noqa: F401
+from async_helpers import async_module, houses
 from patterns.settings import Settings
 from patterns.web import create_app
 from shared_model import ModelStore, example_record

@@ -12,19 +12,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from nbformat.v4 import new_code_cell, new_notebook
 
-from launch_helpers import still_alive
+from launch_helpers import TRACKED_SERVER_SOURCE, still_alive
 
-START_CELL = """
-import sys
-from archlab import notebook as nb
-from patterns.launch.process import ManagedProcess, free_port
-
-home = nb.fresh_home("kernel-test")
-port = free_port()
-server = ManagedProcess("nb-web", [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-                        port=port, health_path="/", cwd=home)
-nb.track(server.start())
-server.wait_healthy()
+START_CELL = TRACKED_SERVER_SOURCE + """
 open({pid_file!r}, "w").write(str(server.pid))
 """
 

@@ -15,20 +15,9 @@ import pytest
 
 from archlab.notebook import money, show
 from archlab.notebook.registry import Registry
-from launch_helpers import http_server, still_alive
+from launch_helpers import TRACKED_SERVER_SOURCE, http_server, still_alive
 
-CHILD_SCRIPT = """
-import os, signal, sys
-from pathlib import Path
-from archlab import notebook as nb
-from patterns.launch.process import ManagedProcess, free_port
-
-home = nb.fresh_home("test")
-port = free_port()
-server = ManagedProcess("nb-web", [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-                        port=port, health_path="/", cwd=home)
-nb.track(server.start())
-server.wait_healthy()
+CHILD_SCRIPT = TRACKED_SERVER_SOURCE + """
 print(server.pid, home, flush=True)
 {ending}
 """
