@@ -181,7 +181,10 @@ class AsyncSystem(System):
         validated = 0
         while ids := [row["prediction_id"] for row in self._listing(review="pending")]:
             body = {"decision": "validated", "reviewer": self.REVIEWER, "prediction_ids": ids}
-            validated += self._call("POST", "/api/async/review", body)["updated"]
+            updated = self._call("POST", "/api/async/review", body)["updated"]
+            if not updated:  # nothing changed: stop rather than ask again forever
+                break
+            validated += updated
         return validated
 
     def prepare_served_request(self, record: dict | None = None, count: int = 20, timeout: float = 60.0) -> str:
