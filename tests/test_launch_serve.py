@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -61,3 +62,37 @@ def test_instances_applies_to_streaming_only(trained_home, tmp_path):
     result = subprocess.run([sys.executable, "-m", "archlab", "serve", "embedded", "--instances", "2"],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "streaming architecture only" in result.stderr
+
+
+def test_the_readme_streaming_flow_start_on_v1_then_publish_v2(trained_home, tmp_path):
+    """`archlab serve streaming --version v1 --instances 2`, then `archlab publish v2` from another shell."""
+    home = writable_home(trained_home, tmp_path)
+    env = {**os.environ, "ARCHLAB_HOME": str(home)}
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    command = [sys.executable, "-m", "archlab", "serve", "streaming", "--version", "v1", "--instances", "2"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        urls = process.stdout.readline().strip().split("running: ")[1].split()
+        assert len(urls) == 2
+        served = {requests.get(url + "/status", timeout=10).json()["model_version"] for url in urls}
+        assert served == {"v1"}
+        published = subprocess.run([sys.executable, "-m", "archlab", "publish", "v2"], env=env,
+                                   capture_output=True, text=True, timeout=60)
+        assert published.returncode == 0, published.stderr
+        deadline = time.monotonic() + 20
+        while served != {"v2"} and time.monotonic() < deadline:
+            time.sleep(0.1)
+            served = {requests.get(url + "/status", timeout=10).json()["model_version"] for url in urls}
+        assert served == {"v2"}
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+
+
+def test_an_unknown_start_version_exits_2_with_the_stored_ones(trained_home, tmp_path):
+    env = {**os.environ, "ARCHLAB_HOME": str(writable_home(trained_home, tmp_path))}
+    result = subprocess.run([sys.executable, "-m", "archlab", "serve", "embedded", "--version", "v9"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "stored versions: v1, v2" in result.stderr

@@ -1,10 +1,12 @@
-"""`archlab serve ARCH [--port N] [--instances N]`: run one architecture until Ctrl-C or SIGTERM, then stop it all."""
+"""`archlab serve ARCH [--port N] [--version V] [--instances N]`: run one architecture until Ctrl-C or SIGTERM, then stop it all."""
 
 from __future__ import annotations
 
 import argparse
 import signal
 import threading
+
+from shared_model.store import check_version_name
 
 from patterns.launch.process import ProcessFailed
 from patterns.launch.systems import SYSTEM_MODULES, launch
@@ -19,6 +21,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help="start one architecture's processes and serve its web front")
     parser.add_argument("arch", choices=list(SYSTEM_MODULES), help="which architecture to run")
     parser.add_argument("--port", type=int, default=None, help="port of the web front (default: a free one)")
+    parser.add_argument("--version", default=None,
+                        help="model version to start on (default: ARCHLAB_MODEL_VERSION, else the newest stored)")
     parser.add_argument("--instances", type=int, default=None, metavar="N",
                         help="streaming only: how many app instances consume the model topic (default 1)")
     parser.set_defaults(func=run)
@@ -26,6 +30,8 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     options = {"port": args.port}
+    if args.version is not None:
+        options["version"] = check_version_name(args.version)
     if args.instances is not None:
         if args.arch != "streaming" or args.instances < 1:
             raise UsageError("--instances takes a positive number and applies to the streaming architecture only")
