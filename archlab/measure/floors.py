@@ -112,17 +112,17 @@ def http_constant_floor(
 
 def kafka_roundtrip_floor(bootstrap_servers: str, count: int = 200, timeout_s: float = 30.0) -> Floor:
     """Produce one message and wait until a consumer reads it, `count` times, on a 1-partition topic."""
-    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka import KafkaConsumer, KafkaProducer
+
+    from patterns.streaming.topic import ensure_topic, model_partition
 
     topic = f"archlab.floor.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000))
+    ensure_topic(bootstrap_servers, topic)  # one partition, as the model topic
     producer = consumer = None
     try:
-        admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
         producer = KafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=False, acks=1, linger_ms=0)
         consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, fetch_max_wait_ms=10, enable_auto_commit=False)
-        partition = TopicPartition(topic, 0)
+        partition = model_partition(topic)
         consumer.assign([partition])
         consumer.seek_to_end(partition)
         consumer.position(partition)
@@ -133,7 +133,7 @@ def kafka_roundtrip_floor(bootstrap_servers: str, count: int = 200, timeout_s: f
                 break
             payload = str(i).encode()
             started = time.perf_counter()
-            producer.send(topic, payload).get(timeout=max(0.1, deadline - time.monotonic()))
+            producer.send(topic, payload, partition=partition.partition).get(timeout=max(0.1, deadline - time.monotonic()))
             if _consume(consumer, payload, deadline):
                 samples.append((time.perf_counter() - started) * 1000.0)
             else:
@@ -145,7 +145,7 @@ def kafka_roundtrip_floor(bootstrap_servers: str, count: int = 200, timeout_s: f
             failed,
         )
     finally:
-        for client in (consumer, producer, admin):
+        for client in (consumer, producer):
             if client is not None:
                 client.close()
 
