@@ -1,0 +1,1 @@
+"""The gRPC contract of the model service (`model_service.proto`) and the code generated from it."""
