@@ -1,9 +1,10 @@
 """The front's backend for architecture 2: every prediction is a call to the model service.
 
-`MODEL_TRANSPORT=http` (default) calls `MODEL_SERVICE_URL` over REST; `amqp` goes through
-RabbitMQ (`AMQP_URL`, `MODEL_QUEUE`). `MODEL_TIMEOUT` bounds each wait for an answer. With HTTP,
-a loopback-only admin route switches the service the front calls, which is how the launcher
-replaces the model service without a failed request.
+`MODEL_TRANSPORT=http` (default) calls `MODEL_SERVICE_URL` over REST; `grpc` calls it over gRPC
+(`MODEL_SERVICE_URL=grpc://host:port`); `amqp` goes through RabbitMQ (`AMQP_URL`, `MODEL_QUEUE`).
+`MODEL_TIMEOUT` bounds each wait for an answer. With HTTP and gRPC, a loopback-only admin route
+switches the service the front calls, which is how the launcher replaces the model service
+without a failed request.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from patterns.settings import Settings
 from patterns.web.backend import Prediction
 
 from .amqp_client import AmqpModelClient
+from .grpc_client import GrpcModelClient
 from .http_client import HttpModelClient
 
-TRANSPORTS = ("http", "amqp")
+TRANSPORTS = ("http", "amqp", "grpc")
+ADDRESSED = ("http", "grpc")  # transports that call a service at MODEL_SERVICE_URL (scheme = transport)
 LOOPBACK = ("127.0.0.1", "::1")
 
 
@@ -27,7 +30,7 @@ class ApiBackend:
 
     architecture = "api"
 
-    def __init__(self, client: HttpModelClient | AmqpModelClient, transport: str) -> None:
+    def __init__(self, client: HttpModelClient | AmqpModelClient | GrpcModelClient, transport: str) -> None:
         self.client = client
         self.transport = transport
 
@@ -38,7 +41,7 @@ class ApiBackend:
         return {"transport": self.transport, "model_service": self.client.ready()}
 
     def blueprint(self) -> Blueprint | None:
-        return admin_blueprint(self.client) if isinstance(self.client, HttpModelClient) else None
+        return admin_blueprint(self.client, self.transport) if self.transport in ADDRESSED else None
 
     def close(self) -> None:
         self.client.close()
@@ -46,16 +49,22 @@ class ApiBackend:
 
 def create_backend(settings: Settings) -> ApiBackend:
     transport = settings.model_transport
+    if transport in ADDRESSED:
+        url = settings.model_service_url
+        problem = url_problem(url, transport) if url else "it is not set"
+        if problem:
+            raise ValueError(f"MODEL_SERVICE_URL must be a {transport}://host:port URL when ARCHLAB_ARCH=api "
+                             f"and MODEL_TRANSPORT={transport} ({problem})")
+    if transport == "grpc":
+        return ApiBackend(GrpcModelClient(settings.model_service_url, timeout=settings.model_timeout), transport)
     if transport == "http":
-        if not settings.model_service_url:
-            raise ValueError("MODEL_SERVICE_URL must be set when ARCHLAB_ARCH=api and MODEL_TRANSPORT=http")
         return ApiBackend(HttpModelClient(settings.model_service_url, read_timeout=settings.model_timeout), transport)
     if transport == "amqp":
         return ApiBackend(AmqpModelClient(settings.amqp_url, settings.model_queue, settings.model_timeout), transport)
     raise ValueError(f"MODEL_TRANSPORT must be one of {', '.join(TRANSPORTS)}; got {transport!r}")
 
 
-def admin_blueprint(client: HttpModelClient) -> Blueprint:
+def admin_blueprint(client: HttpModelClient | GrpcModelClient, scheme: str = "http") -> Blueprint:
     """POST /admin/model-service {"url": ...}: point the front at another service (loopback only)."""
     bp = Blueprint("api_admin", __name__)
 
@@ -65,7 +74,7 @@ def admin_blueprint(client: HttpModelClient) -> Blueprint:
             return jsonify(error="Forbidden", message="the admin route only answers on loopback"), 403
         body = request.get_json(force=True, silent=True)
         url = body.get("url") if isinstance(body, dict) else None
-        problem = url_problem(url)
+        problem = url_problem(url, scheme)
         if problem:
             return jsonify(error="Bad request", message=problem), 400
         previous, client.url = client.url, url.rstrip("/")
@@ -74,15 +83,17 @@ def admin_blueprint(client: HttpModelClient) -> Blueprint:
     return bp
 
 
-def url_problem(url) -> str | None:
-    """Why `url` cannot be a model service base URL, or None if it can."""
+def url_problem(url, scheme: str = "http") -> str | None:
+    """Why `url` cannot be a model service base URL (`scheme://host:port`), or None if it can."""
     if not isinstance(url, str):
-        return 'send {"url": "http://host:port"}'
+        return f'send {{"url": "{scheme}://host:port"}}'
     parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        return f"expected an http://host:port URL; got {url!r}"
+    if parts.scheme != scheme or not parts.hostname:
+        return f"expected a {scheme}://host:port URL; got {url!r}"
     try:
-        parts.port
+        port = parts.port
     except ValueError:
         return f"the port in {url!r} is not a number from 1 to 65535"
+    if port is None and scheme != "http":  # HTTP has a default port (80); gRPC has none
+        return f"expected a {scheme}://host:port URL with a port; got {url!r}"
     return None

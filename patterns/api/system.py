@@ -22,6 +22,7 @@ from patterns.settings import Settings
 
 from .amqp import wait_for_consumers
 from .backend import TRANSPORTS
+from .grpc_process import GrpcServiceProcess
 
 # Seconds an old model process gets to finish its in-flight requests before SIGKILL.
 DRAIN_GRACE = 10.0
@@ -71,14 +72,14 @@ class ApiSystem(System):
 
     @property
     def model_component(self) -> str:
-        """The component that holds the model: `model-service` (HTTP) or `model-worker` (AMQP)."""
-        return "model-service" if self.transport == "http" else "model-worker"
+        """The component that holds the model: `model-service` (HTTP, gRPC) or `model-worker` (AMQP)."""
+        return "model-worker" if self.transport == "amqp" else "model-service"
 
     def start(self) -> ApiSystem:
         self.version = self.version or self.store.latest()
         model = self._launch_model(self.version)
         front_env = {**self.settings.to_env(), "ARCHLAB_ARCH": "api", "MODEL_TRANSPORT": self.transport}
-        if self.transport == "http":
+        if self.transport != "amqp":  # a service with an address (HTTP, gRPC): point the front at it
             front_env["MODEL_SERVICE_URL"] = model.url
         self.launch(ManagedProcess(
             self.front_name,
@@ -115,7 +116,7 @@ class ApiSystem(System):
                 if self.transport == "amqp":
                     self._wait_for_workers(2)  # both consume the queue: stopping the old one loses nothing
                 ready = time.monotonic()
-                if self.transport == "http":
+                if self.transport != "amqp":
                     self._switch_front(new.url)
             except BaseException:
                 new.stop()  # the old process keeps serving: the front was not switched
@@ -154,6 +155,8 @@ class ApiSystem(System):
         if self.transport == "amqp":
             return ManagedProcess("model-worker", [sys.executable, "-m", "patterns.api.amqp_worker"], env=env)
         port = free_port()
+        if self.transport == "grpc":
+            return GrpcServiceProcess("model-service", port, env=env)
         return ManagedProcess(
             "model-service",
             [sys.executable, "-m", "patterns.api.service", "--host", "127.0.0.1", "--port", str(port)],
