@@ -14,6 +14,7 @@ from pathlib import Path
 from shared_model import archlab_home
 
 ARCHITECTURES = ("embedded", "api", "streaming", "async")
+MODEL_FORMATS = ("pickle", "onnx", "mlflow", "json")  # the files a model service can load (shared_model.formats)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Settings:
     model_version: str | None = None
     model_service_url: str | None = None
     model_transport: str = "http"
+    model_format: str = "pickle"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     model_queue: str = "archlab.predict"
     model_timeout: float = 5.0
@@ -43,6 +45,8 @@ class Settings:
         settings = cls(**values)
         if settings.arch not in ARCHITECTURES:
             raise ValueError(f"ARCHLAB_ARCH must be one of {', '.join(ARCHITECTURES)}; got {settings.arch!r}")
+        if settings.model_format not in MODEL_FORMATS:
+            raise ValueError(f"MODEL_FORMAT must be one of {', '.join(MODEL_FORMATS)}; got {settings.model_format!r}")
         return settings
 
     @property
@@ -69,6 +73,7 @@ ENV_NAMES = {
     "model_version": "ARCHLAB_MODEL_VERSION",
     "model_service_url": "MODEL_SERVICE_URL",
     "model_transport": "MODEL_TRANSPORT",
+    "model_format": "MODEL_FORMAT",
     "amqp_url": "AMQP_URL",
     "model_queue": "MODEL_QUEUE",
     "model_timeout": "MODEL_TIMEOUT",

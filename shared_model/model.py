@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .compiled import CompiledLinearModel
@@ -10,11 +11,14 @@ from .pipeline import records_to_frame
 
 @dataclass(frozen=True)
 class Model:
-    """One model version ready to predict. `estimator` is None when loaded from the pickle-free format."""
+    """One model version ready to predict. `estimator` is None when loaded from the pickle-free format;
+    `runner` predicts cleaned records when another format (ONNX, MLflow) serves it (see `formats`)."""
 
     metadata: dict
     compiled: CompiledLinearModel
     estimator: object | None = None
+    runner: Callable[[list[dict]], list[float]] | None = None
+    format: str = "pickle"
 
     @property
     def name(self) -> str:
@@ -34,11 +38,15 @@ class Model:
 
     def predict_one(self, record: dict) -> float:
         """Fast path for one cleaned record: plain float arithmetic, same numbers as `predict`."""
+        if self.runner is not None:
+            return self.runner([record])[0]
         return self.compiled.predict_one(record)
 
     def predict_many(self, records: list[dict]) -> list[float]:
         """Vectorised fast path for many cleaned records: the same numbers as `predict`, without
         the DataFrame and ColumnTransformer overhead (what a batch job or a list request wants)."""
+        if self.runner is not None:
+            return self.runner(records)
         if len(records) <= 1:  # one record: plain floats beat numpy's per-call overhead
             return [self.compiled.predict_one(r) for r in records]
         return self.compiled.predict_many(records).tolist()

@@ -7,17 +7,18 @@ import numpy as np
 from . import config
 
 
+def category_text(value) -> str:
+    """One categorical value as text, missing as the 'Missing' category (runtimes without pandas use it)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return config.MISSING_CATEGORY
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    return str(value)
+
+
 def category_strings(frame):
     """Categorical columns as text, with missing values as the 'Missing' category (as in training)."""
-
-    def text(value) -> str:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return config.MISSING_CATEGORY
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            value = int(value)
-        return str(value)
-
-    return frame.map(text).astype(object)
+    return frame.map(category_text).astype(object)
 
 
 def build_pipeline(spec: config.VersionSpec):

@@ -2,7 +2,8 @@
 
     python -m patterns.api.service --host 127.0.0.1 --port 8001
 
-Loads ARCHLAB_MODEL_VERSION (default: the newest) from the model store. The model loads after the
+Loads ARCHLAB_MODEL_VERSION (default: the newest) from the model store, from the file MODEL_FORMAT
+names (pickle, onnx, mlflow or json; with onnx no scikit-learn is imported). The model loads after the
 port opens, so `/health` (the process answers) and `/ready` (the model is loaded: send traffic)
 answer different questions, as a load balancer or the launcher's replacement step needs.
 On SIGTERM it stops accepting connections and finishes the requests in flight (see `graceful`).
@@ -19,8 +20,9 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from shared_model import ModelError, ModelStore
+from shared_model.formats import load_model
 
-from patterns.settings import Settings
+from patterns.settings import MODEL_FORMATS, Settings
 
 from .graceful import GracefulServer
 from .openapi import openapi_document
@@ -30,6 +32,7 @@ log = logging.getLogger("patterns.api.service")
 
 # 4 MiB: all 1,459 new houses fit in one request (the front allows the same).
 MAX_BODY_BYTES = 4 * 1024 * 1024
+RUNTIME_MODULES = {"scikit-learn": "sklearn", "onnxruntime": "onnxruntime", "mlflow": "mlflow", "pandas": "pandas"}
 
 
 class ModelSlot:
@@ -40,15 +43,16 @@ class ModelSlot:
         self.reason = "the model is loading"
         self.failed = False
 
-    def load(self, store: ModelStore, version: str | None) -> None:
+    def load(self, store: ModelStore, version: str | None, model_format: str = "pickle") -> None:
         try:
-            self.model = store.load(version)
-        except ModelError as exc:
+            self.model = load_model(store, version, model_format)
+        except (ModelError, ImportError) as exc:  # ImportError: this format's runtime is not installed here
             self.reason = f"the model could not be loaded: {exc}"
             self.failed = True
             log.error(self.reason)
             return
-        log.info("model %s %s loaded (digest %s)", self.model.name, self.model.version, self.model.digest[:12])
+        log.info("model %s %s loaded from its %s file (digest %s)", self.model.name, self.model.version,
+                 self.model.format, self.model.digest[:12])
 
 
 def create_app(slot: ModelSlot) -> Flask:
@@ -84,6 +88,17 @@ def create_app(slot: ModelSlot) -> Flask:
             created=meta.get("created"), metrics=meta.get("metrics", {}),
         )
 
+    @app.get("/status")
+    def status():
+        """Which file the model came from and which runtimes this process has imported (with
+        MODEL_FORMAT=onnx, scikit-learn is not among them)."""
+        model = slot.model
+        return jsonify(
+            model_version=model.version if model else None, model_format=model.format if model else None,
+            state="ready" if model else slot.reason,
+            libraries_loaded={name: module in sys.modules for name, module in RUNTIME_MODULES.items()},
+        )
+
     @app.get("/openapi.json")
     def openapi():
         return jsonify(openapi_document())
@@ -100,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m patterns.api.service", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--model-version", default=Settings.from_env().model_version)
+    settings = Settings.from_env()
+    parser.add_argument("--model-version", default=settings.model_version)
+    parser.add_argument("--model-format", default=settings.model_format, choices=MODEL_FORMATS,
+                        help="which stored file to load and predict with (MODEL_FORMAT)")
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -109,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     server = GracefulServer(create_app(slot), args.host, args.port, threads=args.threads)
 
     def load_or_stop() -> None:
-        slot.load(ModelStore(), args.model_version)
+        slot.load(ModelStore(), args.model_version, args.model_format)
         if slot.failed:
             server.stop()  # a service that can never be ready should say so and exit
 
