@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "score",
     "serve",
     "publish",
+    "keys",
 )
 
 EXIT_USAGE = 2

@@ -64,9 +64,6 @@ VERSIONS = (
     ),
 )
 
-DEVELOPMENT_SIGNING_KEY = b"archlab-DEVELOPMENT-key-not-a-secret"
-
-
 def version_spec(version: str) -> VersionSpec:
     for spec in VERSIONS:
         if spec.version == version:
@@ -87,7 +84,8 @@ def archlab_home() -> Path:
     return base / ".archlab"
 
 
-def signing_key() -> bytes:
-    """The HMAC key for artifacts: $ARCHLAB_SIGNING_KEY, else a development key that is no secret."""
-    configured = os.environ.get("ARCHLAB_SIGNING_KEY")
-    return configured.encode() if configured else DEVELOPMENT_SIGNING_KEY
+def signing_key():
+    """The Ed25519 key training signs with: see shared_model.keys (imported here on use)."""
+    from .keys import signing_key
+
+    return signing_key()

@@ -10,8 +10,9 @@ import tempfile
 from pathlib import Path
 
 from .artifacts import METADATA_FILE, compatibility_problems, load_files, pack, verified_metadata
-from .config import archlab_home, signing_key
+from .config import archlab_home
 from .errors import IntegrityError, ModelError, ModelNotFoundError
+from .keys import SigningKey, TrustedKeys, signing_key, trusted_keys
 from .model import Model
 
 _VERSION_NAME = re.compile(r"^v[0-9]+[A-Za-z0-9._-]*$")
@@ -29,11 +30,29 @@ def _version_order(version: str):
 
 
 class ModelStore:
-    """Versioned, signed artifacts on disk. Writes are atomic (a temp folder renamed into place)."""
+    """Versioned, signed artifacts on disk. Writes are atomic (a temp folder renamed into place).
 
-    def __init__(self, root: Path | str | None = None, key: bytes | None = None):
+    `key` signs (training only) and `trusted` verifies; both come from the environment on first
+    use (shared_model.keys) unless given, so listing the store needs no key at all.
+    """
+
+    def __init__(self, root: Path | str | None = None, key: SigningKey | None = None,
+                 trusted: TrustedKeys | None = None):
         self.root = Path(root) if root is not None else archlab_home() / "models"
-        self.key = key or signing_key()
+        self._key = key
+        self._trusted = trusted
+
+    @property
+    def key(self) -> SigningKey:
+        if self._key is None:
+            self._key = signing_key()
+        return self._key
+
+    @property
+    def trusted(self) -> TrustedKeys:
+        if self._trusted is None:
+            self._trusted = trusted_keys()
+        return self._trusted
 
     def path(self, version: str) -> Path:
         return self.root / check_version_name(version)
@@ -58,24 +77,36 @@ class ModelStore:
         return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
     def write(self, version: str, files: dict[str, bytes]) -> Path:
+        """Store `files` as `version`, replacing it atomically: readers see the old or the new folder.
+
+        `root/<version>` is a symlink to a hidden folder holding one complete copy; a new copy is
+        written beside it and the link is swapped with one rename, then the old copy is removed.
+        """
         target = self.path(version)
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self.root))
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        previous = target.resolve() if target.is_symlink() else None
+        if target.is_dir() and not target.is_symlink():
+            previous = self._move_aside(target)
+        link = self.root / f".{staging.name}.link"
+        os.symlink(staging.name, link)
+        os.replace(link, target)
+        if previous is not None and previous != staging.resolve():
+            shutil.rmtree(previous, ignore_errors=True)
         return target
 
-    def verified_files(self, version: str | None = None) -> tuple[dict, dict[str, bytes]]:
-        """The signed metadata and the files it vouches for, all checked; nothing is unpickled."""
-        files = self.files(version or self.latest())
-        return verified_metadata(files, self.key), files
+    def _move_aside(self, folder: Path) -> Path:
+        """A plain version folder (written before versions were links) renamed out of the way."""
+        aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=self.root))
+        aside.rmdir()
+        os.rename(folder, aside)
+        return aside
 
     def load(self, version: str | None = None, *, portable: bool = False) -> Model:
         """The verified model (newest when `version` is None); see artifacts.load_files."""
-        return load_files(self.files(version or self.latest()), self.key, portable=portable)
+        return load_files(self.files(version or self.latest()), self.trusted, portable=portable)
 
     def bundle(self, version: str | None = None) -> bytes:
         return pack(self.files(version or self.latest()))
@@ -86,7 +117,7 @@ class ModelStore:
     def status(self, version: str) -> str:
         """'ok', or why loading would be refused — without unpickling anything."""
         try:
-            metadata = verified_metadata(self.files(version), self.key)
+            metadata = verified_metadata(self.files(version), self.trusted)
         except IntegrityError as exc:
             return f"REFUSED: {exc}"
         except ModelError as exc:

@@ -45,6 +45,20 @@ def chromium_path() -> str:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys(tmp_path_factory: pytest.TempPathFactory):
+    """One explicit key pair for the whole session (child processes inherit it), so models trained
+    once verify in every test's fresh ARCHLAB_HOME. Tests of the development key unset both."""
+    from shared_model.keys import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, SIGNING_KEY_ENV, VERIFY_KEYS_ENV, generate_key_pair
+
+    folder = tmp_path_factory.mktemp("signing-keys")
+    key = generate_key_pair(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SIGNING_KEY_ENV, str(folder / PRIVATE_KEY_FILE))
+        patch.setenv(VERIFY_KEYS_ENV, str(folder / PUBLIC_KEY_FILE))
+        yield key
+
+
 @pytest.fixture
 def archlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh ARCHLAB_HOME for one test, so tests never touch the user's working folder."""

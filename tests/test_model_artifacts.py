@@ -2,6 +2,9 @@
 
 import json
 import pickle
+import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -10,6 +13,7 @@ from shared_model import (
     validate_record,
 )
 from shared_model import artifacts
+from shared_model.keys import generate_key_pair
 
 
 class Bomb:
@@ -60,8 +64,9 @@ def test_resigned_with_another_key_is_refused(store, tmp_path):
     meta = json.loads(files["metadata.json"])
     meta["files"]["model.pkl"] = meta["digest"] = __import__("hashlib").sha256(files["model.pkl"]).hexdigest()
     files["metadata.json"] = json.dumps(meta).encode()
-    files["signature"] = artifacts.sign(files["metadata.json"], b"attacker key").encode()
-    with pytest.raises(IntegrityError, match="signature"):
+    attacker = generate_key_pair(tmp_path / "attacker")
+    files["signature"] = artifacts.sign(files["metadata.json"], attacker).encode()
+    with pytest.raises(IntegrityError, match=f"signed with key {attacker.key_id}, which is not trusted"):
         load_bundle(artifacts.pack(files))
     assert not marker.exists()
 
@@ -120,3 +125,97 @@ def test_every_single_byte_corruption_is_refused_or_harmless(store):
         except IntegrityError:
             continue
         assert model.digest == digest
+
+
+BOMB_SCRIPT = r"""
+import io, json, resource, struct, sys, zipfile
+from shared_model.artifacts import unpack
+from shared_model.errors import IntegrityError
+
+INFLATED_MIB = 200
+
+
+def bomb(declared):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("metadata.json", "w") as member:
+            for _ in range(INFLATED_MIB):
+                member.write(bytes(1024 * 1024))
+    data = bytearray(buffer.getvalue())
+    if declared == "small":  # the directory lies: 1 KiB declared, 200 MiB inside
+        struct.pack_into("<I", data, 22, 1024)
+        struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 24, 1024)
+    return bytes(data)
+
+
+mode = sys.argv[1]
+data = bomb("small" if mode == "lying" else "honest")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    if mode == "naive":  # what unpacking did before the limits: the control for this measurement
+        zipfile.ZipFile(io.BytesIO(data)).read("metadata.json")
+        outcome = "inflated"
+    else:
+        unpack(data)
+        outcome = "inflated"
+except IntegrityError as exc:
+    outcome = f"{type(exc).__name__}: {exc}"
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"bytes": len(data), "growth_mib": (after - before) / 1024, "outcome": outcome}))
+"""
+
+
+def bomb_run(mode: str) -> dict:
+    """Peak RSS growth (ru_maxrss, KiB on Linux) of one unpack of a 200 MiB zip bomb, in a fresh process."""
+    result = subprocess.run([sys.executable, "-c", BOMB_SCRIPT, mode], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("mode, refusal", [
+    ("honest", "BundleTooLarge: artifact bundle would inflate to 209715200 bytes"),
+    ("lying", "IntegrityError: artifact bundle is unreadable"),
+])
+def test_a_zip_bomb_is_refused_with_bounded_memory(mode, refusal):
+    naive, run = bomb_run("naive"), bomb_run(mode)
+    assert run["bytes"] < 1024 * 1024 and naive["outcome"] == "inflated"
+    assert naive["growth_mib"] > 100  # the measurement sees an inflated bomb...
+    assert run["outcome"].startswith(refusal)
+    assert run["growth_mib"] < 10  # ...and the limits keep it from ever being inflated
+
+
+def test_a_bundle_of_too_many_files_is_refused_from_its_directory():
+    files = {f"f{i}": b"" for i in range(artifacts.MAX_BUNDLE_FILES + 1)}
+    with pytest.raises(artifacts.BundleTooLarge, match=f"at most {artifacts.MAX_BUNDLE_FILES}"):
+        artifacts.unpack(artifacts.pack(files))
+
+
+@pytest.mark.parametrize("name", ["../model.pkl", "/etc/passwd", "a\\b"])
+def test_a_bundle_member_that_is_not_a_plain_relative_name_is_refused(name):
+    with pytest.raises(IntegrityError, match="not a plain relative file name"):
+        artifacts.unpack(artifacts.pack({name: b"x"}))
+
+
+def test_overwriting_a_version_never_leaves_a_moment_without_it(store):
+    """A reader polling all the while the version is rewritten 100 times always finds it whole."""
+    files = store.files("v1")
+    copies = lambda: {p.name for p in store.root.iterdir() if p.name.startswith(".v1-")}
+    copies_before = copies()
+    stop, missing = threading.Event(), []
+
+    def read() -> None:
+        while not stop.is_set():
+            if "v1" not in store.versions() or not (store.path("v1") / "metadata.json").is_file():
+                missing.append(True)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for _ in range(100):
+            store.write("v1", files)
+    finally:
+        stop.set()
+        reader.join()
+    assert missing == []
+    assert store.status("v1") == "ok"
+    assert copies() - copies_before == {store.path("v1").resolve().name}  # replaced copies are removed

@@ -19,7 +19,9 @@ from kafka.errors import MessageSizeTooLargeError
 
 from shared_model import ModelStore, bundle_metadata, example_record, signing_key
 from shared_model.artifacts import METADATA_FILE, PICKLE_FILE, SIGNATURE_FILE, pack, sign
+from shared_model.keys import SigningKey, generate_key_pair
 
+from patterns.streaming import wire
 from patterns.streaming.broker import LocalBroker
 from patterns.streaming.consumer import ModelFeed
 from patterns.streaming.publisher import Publisher
@@ -46,7 +48,7 @@ class Trap:
         return (open, (self.path, "w"))
 
 
-def forge(store: ModelStore, source: str, pickle_bytes: bytes, key: bytes | None, /, **metadata_changes) -> bytes:
+def forge(store: ModelStore, source: str, pickle_bytes: bytes, key: SigningKey | None, /, **metadata_changes) -> bytes:
     """A bundle of `source` with another pickle and consistent digests, signed with `key` (None: unsigned)."""
     files = store.files(source)
     metadata = {**json.loads(files[METADATA_FILE]), **metadata_changes}
@@ -90,8 +92,8 @@ def publisher(broker, store):
 def start_feed(broker):
     feeds = []
 
-    def start() -> ModelFeed:
-        feeds.append(ModelFeed(broker.bootstrap_servers, TOPIC).start())
+    def start(**options) -> ModelFeed:
+        feeds.append(ModelFeed(broker.bootstrap_servers, TOPIC, **options).start())
         return feeds[-1]
 
     yield start
@@ -115,15 +117,15 @@ def test_an_artifact_above_the_1_mb_message_limit_travels_in_chunks(publisher, s
     assert feed.model.predict_one(record) == store.load("v2").predict_one(record)
 
 
-@pytest.mark.parametrize("kind, expected", [
-    ("tampered", "does not match its signed SHA-256"),
-    ("unsigned", "unsigned"),
-    ("signed with another key", "signature does not match"),
-    ("incompatible libraries", "IncompatibleModelError"),
-    ("truncated", "truncated"),
+@pytest.mark.parametrize("kind, expected, reason", [
+    ("tampered", "does not match its signed SHA-256", "unverified"),
+    ("unsigned", "unsigned", "unverified"),
+    ("signed with another key", "which is not trusted", "unverified"),
+    ("incompatible libraries", "built with other libraries", "incompatible"),
+    ("truncated", "truncated", "unverified"),
 ])
 def test_a_bad_message_is_rejected_unopened_and_the_current_model_keeps_serving(
-        kind, expected, publisher, start_feed, store, tmp_path):
+        kind, expected, reason, publisher, start_feed, store, tmp_path):
     trap = tmp_path / "unpickled"
     evil = pickle.dumps(Trap(trap))
     if kind == "tampered":
@@ -133,7 +135,7 @@ def test_a_bad_message_is_rejected_unopened_and_the_current_model_keeps_serving(
     elif kind == "unsigned":
         bad = forge(store, "v2", evil, None)
     elif kind == "signed with another key":
-        bad = forge(store, "v2", evil, b"not the archlab key")
+        bad = forge(store, "v2", evil, generate_key_pair(tmp_path / "attacker"))
     elif kind == "incompatible libraries":
         libraries = {**store.metadata("v2")["libraries"], "scikit-learn": "0.24.2"}
         bad = forge(store, "v2", evil, signing_key(), libraries=libraries)
@@ -149,6 +151,7 @@ def test_a_bad_message_is_rejected_unopened_and_the_current_model_keeps_serving(
 
     assert feed.model.version == "v1"
     assert expected in feed.status()["last_error"]
+    assert feed.status()["rejected_by_reason"] == {reason: 1}
     assert not trap.exists(), "a payload from the topic was unpickled before verification"
 
 
@@ -229,3 +232,63 @@ def test_a_feed_left_past_the_end_of_a_restarted_topic_seeks_back_and_catches_up
     status = feed.status()
     assert status["broker"] == "available"
     assert status["topic_resets"] == 1
+
+
+def send_raw(broker, chunks) -> None:
+    """Messages as any Kafka client could write them to the topic: (value, headers) pairs."""
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap_servers)
+    try:
+        for value, headers in chunks:
+            producer.send(TOPIC, value, headers=headers, partition=0)
+        producer.flush(10)
+    finally:
+        producer.close()
+
+
+def endless_chunks(count: int, sent: int, part_bytes: int = 512 * 1024):
+    headers = lambda index: [("version", b"v999"), ("publish-id", b"attacker"), ("sha256", b"0" * 64),
+                             ("part", f"{index}/{count}".encode())]
+    return [(bytes(part_bytes), headers(index)) for index in range(1, sent + 1)]
+
+
+def test_endless_chunk_parts_are_dropped_and_counted_and_the_model_keeps_serving(broker, publisher, start_feed):
+    publisher.publish("v1")
+    feed = start_feed()
+    assert feed.wait_for_model(15)
+
+    send_raw(broker, endless_chunks(count=wire.MAX_PARTS, sent=wire.MAX_PARTS))  # 32 MiB, the limit is 16
+    send_raw(broker, endless_chunks(count=10**6, sent=3, part_bytes=10))
+    wait_until(lambda: feed.status()["rejected_by_reason"].get("too-many-parts") == 3, "the 1/1000000 parts refused")
+
+    status = feed.status()
+    assert status["rejected_by_reason"]["too-large"] == 1
+    assert status["rejected_by_reason"]["truncated"] == wire.MAX_PARTS - wire.MAX_BUNDLE_BYTES // (512 * 1024) - 1
+    assert status["assembling_bytes"] == 0 and feed.model.version == "v1"
+    publisher.publish("v2")
+    wait_until(lambda: feed.model.version == "v2", "a real bundle to arrive after the flood")
+
+
+def test_a_bundle_that_never_finishes_is_dropped_when_stale(broker, publisher, start_feed):
+    publisher.publish("v1")
+    feed = start_feed(stale_seconds=0.5)
+    assert feed.wait_for_model(15)
+
+    send_raw(broker, endless_chunks(count=3, sent=2))
+    wait_until(lambda: feed.status()["rejected_by_reason"].get("stale") == 1, "the unfinished bundle to be dropped")
+
+    assert feed.status()["assembling_bytes"] == 0
+    assert "2 of 3 chunks" in feed.status()["last_error"]
+
+
+def test_a_v999_signed_with_an_untrusted_key_never_outranks_later_versions(publisher, start_feed, store, tmp_path):
+    trap = tmp_path / "unpickled"
+    attacker = generate_key_pair(tmp_path / "attacker")
+    send(publisher, forge(store, "v2", pickle.dumps(Trap(trap)), attacker, version="v999"))
+    publisher.publish("v1")
+    feed = start_feed()
+    assert feed.wait_for_model(15) and feed.model.version == "v1"
+
+    send(publisher, renamed(store, "v2", "v3"))
+    wait_until(lambda: feed.model.version == "v3", "the later legitimate version")
+    assert feed.status()["rejected_by_reason"] == {"unverified": 1}
+    assert not trap.exists()

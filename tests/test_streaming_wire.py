@@ -7,6 +7,7 @@ import os
 import pytest
 
 from patterns.streaming.consumer import newness, past_end
+from patterns.streaming import wire
 from patterns.streaming.wire import Artifact, Assembler, RejectedMessage, encode
 
 META = {"name": "house-price", "version": "v2", "digest": "abc", "created": "2026-01-01T00:00:00+00:00"}
@@ -81,3 +82,55 @@ def test_a_position_past_the_end_means_the_partition_was_recreated():
     assert past_end(position=3, end=1)
     assert not past_end(position=3, end=3)
     assert not past_end(position=0, end=5)
+
+
+def endless(version: str = "v999", count: int = wire.MAX_PARTS, part_bytes: int = 512 * 1024):
+    """The chunks of a bundle that never ends: parts 1, 2, 3... of `count`, each `part_bytes` long."""
+    headers = lambda index: [("version", version.encode()), ("publish-id", b"attacker"), ("sha256", b"0" * 64),
+                             ("part", f"{index}/{count}".encode())]
+    return ((index, bytes(part_bytes), headers(index)) for index in range(1, count + 1))
+
+
+def test_a_bundle_growing_past_the_byte_limit_is_dropped_and_nothing_is_held():
+    assembler = Assembler()
+    events = []
+    for offset, value, headers in endless():
+        events += assembler.add(offset, value, headers)
+        assert assembler.held_bytes <= wire.MAX_BUNDLE_BYTES
+    assert [event.reason for event in events] == ["too-large"] + ["truncated"] * (len(events) - 1)
+    assert assembler.held_bytes == 0 and not assembler.collecting
+
+
+def test_a_bundle_claiming_too_many_parts_is_refused_at_its_first_part():
+    offset, value, headers = next(endless(count=wire.MAX_PARTS + 1, part_bytes=10))
+    [event] = Assembler().add(offset, value, headers)
+    assert event.reason == "too-many-parts" and f"at most {wire.MAX_PARTS}" in str(event)
+
+
+def test_a_part_over_the_kafka_message_limit_is_refused():
+    offset, value, headers = next(endless(part_bytes=wire.MAX_PART_BYTES + 1))
+    assembler = Assembler()
+    [event] = assembler.add(offset, value, headers)
+    assert event.reason == "too-large" and assembler.held_bytes == 0
+
+
+def test_an_unfinished_bundle_is_dropped_once_stale_and_a_later_one_still_arrives():
+    now = [0.0]
+    assembler = Assembler(stale_seconds=60, clock=lambda: now[0])
+    first_two = encode(os.urandom(1_300_000), META)[:2]
+    assert feed(first_two, assembler) == [] and assembler.held_bytes > 0
+    now[0] = 59.0
+    assert assembler.expire() == []
+    now[0] = 61.0
+    [dropped] = assembler.expire()
+    assert dropped.reason == "stale" and "2 of 3 chunks" in str(dropped)
+    assert assembler.held_bytes == 0
+    [artifact] = feed(encode(b"next", {**META, "version": "v3"}), assembler)
+    assert artifact.bundle == b"next"
+
+
+def test_every_rejection_names_a_countable_reason():
+    [damaged] = Assembler().add(0, b"original", encode(b"original bundle", META)[0].headers)
+    [foreign] = Assembler().add(0, b"whatever", [("version", b"v9")])
+    [bad_part] = Assembler().add(0, b"x", [(n, b"1") for n in ("sha256", "version", "publish-id")] + [("part", b"3/2")])
+    assert (damaged.reason, foreign.reason, bad_part.reason) == ("damaged", "not-a-model-message", "bad-part")

@@ -7,7 +7,7 @@ import argparse
 from shared_model import ModelStore
 
 from patterns.settings import Settings
-from patterns.streaming.broker import bootstrap_servers
+from patterns.streaming.broker import bootstrap_servers, require_keys_for_broker
 from patterns.streaming.publisher import Publisher
 from patterns.streaming.topic import BrokerUnavailable
 
@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             "no Kafka broker: start one with `archlab serve streaming`, or set KAFKA_BOOTSTRAP_SERVERS"
         )
+    require_keys_for_broker(settings.kafka_bootstrap_servers)  # a broker of the user's: no development key
     try:
         with Publisher(servers, settings.kafka_model_topic, store) as publisher:
             published = publisher.publish(args.version)

@@ -7,6 +7,7 @@ import logging
 from patterns.settings import Settings
 from patterns.web.backend import BackendUnavailable, Prediction
 
+from .broker import require_keys_for_broker
 from .consumer import ModelFeed
 
 
@@ -42,7 +43,11 @@ class StreamingBackend:
 
 
 def create_backend(settings: Settings) -> StreamingBackend:
-    """Start following the model topic; predictions answer 503 until the first model arrives."""
+    """Start following the model topic; predictions answer 503 until the first model arrives.
+
+    An external broker with the development key raises shared_model.keys.KeyConfigurationError:
+    the app must not start (anyone who can write to that topic could sign with a public key).
+    """
     # kafka-python logs every refused reconnect at WARNING; the feed reports the broker state itself.
     logging.getLogger("kafka").setLevel(logging.ERROR)
     if not settings.kafka_bootstrap_servers:
@@ -50,5 +55,6 @@ def create_backend(settings: Settings) -> StreamingBackend:
             "KAFKA_BOOTSTRAP_SERVERS is not set: start the whole system with `archlab serve streaming`, "
             "or point it at a Kafka cluster"
         ))
+    require_keys_for_broker(settings.kafka_bootstrap_servers)
     feed = ModelFeed(settings.kafka_bootstrap_servers, settings.kafka_model_topic).start()
     return StreamingBackend(feed)

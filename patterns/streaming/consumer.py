@@ -7,8 +7,9 @@ arrives meanwhile. The feed
 - reads the partition in assign mode (broadcast: every app instance sees every version);
 - on start reads the topic from the beginning and loads only the newest valid version; after a
   reconnect it resumes where it was;
-- verifies every bundle with `shared_model.load_bundle` (signature and digests before unpickling)
-  and counts what it rejects;
+- verifies every bundle that claims to be newer as it completes (bounded unzip, Ed25519 signature
+  by a trusted key, digests, library versions: nothing unpickled), keeps only the best verified
+  candidate while it catches up, unpickles that one alone, and counts what it rejects by reason;
 - never moves to an older or equal version (see `newness`);
 - keeps serving when the broker is away, reports it, reconnects by itself, and seeks back when
   its position is past the end of the partition (an in-memory broker restarted and the topic came
@@ -21,14 +22,18 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 
 from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 
-from shared_model import load_bundle
+from shared_model.artifacts import BundleTooLarge, compatibility_problems, load_files, unpack, verified_metadata
+from shared_model.errors import IncompatibleModelError, IntegrityError
+from shared_model.keys import TrustedKeys, trusted_keys
 
 from .topic import REQUEST_TIMEOUT_MS, BrokerUnavailable, model_partition
-from .wire import Artifact, Assembler, RejectedMessage
+from .wire import STALE_SECONDS, Artifact, Assembler, RejectedMessage
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,26 @@ def model_newness(model) -> tuple:
     return newness(model.version, model.metadata.get("created", ""))
 
 
+def rejection_reason(exc: Exception) -> str:
+    """The /status counter a refused bundle lands in."""
+    if isinstance(exc, BundleTooLarge):
+        return "too-large"
+    if isinstance(exc, IncompatibleModelError):
+        return "incompatible"
+    if isinstance(exc, IntegrityError):
+        return "unverified"
+    return "error"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A verified bundle's files, not yet unpickled: the best one seen while catching up."""
+
+    files: dict[str, bytes]
+    newness: tuple
+    offset: int
+
+
 def past_end(position: int, end: int) -> bool:
     """A position beyond the end offset: the partition was recreated shorter (in-memory broker restart)."""
     return position > end
@@ -68,22 +93,24 @@ def past_end(position: int, end: int) -> bool:
 class ModelFeed:
     """Follows `topic` in a daemon thread; `model` is the newest verified model (None until one came)."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, key: bytes | None = None,
-                 fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS) -> None:
+    def __init__(self, bootstrap_servers: str, topic: str, keys: TrustedKeys | None = None,
+                 fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS, stale_seconds: float = STALE_SECONDS) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic = topic
-        self.key = key
+        self.keys = keys or trusted_keys()  # read once, here: a bad key setting fails at start
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.stale_seconds = stale_seconds
         self.model = None
         self.model_offset: int | None = None
         self.broker = "connecting"
         self.rejected = 0
+        self.rejected_by_reason: Counter[str] = Counter()
         self.swaps = 0
         self.topic_resets = 0
         self.last_error: str | None = None
         self._partition = model_partition(topic)
-        self._assembler = Assembler()
-        self._pending: list[Artifact] = []
+        self._assembler = Assembler(self.stale_seconds)
+        self._pending: Candidate | None = None
         self._catch_up_end = 0
         self._resume_at: int | None = None
         self._stop = threading.Event()
@@ -109,6 +136,9 @@ class ModelFeed:
             "topic": self.topic,
             "swaps": self.swaps,
             "rejected": self.rejected,
+            "rejected_by_reason": dict(self.rejected_by_reason),
+            "assembling_bytes": self._assembler.held_bytes,
+            "trusted_key_ids": sorted(self.keys.keys),
             "topic_resets": self.topic_resets,
             "next_offset": self._resume_at,
             "last_error": self.last_error,
@@ -161,8 +191,8 @@ class ModelFeed:
         except BaseException:
             consumer.close()
             raise
-        self._assembler = Assembler()
-        self._pending = []
+        self._assembler = Assembler(self.stale_seconds)
+        self._pending = None
         self._set_broker("available")
         return consumer
 
@@ -172,6 +202,8 @@ class ModelFeed:
             for records in consumer.poll(timeout_ms=POLL_MS).values():
                 for record in records:
                     self._receive(record)
+            for dropped in self._assembler.expire():
+                self._reject(None, dropped.reason, str(dropped))
             if self._position(consumer) >= self._catch_up_end:
                 self._apply_pending()
             if time.monotonic() >= next_check:
@@ -192,8 +224,8 @@ class ModelFeed:
                     position, end, self.topic)
         self.topic_resets += 1
         consumer.seek_to_beginning(self._partition)
-        self._assembler = Assembler()
-        self._pending = []
+        self._assembler = Assembler(self.stale_seconds)
+        self._pending = None
         self._catch_up_end = end
 
     def _position(self, consumer: KafkaConsumer) -> int:
@@ -208,31 +240,46 @@ class ModelFeed:
     def _receive(self, record) -> None:
         for event in self._assembler.add(record.offset, record.value, record.headers):
             if isinstance(event, RejectedMessage):
-                self._reject(record.offset, str(event))
+                self._reject(record.offset, event.reason, str(event))
             else:
-                self._pending.append(event)
+                self._consider(event)
         if not self._assembler.collecting:
             self._resume_at = record.offset + 1  # a reconnect never starts in the middle of a bundle
 
-    def _apply_pending(self) -> None:
-        """Load the newest pending artifact that verifies; older ones are skipped unopened."""
-        candidates = sorted(self._pending, key=lambda artifact: claimed_newness(artifact.headers), reverse=True)
-        self._pending = []
-        for artifact in candidates:
-            claimed = claimed_newness(artifact.headers)
-            if not self._is_newer(claimed):
-                return  # this one and all after it are not newer than what is served
-            try:
-                model = load_bundle(artifact.bundle, self.key)
-            except Exception as exc:  # verified before unpickling: nothing from the topic ran
-                self._reject(artifact.offset, f"{type(exc).__name__}: {exc}")
-                continue
-            if model_newness(model) != claimed:
-                self._reject(artifact.offset, f"headers claim {artifact.headers['version']} but the signed "
-                                              f"metadata says {model.version}")
-                continue
-            self._swap(model, artifact.offset)
+    def _consider(self, artifact: Artifact) -> None:
+        """Verify a bundle that claims to be newer than what is served and pending; keep the best.
+
+        Older claims are skipped unopened. Nothing is unpickled here, whatever the bundle holds.
+        """
+        claimed = claimed_newness(artifact.headers)
+        if not self._is_newer(claimed) or (self._pending is not None and claimed <= self._pending.newness):
             return
+        try:
+            files = unpack(artifact.bundle)
+            metadata = verified_metadata(files, self.keys)
+        except IntegrityError as exc:
+            self._reject(artifact.offset, rejection_reason(exc), f"{type(exc).__name__}: {exc}")
+            return
+        problems = compatibility_problems(metadata)
+        if problems:
+            self._reject(artifact.offset, "incompatible", f"built with other libraries: {'; '.join(problems)}")
+        elif newness(metadata["version"], metadata.get("created", "")) != claimed:
+            self._reject(artifact.offset, "header-mismatch", f"headers claim {artifact.headers['version']} "
+                                                             f"but the signed metadata says {metadata['version']}")
+        else:
+            self._pending = Candidate(files, claimed, artifact.offset)
+
+    def _apply_pending(self) -> None:
+        """Load the best verified candidate (the newest signed version), if it beats what is served."""
+        candidate, self._pending = self._pending, None
+        if candidate is None or not self._is_newer(candidate.newness):
+            return
+        try:
+            model = load_files(candidate.files, self.keys)
+        except Exception as exc:  # signed, yet unloadable: keep serving the current model
+            self._reject(candidate.offset, rejection_reason(exc), f"{type(exc).__name__}: {exc}")
+            return
+        self._swap(model, candidate.offset)
 
     def _is_newer(self, claimed: tuple) -> bool:
         current = self.model
@@ -247,9 +294,11 @@ class ModelFeed:
         log.info("now serving %s %s (offset %d; was %s)", model.name, model.version, offset,
                  previous.version if previous else "nothing")
 
-    def _reject(self, offset: int, reason: str) -> None:
+    def _reject(self, offset: int | None, reason: str, message: str) -> None:
         self.rejected += 1
-        self.last_error = f"rejected message at offset {offset}: {reason}"
+        self.rejected_by_reason[reason] += 1
+        where = f"at offset {offset}" if offset is not None else "(unfinished bundle)"
+        self.last_error = f"rejected message {where}: {message}"
         log.warning("%s", self.last_error)
 
     def _set_broker(self, state: str) -> None:

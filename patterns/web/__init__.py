@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shared_model.keys import signing_mode
+
 from patterns.settings import Settings
 
 from . import api, errors, pages
@@ -24,7 +26,8 @@ def create_app(backend: Backend | None = None, test_config: dict | None = None) 
         app.config.update(test_config)
     backend = backend if backend is not None else load_backend(Settings.from_env())
     app.extensions["archlab.backend"] = backend
-    app.context_processor(lambda: {"architecture": backend.architecture})
+    signing = signing_mode()  # the footer says so when models are verified with the development key
+    app.context_processor(lambda: {"architecture": backend.architecture, "signing": signing})
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     extra = backend.blueprint()

@@ -8,6 +8,9 @@ import sys
 
 import waitress
 
+from shared_model import ModelError
+from shared_model.keys import require_keys_for_listener
+
 from patterns.settings import Settings
 
 from . import create_app
@@ -26,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
-    backend = load_backend(settings)
+    try:
+        require_keys_for_listener(args.host)
+        backend = load_backend(settings)
+    except ModelError as exc:  # e.g. the development signing key where others could reach the app
+        print(f"python -m patterns.web: {exc}", file=sys.stderr)
+        return 2
     # SIGTERM unwinds through `finally`, so the backend closes its connections and threads.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from shared_model import example_record, validate_batch, validate_record
+from shared_model.keys import signing_mode
 
 from .backend import Accepted, timed_predict
 
@@ -27,7 +28,7 @@ def health():
 
 @bp.get("/status")
 def status():
-    return jsonify(architecture=backend().architecture, runtime=runtime(), **backend().status())
+    return jsonify(architecture=backend().architecture, runtime=runtime(), signing=signing_mode(), **backend().status())
 
 
 def runtime() -> dict:
