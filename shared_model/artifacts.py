@@ -87,12 +87,16 @@ def check_signature(metadata_bytes: bytes, signature_file: bytes, keys: TrustedK
 
 def build_files(estimator, compiled: CompiledLinearModel, metadata: dict, key: SigningKey) -> dict[str, bytes]:
     """Serialise a trained model into the four artifact files, digests and signature included."""
+    from .formats import export_files  # training only: skl2onnx and mlflow
+
+    libraries = library_versions()
     payload = {
         PICKLE_FILE: pickle.dumps(estimator, protocol=pickle.HIGHEST_PROTOCOL),
         PORTABLE_FILE: json.dumps(compiled.to_json_dict(), indent=1, sort_keys=True).encode(),
+        **export_files(estimator, tuple(metadata["features"]), libraries),
     }
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in payload.items()}
-    full = {**metadata, "files": digests, "digest": digests[PICKLE_FILE], "libraries": library_versions()}
+    full = {**metadata, "files": digests, "digest": digests[PICKLE_FILE], "libraries": libraries}
     metadata_bytes = json.dumps(full, indent=1, sort_keys=True).encode()
     return {**payload, METADATA_FILE: metadata_bytes, SIGNATURE_FILE: sign(metadata_bytes, key).encode()}
 

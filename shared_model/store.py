@@ -104,6 +104,11 @@ class ModelStore:
         os.rename(folder, aside)
         return aside
 
+    def verified_files(self, version: str | None = None) -> tuple[dict, dict[str, bytes]]:
+        """The signed metadata and the files it vouches for, all checked; nothing is unpickled."""
+        files = self.files(version or self.latest())
+        return verified_metadata(files, self.trusted), files
+
     def load(self, version: str | None = None, *, portable: bool = False) -> Model:
         """The verified model (newest when `version` is None); see artifacts.load_files."""
         return load_files(self.files(version or self.latest()), self.trusted, portable=portable)
