@@ -5,6 +5,7 @@ raw numpy dot product of the fitted coefficients as the floor, all measured in o
 from __future__ import annotations
 
 import math
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -16,7 +17,18 @@ from ..measure.floors import linear_form
 from ..measure.stats import summarize
 
 
-def _time_calls(call: Callable[[], object], calls: int, warmup: int) -> list[float]:
+def machine_description() -> str:
+    """CPU model and count, architecture and Python: printed with every benchmark."""
+    cpu = platform.processor() or "cpu"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.machine()}, {os.cpu_count()} x {cpu}, python {platform.python_version()}"
+
+
+def time_calls(call: Callable[[], object], calls: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         call()
     samples = []
@@ -28,8 +40,8 @@ def _time_calls(call: Callable[[], object], calls: int, warmup: int) -> list[flo
     return samples
 
 
-def _throughput(call: Callable[[], object], rows: int, repeats: int = 3) -> float:
-    best = min(_time_calls(call, repeats, warmup=1))
+def rows_per_second(call: Callable[[], object], rows: int, repeats: int = 3) -> float:
+    best = min(time_calls(call, repeats, warmup=1))
     return rows / best
 
 
@@ -42,18 +54,18 @@ def run_model_bench(version: str | None = None, calls: int = 2000, pipeline_call
     coef, features, intercept = linear_form(model.compiled, record)
 
     latency = {
-        "floor: numpy dot of fitted coefficients": _time_calls(lambda: math.exp(float(features @ coef) + intercept), calls, 200),
-        "validate_record (boundary check)": _time_calls(lambda: validate_record(example_record()), calls, 200),
-        "fast path: Model.predict_one": _time_calls(lambda: model.predict_one(record), calls, 200),
-        "pipeline: Model.predict on one row": _time_calls(lambda: model.predict([record]), pipeline_calls, 20),
+        "floor: numpy dot of fitted coefficients": time_calls(lambda: math.exp(float(features @ coef) + intercept), calls, 200),
+        "validate_record (boundary check)": time_calls(lambda: validate_record(example_record()), calls, 200),
+        "fast path: Model.predict_one": time_calls(lambda: model.predict_one(record), calls, 200),
+        "pipeline: Model.predict on one row": time_calls(lambda: model.predict([record]), pipeline_calls, 20),
     }
     throughput = {
-        "fast path: predict_one loop": _throughput(lambda: [model.predict_one(r) for r in houses], len(houses)),
-        "pipeline: Model.predict batch": _throughput(lambda: model.predict(houses), len(houses)),
+        "fast path: predict_one loop": rows_per_second(lambda: [model.predict_one(r) for r in houses], len(houses)),
+        "pipeline: Model.predict batch": rows_per_second(lambda: model.predict(houses), len(houses)),
     }
     return {
         "model_version": model.version,
-        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}",
+        "machine": machine_description(),
         "calls": calls,
         "batch_rows": len(houses),
         "latency": {name: summarize(samples).to_dict() for name, samples in latency.items()},
