@@ -1,8 +1,9 @@
-"""Who may put a model into a running streaming app: real processes, real broker, real logs.
+"""Who may put a model into a running app: real processes, real broker, real logs.
 
 The issue this answers: with a public development key, anyone who could write to the model topic
-had their pickle run in every app. Now the app refuses to start with the development key where
-others can reach it, and a bundle signed with any key it does not trust is never unpickled.
+had their pickle run in every app. Now every process that loads models (streaming app, front,
+model services) refuses to start with the development key where others can reach it, and a
+bundle signed with any key the app does not trust is never unpickled.
 """
 
 from __future__ import annotations
@@ -119,3 +120,11 @@ def test_a_bundle_signed_with_an_untrusted_key_never_runs_its_pickle_in_the_app(
                 assert f"signed with key {attacker.key_id}, which is not trusted" in answer["last_error"]
     assert MARKER not in app.log_path.read_text()
     assert "not trusted" in app.log_path.read_text()  # the log shows the refusal: the check above can fail
+
+
+@pytest.mark.parametrize("module", ["patterns.api.service", "patterns.api.grpc_service"])
+def test_a_model_service_with_the_development_key_refuses_a_non_loopback_listener(module, archlab_home):
+    result = subprocess.run([sys.executable, "-m", module, "--host", "0.0.0.0", "--port", str(free_port())],
+                            capture_output=True, text=True, env=development_env(), timeout=60)
+    assert result.returncode == 2
+    assert "refusing to start: listening on 0.0.0.0 (not loopback)" in result.stderr

@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from shared_model import ModelStore
+from shared_model import ModelError, ModelStore
+from shared_model.keys import require_keys_for_listener
 
 from patterns.settings import Settings
 
@@ -93,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-version", default=Settings.from_env().model_version)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
+    try:
+        require_keys_for_listener(args.host)  # the development signing key only where no one else connects
+    except ModelError as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     slot = ModelSlot()

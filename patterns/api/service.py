@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared_model import ModelError, ModelStore
 from shared_model.formats import load_model
+from shared_model.keys import require_keys_for_listener
 
 from patterns.settings import MODEL_FORMATS, Settings
 
@@ -121,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="which stored file to load and predict with (MODEL_FORMAT)")
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
+    try:
+        require_keys_for_listener(args.host)  # the development signing key only where no one else connects
+    except ModelError as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     slot = ModelSlot()
