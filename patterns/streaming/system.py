@@ -183,12 +183,17 @@ class StreamingSystem(System):
         )
 
     def _front_env(self) -> dict[str, str]:
-        return {
+        from .broker import MANAGED_BROKER_ENV
+
+        env = {
             **self.settings.to_env(),
             "ARCHLAB_ARCH": "streaming",
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "PYTHONPATH": os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH", "")) if p),
         }
+        if not self.settings.kafka_bootstrap_servers:  # the broker archlab started itself: the development key may do
+            env[MANAGED_BROKER_ENV] = "1"
+        return env
 
 
 def create_system(port: int | None = None, instances: int = 1, version: str | None = None,
