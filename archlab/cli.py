@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "predict",
     "bench",
     "compare",
+    "results",
     "submit",
     "score",
     "serve",

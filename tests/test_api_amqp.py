@@ -9,6 +9,8 @@ import uuid
 
 import pika
 import pytest
+
+from archlab.notebook.traffic import update_under_traffic
 import requests
 
 from api_helpers import api_settings, model_fields
@@ -86,8 +88,8 @@ def test_a_missing_broker_is_a_clear_error():
 @pytest.mark.slow
 def test_replacing_the_worker_fails_no_request(system):
     """Last in this module: it leaves the shared system serving v2."""
-    report = system.replace_model_service("v2")
-    assert (report.version_before, report.version_after) == ("v1", "v2")
-    assert report.failed_requests == 0
-    assert report.versions_seen == ("v1", "v2")
-    assert report.restarted == ("model-worker",)
+    update, report = update_under_traffic(system, "v2")
+    assert (report["served_before"], report["served_after"]) == (["v1"], ["v2"])
+    assert update.failed == 0 and len(update.timeline) > 0
+    assert sorted({p.version for p in update.timeline}) == ["v1", "v2"]
+    assert report["restarted"] == ["model-worker"]

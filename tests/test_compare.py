@@ -1,4 +1,5 @@
-"""`archlab compare --quick` end to end: real systems, real faults, the report on disk, nothing left running."""
+"""`archlab compare --quick` end to end: real systems, real faults, the report on disk, nothing left running;
+then each variant the README names (PostgreSQL, an already running Kafka broker, RabbitMQ) per architecture."""
 
 import json
 import os
@@ -25,18 +26,26 @@ def processes_using(home: Path) -> list[int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def comparison(trained_home, tmp_path_factory):
-    home = tmp_path_factory.mktemp("compare-home")
+SETTINGS = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "MODEL_TRANSPORT", "AMQP_URL")
+
+
+def run_compare(home: Path, trained_home: Path, *args: str, **settings: str):
+    """`archlab compare --quick ARGS` in a fresh ARCHLAB_HOME with exactly `settings` set."""
     (home / "models").symlink_to(trained_home / "models")
-    env = {**os.environ, "ARCHLAB_HOME": str(home)}
-    env.pop("DATABASE_URL", None)
-    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-    result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick"], env=env,
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    env.update(ARCHLAB_HOME=str(home), **settings)
+    result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick", *args], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     folder = Path(result.stdout.strip().splitlines()[-1])
-    return home, folder, json.loads((folder / "results.json").read_text()), result
+    return folder, json.loads((folder / "results.json").read_text()), result
+
+
+@pytest.fixture(scope="module")
+def comparison(trained_home, tmp_path_factory):
+    home = tmp_path_factory.mktemp("compare-home")
+    folder, data, result = run_compare(home, trained_home)
+    return home, folder, data, result
 
 
 def test_last_line_is_the_report_folder_with_every_file(comparison):
@@ -66,6 +75,9 @@ def test_every_update_reaches_v2_and_counts_what_it_cost(comparison):
     assert architectures["api"]["update"]["restarted"] == ["model-service"]
     assert architectures["streaming"]["update"]["restarted"] == []
     assert architectures["streaming"]["update"]["failed"] == 0
+    assert {p["worker"] for p in architectures["streaming"]["update"]["timeline"]} == {0, 1}  # both instances
+    for arch in architectures.values():  # how it was updated, and the part no strategy avoids
+        assert arch["update"]["strategy"] and arch["update"]["build_s"] > 0
 
 
 def test_faults_record_what_users_really_got(comparison):
@@ -85,6 +97,16 @@ def test_coupling_facts_are_measured_from_the_running_apps(comparison):
     architectures = comparison[2]["architectures"]
     carries = {name: arch["app_carries_model"] for name, arch in architectures.items()}
     assert carries == {"embedded": True, "api": False, "streaming": True, "async": False}
+    # read after every step: the async front never loaded the model, not even for "score now"
+    assert len(architectures["async"]["carries_model"]) >= 4
+
+
+def test_each_run_worked_in_its_own_namespace_and_removed_it(comparison):
+    home, _, data, _ = comparison
+    namespaces = {name: arch["namespace"] for name, arch in data["architectures"].items()}
+    assert namespaces["streaming"]["topic"].startswith("archlab.models.cmp-")
+    assert "/runs/cmp-" in namespaces["async"]["database"]
+    assert not any((home / "runs").iterdir())
 
 
 def test_targets_are_reported_as_ratios_not_asserted(comparison):
@@ -97,3 +119,59 @@ def test_targets_are_reported_as_ratios_not_asserted(comparison):
 
 def test_nothing_is_left_running(comparison):
     assert processes_using(comparison[0]) == []
+
+
+# -- the variants a user reaches for when they outgrow the defaults ---------------------------------
+
+def test_async_on_postgresql_measures_its_own_database_and_drops_it(trained_home, tmp_path, postgres_url):
+    _, data, result = run_compare(tmp_path / "home", trained_home, "--only", "async", DATABASE_URL=postgres_url)
+    arch = data["architectures"]["async"]
+    database = arch["faults"]["database"]
+    assert database["breakable"] and set(database["statuses"]) == {"503"}
+    assert "postgresql" in arch["namespace"]["database"]
+    assert data["floors"]["db_transaction"]["summary_ms"]["n"] > 0
+    name = arch["namespace"]["database"].rsplit("/", 1)[1]
+    assert name.startswith("archlab_cmp_") and name not in _databases(postgres_url)
+
+
+def test_api_over_rabbitmq_measures_its_real_components(trained_home, tmp_path, amqp_url):
+    _, data, _ = run_compare(tmp_path / "home", trained_home, "--only", "api",
+                             MODEL_TRANSPORT="amqp", AMQP_URL=amqp_url)
+    arch = data["architectures"]["api"]
+    assert arch["components"] == ["model-worker", "web"]
+    assert set(arch["faults"]["model-worker"]["statuses"]) == {"503"}
+    assert not arch["faults"]["rabbitmq"]["breakable"]  # a shared broker: reported, never stopped
+    assert arch["update"]["restarted"] == ["model-worker"] and arch["update"]["failed"] == 0
+    assert arch["namespace"]["queue"].startswith("archlab.predict.cmp-")
+
+
+def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(trained_home, tmp_path):
+    from patterns.launch.systems import launch
+    from patterns.settings import Settings
+    from patterns.streaming.broker import LocalBroker
+
+    home = tmp_path / "users-home"
+    home.mkdir()
+    (home / "models").symlink_to(trained_home / "models")
+    with LocalBroker(log_dir=tmp_path / "broker-logs") as broker:
+        settings = Settings(home=home, kafka_bootstrap_servers=broker.bootstrap_servers)
+        with launch("streaming", settings=settings, version="v1") as users_app:  # live on archlab.models
+            _, data, _ = run_compare(tmp_path / "home", trained_home, "--only", "streaming",
+                                     KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers)
+            assert users_app.served_versions() == ["v1"]  # the comparison published v2 elsewhere
+            assert broker.running  # and never stopped the user's broker
+    arch = data["architectures"]["streaming"]
+    assert "broker" not in arch["components"] and not arch["faults"]["broker"]["breakable"]
+    assert arch["update"]["failed"] == 0 and arch["update"]["converged_s"] is not None
+    assert arch["namespace"]["topic"].startswith("archlab.models.cmp-")
+
+
+def _databases(url: str) -> set[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+    finally:
+        engine.dispose()

@@ -13,6 +13,7 @@ import zipfile
 import pytest
 import requests
 
+from archlab.notebook.traffic import update_under_traffic
 from launch_helpers import embedded_system, writable_home
 from patterns.embedded.deploy import app_env, install_wheel
 from patterns.embedded.wheel import PACKAGE, build_model_wheel, distribution_version
@@ -60,16 +61,19 @@ def test_unknown_versions_are_refused(home, tmp_path):
         distribution_version("latest")
 
 
-def test_redeploy_changes_the_served_version_and_reports_the_downtime(home):
+def test_redeploy_changes_the_served_version_and_users_see_the_downtime(home):
     with embedded_system(home, "v1") as system:
-        assert requests.post(f"{system.url}/predict", json=example_record(), timeout=10).json()["model_version"] == "v1"
-        report = system.redeploy("v2")
+        pid = system.pids()["web"]
+        update, report = update_under_traffic(system, "v2")
         assert requests.post(f"{system.url}/predict", json=example_record(), timeout=10).json()["model_version"] == "v2"
-    assert (report.version_before, report.version_after) == ("v1", "v2")
-    assert report.restarted == ("web",)
-    assert report.failed_requests > 0 and report.unavailable_seconds > 0
-    assert report.probe_requests > report.failed_requests
-    assert report.total_seconds >= report.build_seconds + report.install_seconds + report.restart_seconds
+        assert system.pids()["web"] != pid
+    assert (report["served_before"], report["served_after"]) == (["v1"], ["v2"])
+    assert report["restarted"] == ["web"]  # observed: its process id changed
+    assert any("app-env" in item for item in report["rebuilt"]) and any(".whl" in item for item in report["rebuilt"])
+    assert report["strategy"].startswith("stop-then-start") and report["better_strategy"]
+    assert [step["phase"] for step in report["steps"]] == ["build", "build", "switch"]
+    assert update.failed > 0  # the restart is downtime users see
+    assert update.converged_s is not None and update.timeline[-1].version == "v2"
 
 
 def swap_one_pickle_byte(bundle):

@@ -3,18 +3,13 @@
 import math
 
 import pytest
-import sqlalchemy as sa
+from kafka import KafkaAdminClient
 
 from archlab.measure import floors
-from archlab.measure.floors import (
-    db_transaction_floor,
-    http_constant_floor,
-    kafka_roundtrip_floor,
-    linear_form,
-    model_arithmetic_floor,
-)
+from archlab.measure.floors import http_constant_floor, linear_form, model_arithmetic_floor
 from patterns.launch.process import free_port, http_status
 from patterns.streaming.broker import LocalBroker
+from patterns.streaming.floor import kafka_roundtrip
 from shared_model import ModelStore, example_record, validate_record
 
 
@@ -50,35 +45,15 @@ def test_http_constant_floor_runs_its_own_server_and_stops_it(archlab_home, monk
     assert http_status(f"http://127.0.0.1:{port}/") is None  # nothing answers any more
 
 
-def test_kafka_roundtrip_floor_on_a_real_broker(archlab_home):
+def test_kafka_roundtrip_floor_on_a_real_broker_leaves_no_topic(archlab_home):
     with LocalBroker(log_dir=archlab_home / "logs") as broker:
-        floor = kafka_roundtrip_floor(broker.bootstrap_servers, count=30)
+        floor = kafka_roundtrip(broker.bootstrap_servers, "archlab.floor-test", count=30)
+        admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+        try:
+            topics = admin.list_topics()
+        finally:
+            admin.close()
     assert floor.name == "kafka_roundtrip"
     assert (len(floor.samples_ms), floor.failed) == (30, 0)
     assert broker.bootstrap_servers in floor.description
-
-
-def _floor_on(url, batch):
-    floor = db_transaction_floor(url, count=20, batch=batch)
-    assert floor.name == "db_transaction"
-    assert (len(floor.samples_ms), floor.failed) == (20, 0)
-    assert f"claim {batch} row" in floor.description
-    engine = sa.create_engine(url)
-    try:
-        leftovers = [t for t in sa.inspect(engine).get_table_names() if t.startswith("archlab_floor_")]
-    finally:
-        engine.dispose()
-    assert leftovers == []  # the scratch table is dropped
-    return floor
-
-
-@pytest.mark.parametrize("batch", [1, 100])
-def test_db_transaction_floor_on_sqlite(tmp_path, batch):
-    floor = _floor_on(f"sqlite:///{tmp_path / 'floor.db'}", batch)
-    assert "sqlite" in floor.description
-
-
-@pytest.mark.parametrize("batch", [1, 100])
-def test_db_transaction_floor_on_postgresql(postgres_url, batch):
-    floor = _floor_on(postgres_url, batch)
-    assert "postgresql" in floor.description
+    assert "archlab.floor-test" not in topics

@@ -4,7 +4,6 @@ import io
 
 import pytest
 
-from archlab.errors import UsageError
 from archlab.measure import progress
 from archlab.measure.load import Sample, check_loopback, run_load, start_load
 from archlab.measure.timeline import converged_at, failures_between
@@ -121,13 +120,13 @@ def test_loopback_targets_are_accepted(url):
     "url", ["http://10.0.0.1/", "http://example.com/", "http://0.0.0.0:80/", "http://[2001:db8::1]/", "ftp://127.0.0.1/"]
 )
 def test_targets_off_this_machine_are_refused_before_any_request(url):
-    with pytest.raises(UsageError, match="load target"):
+    with pytest.raises(ValueError, match="load target"):
         run_load(url, count=1, duration_s=1, progress=False)
 
 
 @pytest.mark.parametrize("bounds", [{"count": 0, "duration_s": 1}, {"count": 1, "duration_s": 0}])
 def test_a_run_must_be_bounded(front, bounds):
-    with pytest.raises(UsageError, match="bounds"):
+    with pytest.raises(ValueError, match="bounds"):
         run_load(front.url + "/ok", progress=False, **bounds)
 
 
@@ -145,3 +144,15 @@ def test_progress_bar_shows_requests_and_failures(monkeypatch):
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("latency: api [###############...............] 5/10 requests, 1 failed")
     assert lines[-1].startswith("latency: api [" + "#" * 30 + "] 10/10 requests, 1 failed")
+
+
+def test_several_targets_each_get_their_own_worker_on_one_clock(front):
+    from archlab.measure.load import Target
+
+    with fake_front() as second:
+        second.version = "v2"
+        result = run_load([Target(front.url + "/ok"), Target(second.url + "/ok")], count=40, duration_s=30,
+                          extract=model_version, progress=False)
+    assert result.concurrency == 2 and len(result.samples) == 40
+    served = {worker: {s.value for s in result.samples if s.worker == worker} for worker in (0, 1)}
+    assert served == {0: {"v1"}, 1: {"v2"}}  # worker i sends to target i

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from archlab.measure.floors import db_transaction_floor, http_constant_floor
+from archlab.measure.floors import Floor, http_constant_floor
 from archlab.measure.load import run_load, start_load
 from archlab.report import Architecture, Fault, Latency, Results, Update, load_results, write_report
 from archlab.report.page import fmt
@@ -35,9 +35,11 @@ def results(tmp_path_factory):
     with pytest.MonkeyPatch.context() as env, fake_front() as front:
         env.setenv("ARCHLAB_HOME", str(tmp_path_factory.mktemp("measure-home")))
         dead = f"http://127.0.0.1:{free_port()}/"
+        http_floor = http_constant_floor(json={"GrLivArea": 1500}, count=50)
         floors = {
-            "http_constant": http_constant_floor(json={"GrLivArea": 1500}, count=50),
-            "db_transaction": db_transaction_floor(f"sqlite:///{tmp_path_factory.mktemp('db') / 'f.db'}", count=30),
+            "http_constant": http_floor,
+            # a floor a system measured itself arrives as plain samples (System.floors())
+            "db_transaction": Floor("db_transaction", "claim one row and write it", http_floor.samples_ms[:30]),
         }
 
         def latency(floor):
@@ -52,14 +54,16 @@ def results(tmp_path_factory):
         architectures = {
             "embedded": Architecture(
                 "embedded", latency("http_constant"), _measure_update(front),
-                {"app": fault("app", dead, "no answer")}, ["web app"], True),
+                {"app": fault("app", dead, "no answer")}, {"started": True}, ["web"]),
             "api": Architecture(
                 "api", latency("http_constant"), None,
                 {"app": fault("app", dead, "no answer"),
                  "model_service": fault("model_service", front.url + "/flaky", "503 every other request")},
-                ["model service"], False, ["the front retries once"]),
+                {"started": False}, ["web", "model-service"], notes=["the front retries once"]),
             "async": Architecture(
-                "async", latency("db_transaction"), None, {}, ["worker"], False),
+                "async", latency("db_transaction"), None,
+                {"database": Fault.external("database", "a shared server: not stopped by archlab")},
+                {"started": False, "after the update": False}),
         }
     return Results(floors=floors, architectures=architectures, quick=True)
 
@@ -172,3 +176,18 @@ def test_results_from_another_schema_are_refused(results):
     data["schema_version"] = 99
     with pytest.raises(ValueError, match="schema_version"):
         Results.from_dict(data)
+
+
+def test_archlab_results_writes_the_page_from_the_json(report, tmp_path, capsys):
+    from archlab.cli import main
+
+    page = tmp_path / "RESULTS.md"
+    assert main(["results", str(report), "--output", str(page)]) == 0
+    text = page.read_text()
+    data = json.loads((report / "results.json").read_text())
+    for name, arch in data["architectures"].items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| {name} |"))
+        assert f"| {fmt(arch['latency']['summary_ms']['p50'])} |" in row
+    assert f"reports/{report.name}/results.json" in text
+    assert main(["results", str(tmp_path / "no-such-report")]) == 2
+    assert "run `archlab compare` first" in capsys.readouterr().err

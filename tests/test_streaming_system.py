@@ -10,7 +10,9 @@ import pytest
 
 from shared_model import example_record
 
-from patterns.launch.probe import Prober
+from archlab.measure.load import start_load
+from archlab.notebook.traffic import update_under_traffic
+from measure_helpers import model_version
 from patterns.launch.systems import launch
 from patterns.settings import Settings
 
@@ -65,20 +67,14 @@ def test_publishing_v2_under_traffic_switches_two_instances_with_no_failed_reque
     system = start_system(instances=2, version="v1")
     assert system.served_versions() == ["v1", "v1"]
 
-    with Prober(system.front_urls[0], example_record()) as client:
-        report = system.publish_and_wait("v2")
-        wait_until(lambda: len(client.probes) >= 10 and client.probes[-10].model_version == "v2",
-                   "ten more answers after the switch")
+    update, report = update_under_traffic(system, "v2")  # traffic to both instances
 
-    assert report.version_after == ["v2", "v2"]
-    assert report.failed_requests == 0 and report.probe_requests > 0, report.errors
-    # each instance's prober stops as soon as the last instance switched: it may not have seen v2 yet
-    assert all(seen in (["v1"], ["v1", "v2"]) for seen in report.versions_seen), report.versions_seen
-    assert report.rebuilt == () and report.restarted == ()
-    assert client.failures == 0
-    served = [probe.model_version for probe in client.probes]
-    assert served[0] == "v1" and served[-1] == "v2"
-    assert never_back(served), served
+    assert report["served_after"] == ["v2", "v2"]
+    assert report["rebuilt"] == [] and report["restarted"] == []
+    assert update.failed == 0 and update.converged_s is not None
+    for worker in (0, 1):  # each instance, on its own: v1 first, then v2 and never v1 again
+        served = [p.version for p in update.timeline if p.worker == worker]
+        assert served[0] == "v1" and served[-1] == "v2" and never_back(served), served
 
 
 @pytest.mark.slow
@@ -96,18 +92,23 @@ def test_a_tampered_model_is_rejected_by_the_running_app_and_v1_keeps_serving(st
 @pytest.mark.slow
 def test_the_app_answers_through_a_broker_restart_and_then_receives_a_new_version(start_system):
     system = start_system(version="v1")
-    with Prober(system.url, example_record()) as client:
+    client = start_load(system.url + "/predict", method="POST", json=example_record(), extract=model_version,
+                        count=100_000, duration_s=60, interval_s=0.02, progress=False)
+    try:
         system.stop_component("broker")
         wait_until(lambda: get(system.url + "/status")["broker"] == "unavailable", "the app to report the broker down")
-        answered_while_down = len(client.probes)
-        wait_until(lambda: len(client.probes) > answered_while_down + 5, "requests while the broker is down")
+        answered_while_down = len(client.snapshot())
+        wait_until(lambda: len(client.snapshot()) > answered_while_down + 5, "requests while the broker is down")
 
         system.start_component("broker")  # comes back empty; the publisher side re-publishes v1
-        report = system.publish_and_wait("v2")
+        report = system.update_model("v2")
+    finally:
+        client.stop()
+    samples = client.result().samples
 
-    assert report.version_after == ["v2"]
-    assert client.failures == 0
-    assert never_back([probe.model_version for probe in client.probes])
+    assert report.served_after == ("v2",)
+    assert [s for s in samples if not s.ok] == []
+    assert never_back([s.value for s in samples])
     assert get(system.url + "/status")["broker"] == "available"
 
 

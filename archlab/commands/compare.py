@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import time
 
+from patterns.launch.process import ProcessFailed
+from patterns.settings import ARCHITECTURES
+
 from ..compare.budget import FULL, QUICK
+from ..errors import UsageError
 from ..compare.run import run_comparison, say
-from ..compare.subjects import SUBJECTS
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("compare", help="measure all four architectures and write the report")
+    parser = subparsers.add_parser("compare", help="measure every architecture and write the report")
     parser.add_argument("--quick", action="store_true", help="fewer requests (under a minute), for tests and demos")
-    parser.add_argument("--only", action="append", choices=[s.name for s in SUBJECTS], metavar="ARCH",
-                        help="measure only this architecture (repeatable)")
+    parser.add_argument("--only", action="append", choices=ARCHITECTURES, metavar="ARCH",
+                        help=f"measure only this architecture (repeatable; one of {', '.join(ARCHITECTURES)})")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     started = time.monotonic()
-    folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick, architectures=tuple(args.only or ()))
+    try:
+        folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick,
+                                architectures=tuple(args.only or ()))
+    except ProcessFailed as exc:  # a component refused to start: its own message says why
+        raise UsageError(f"a system could not start, so nothing was measured: {exc}") from None
     say(f"finished in {time.monotonic() - started:.0f} s")
     print(folder)
     return 0

@@ -16,27 +16,25 @@ class Budget:
     update_timeout_s: float  # give up waiting for "every response carries v2" after this
     fault_requests: int
     fault_seconds: float
-    async_samples: int  # submissions timed from submit to prediction available
-    async_every_s: float  # the async worker's schedule interval
-    async_batch: int  # houses scored in one job run, for the job's throughput
+    async_samples: int  # submissions timed until their answer is stored (systems that answer later)
+    async_batch: int  # houses scored in one job run, for a batch job's throughput
     floor_model_calls: int
     floor_http_requests: int
-    floor_kafka_messages: int
-    floor_db_transactions: int
+    floor_system_samples: int  # each system's own floors (broker round trips, store transactions)
 
 
 FULL = Budget(
     latency_requests=2000, latency_seconds=30, warmup_requests=50,
     update_interval_s=0.01, update_timeout_s=60,
     fault_requests=20, fault_seconds=10,
-    async_samples=10, async_every_s=0.5, async_batch=1459,
-    floor_model_calls=10_000, floor_http_requests=2000, floor_kafka_messages=200, floor_db_transactions=20,
+    async_samples=10, async_batch=1459,
+    floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
 )
 
 QUICK = Budget(
     latency_requests=200, latency_seconds=5, warmup_requests=20,
     update_interval_s=0.02, update_timeout_s=30,
     fault_requests=5, fault_seconds=5,
-    async_samples=3, async_every_s=0.5, async_batch=1459,
-    floor_model_calls=2000, floor_http_requests=200, floor_kafka_messages=30, floor_db_transactions=5,
+    async_samples=3, async_batch=1459,
+    floor_model_calls=2000, floor_http_requests=200, floor_system_samples=30,
 )

@@ -1,45 +1,52 @@
-"""Measuring one running architecture: latency, a model update under traffic, and faults.
+"""Measuring one running system through the System contract: latency, a model update under
+traffic, faults, its own floors and figures. Nothing here knows an architecture by name: what
+differs is read from the system (`capabilities`, `served_requests()`, `faults()`, `floors()`).
 
-Every figure comes from requests actually sent to the running system through its front door
-(`POST /predict`), with the load generator of `archlab.measure`.
+Every figure comes from requests actually sent to the running system through its front door, with
+the load generator of `archlab.measure`.
 """
 
 from __future__ import annotations
 
 import time
 
-import requests
+from patterns import http
+from patterns.launch.contract import ServedRequest
 
-from ..measure.load import LoadResult, run_load, start_load
+from ..measure.load import LoadResult, Target, run_load, start_load
 from ..measure.timeline import converged_at
 from ..report import Event, Fault, Latency, Update
 from .budget import Budget
-from .subjects import FROM_VERSION, TO_VERSION, Subject
 
-JSON_HEADERS = {"Accept": "application/json"}
-SETTLE_S = 0.5  # traffic kept on v2 after an update returns, to be sure it stays there
+SETTLE_S = 0.5  # traffic kept on the new version after an update returns, to be sure it stays there
+# Longer than any front waits for its back end (the AMQP reply timeout is 5 s): the user's answer, not ours.
+USER_PATIENCE_S = 15.0
 
 
-def served_version(response: requests.Response) -> str:
-    return response.json()["model_version"]
+def served_version(answer: http.Answer) -> str:
+    return answer.json()["model_version"]
 
 
 def predict_load(system, record: dict, **bounds) -> LoadResult:
+    """POST /predict through the first front, bounded by `bounds` (see `archlab.measure.load`)."""
     return run_load(system.url + "/predict", method="POST", json=record, **bounds)
 
 
-def measure_latency(subject: Subject, system, budget: Budget, record: dict) -> Latency:
-    if subject.answers_later:
-        system.time_to_prediction(record)  # warm-up: the worker loads its model on the first pass
-        samples = [system.time_to_prediction(record) * 1000.0 for _ in range(budget.async_samples)]
-        return Latency(
-            f"submission until the prediction is stored, worker every {budget.async_every_s:g} s "
-            f"(the schedule interval dominates)", subject.latency_floor, samples)
+def measure_latency(system, budget: Budget, record: dict) -> Latency:
+    floor = system.capabilities.latency_floor
+    if system.capabilities.answers_later:
+        system.time_to_answer(record)  # warm-up: the worker loads its model on the first pass
+        samples = [system.time_to_answer(record) * 1000.0 for _ in range(budget.async_samples)]
+        return Latency("submission until the answer is stored (the worker's schedule interval dominates)",
+                       floor, samples)
     predict_load(system, record, count=budget.warmup_requests, duration_s=10, progress=False)
     result = predict_load(system, record, count=budget.latency_requests, duration_s=budget.latency_seconds,
-                          extract=served_version, label=f"{subject.name}: latency")
-    return Latency.from_load(result, f"POST /predict through the front, {result.mode}",
-                             subject.latency_floor)
+                          extract=served_version, label=f"{system.architecture}: latency")
+    return Latency.from_load(result, f"POST /predict through the front, {result.mode}", floor)
+
+
+def _extractor(served: ServedRequest):
+    return lambda answer: served.version_in(answer.json())
 
 
 def _wait_converged(run, version: str, timeout_s: float) -> None:
@@ -52,79 +59,91 @@ def _wait_converged(run, version: str, timeout_s: float) -> None:
         time.sleep(0.05)
 
 
-def measure_update(subject: Subject, system, budget: Budget, record: dict) -> tuple[Update, dict]:
-    """Steady traffic, then the update v1 -> v2; 'v2 ready' is the moment the update is triggered
-    (v2 is trained and signed in the store), so the cost includes whatever the architecture must
-    rebuild, restart or re-run before users see v2."""
-    if subject.answers_later:  # watch one stored request's served prediction
-        url, method, body, extract = system.prepare_served_request(record), "GET", None, _async_version
-    else:
-        url, method, body, extract = system.url + "/predict", "POST", record, served_version
-    run = start_load(url, method=method, json=body, headers=JSON_HEADERS, extract=extract,
-                     count=1_000_000, duration_s=budget.update_timeout_s + 30,
+def measure_update(system, budget: Budget, record: dict, to_version: str) -> tuple[Update, dict]:
+    """Steady traffic on every front instance, then `system.update_model(to_version)`.
+
+    The clock starts when the update is triggered (the version is trained and signed in the store);
+    its build steps end at `ready_s`, and the cost is what remains until every answer carries it.
+    Returns the timeline record and the system's own report (as a dict)."""
+    served = system.served_requests(record)
+    from_versions = sorted({v for v in system.served_versions() if v})
+    targets = [Target(s.url, s.method, s.body) for s in served]
+    extract = _extractor(served[0])  # every instance answers in the same shape
+    run = start_load(targets, extract=extract, count=1_000_000, duration_s=budget.update_timeout_s + 30,
                      interval_s=budget.update_interval_s, timeout_s=3, progress=False)
     try:
-        time.sleep(SETTLE_S)  # a baseline of answers from v1
+        time.sleep(SETTLE_S)  # a baseline of answers from the old version
         started = run.clock()
-        outcome = subject.update(system, TO_VERSION)
-        _wait_converged(run, TO_VERSION, budget.update_timeout_s)
+        report = system.update_model(to_version)
+        _wait_converged(run, to_version, budget.update_timeout_s)
     finally:
         run.stop()
+    events, at = [], started
+    for step in report.steps:
+        at += step.seconds
+        events.append(Event(at, step.label))
     update = Update.from_samples(
-        run.result().samples, from_version=FROM_VERSION, to_version=TO_VERSION,
-        started_s=started, ready_s=started, restarted=outcome.restarted, rebuilt=outcome.rebuilt,
-        events=[Event(started + seconds, label) for label, seconds in outcome.steps],
+        run.result().samples, from_version=", ".join(from_versions) or "none", to_version=to_version,
+        started_s=started, ready_s=started + report.build_seconds,
+        restarted=list(report.restarted), rebuilt=list(report.rebuilt), events=events,
+        strategy=report.strategy, better_strategy=report.better_strategy, build_s=report.build_seconds,
+        started=list(report.started), details=report.details,
     )
-    return update, outcome.report
+    return update, report.as_dict()
 
 
-def _async_version(response: requests.Response) -> str:
-    return response.json()["prediction"]["model_version"]
-
-
-def describe_answer(system, record: dict, timeout: float = 5.0) -> str:
+def describe_answer(system, record: dict, timeout: float = USER_PATIENCE_S) -> str:
     """One request, described as the user would: status and the message the app gave.
 
     `timeout` must outlast the front's own wait for its back end, or a slow 503 reads as no answer."""
     try:
-        response = requests.post(system.url + "/predict", json=record, headers=JSON_HEADERS, timeout=timeout)
-    except requests.RequestException as exc:
-        return f"no answer at all ({type(exc).__name__}): the app itself is down"
+        answer = http.call("POST", system.url + "/predict", json=record, timeout=timeout)
+    except http.NoAnswer as exc:
+        return f"no answer at all ({exc}): the app itself is down"
     try:
-        body = response.json()
+        body = answer.json()
     except ValueError:
         body = {}
-    if response.status_code == 200:
+    if answer.status == 200:
         return f"200: predictions as usual, model {body.get('model_version')}"
-    if response.status_code == 202:
-        return "202: the request is accepted and stored; its prediction waits until the job runs again"
-    return f"{response.status_code}: {body.get('message') or body.get('error') or response.reason}"
+    if answer.status == 202:
+        return "202: the request is accepted and stored; its answer waits until the job runs again"
+    return f"{answer.status}: {body.get('message') or body.get('error') or 'no message'}"
 
 
-def measure_faults(subject: Subject, system, budget: Budget, record: dict) -> dict[str, Fault]:
+def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
+    """Each fault the system declares: taken down, traffic sent, brought back, recovery awaited.
+    An external component is reported, never stopped."""
     faults = {}
-    for component in subject.faults:
-        name = system.front_name if component == "web" else component
-        system.stop_component(name)
+    for spec in system.faults():
+        if not spec.breakable:
+            faults[spec.component] = Fault.external(spec.component, spec.how)
+            continue
+        system.stop_component(spec.component)
         try:
             result = predict_load(system, record, count=budget.fault_requests, duration_s=budget.fault_seconds,
                                   timeout_s=3, progress=False)
             user_sees = describe_answer(system, record)
         finally:
-            system.start_component(name)
-        _wait_answering(system, record)
-        faults[name] = Fault.from_load(name, result, user_sees)
+            system.start_component(spec.component)
+        wait_answering(system)
+        faults[spec.component] = Fault.from_load(spec.component, result, user_sees, spec.how)
     return faults
 
 
-def _wait_answering(system, record: dict, timeout_s: float = 30.0) -> None:
-    """After a component is back, the next fault starts from a system that answers again."""
+def wait_answering(system, timeout_s: float = 30.0) -> None:
+    """After a component is back, the next step starts from a system whose every front instance
+    serves a model again (read as a user would, `served_versions()`)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        try:
-            if requests.post(system.url + "/predict", json=record, timeout=3).status_code < 300:
-                return
-        except requests.RequestException:
-            pass
+        if None not in system.served_versions():
+            return
         time.sleep(0.1)
-    raise RuntimeError(f"{system.architecture} did not answer within {timeout_s:g} s after a fault was repaired")
+    raise RuntimeError(f"{system.architecture} still serves {system.served_versions()} {timeout_s:g} s after "
+                       "a fault was repaired")
+
+
+def app_carries_model(system) -> bool:
+    """Ask the running front whether scikit-learn is loaded in its own process (measured, not typed)."""
+    status = http.call_json("GET", system.url + "/status", timeout=5)
+    return bool(status["runtime"]["scikit_learn_loaded"])

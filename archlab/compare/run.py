@@ -1,21 +1,25 @@
-"""`archlab compare`: train if needed, run each architecture in turn, measure, write the report."""
+"""`archlab compare`: train if needed, run each registered architecture in turn in a namespace of
+its own, measure it through the System contract, write the report."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from shared_model import ModelStore, example_record, train_and_store, validate_record
 
+from patterns.launch.systems import launch, system_class
+from patterns.settings import ARCHITECTURES
 from patterns.settings import Settings
 
-from ..measure.floors import http_constant_floor, model_arithmetic_floor
+from ..measure.floors import Floor, http_constant_floor, model_arithmetic_floor
 from ..report import Architecture, Results, write_report
 from .budget import Budget
-from .drive import measure_faults, measure_latency, measure_update
-from .subjects import FROM_VERSION, SUBJECTS, TO_VERSION, Subject, app_carries_model, comparison_dir
+from .drive import app_carries_model, measure_faults, measure_latency, measure_update
+
+FROM_VERSION, TO_VERSION = "v1", "v2"
 
 
 def say(message: str) -> None:
@@ -29,24 +33,37 @@ def ensure_models(store: ModelStore) -> None:
         train_and_store(store, tuple(missing))
 
 
-def measure_subject(subject: Subject, settings: Settings, budget: Budget, record: dict, floors: dict) -> Architecture:
+def measure_system(arch: str, settings: Settings, budget: Budget, record: dict, floors: dict,
+                   namespace: str) -> Architecture:
+    """Start `arch` on v1 in `namespace`, measure everything it declares, stop it, remove the namespace."""
     started = time.monotonic()
-    say(f"{subject.name}: starting")
-    with subject.start(settings, budget) as system:
-        say(f"{subject.name}: latency")
-        latency = measure_latency(subject, system, budget, record)
-        carries = app_carries_model(system.url)
-        say(f"{subject.name}: model update {FROM_VERSION} -> {TO_VERSION} under traffic")
-        update, report = measure_update(subject, system, budget, record)
-        say(f"{subject.name}: faults ({', '.join(subject.faults)})")
-        faults = measure_faults(subject, system, budget, record)
-        extra_floors, figures = subject.extras(system, budget, report)
-        floors.update(extra_floors)
-    say(f"{subject.name}: done in {time.monotonic() - started:.0f} s")
+    say(f"{arch}: starting")
+    options = dict(system_class(arch).comparison_options)
+    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
+        say(f"{arch}: working in {', '.join(f'{k} {v}' for k, v in system.namespace_resources().items())}")
+        carries = {"started": app_carries_model(system)}
+        say(f"{arch}: latency")
+        latency = measure_latency(system, budget, record)
+        carries["after the latency run"] = app_carries_model(system)
+        say(f"{arch}: model update {FROM_VERSION} -> {TO_VERSION} under traffic")
+        update, _ = measure_update(system, budget, record, TO_VERSION)
+        carries["after the model update"] = app_carries_model(system)
+        faults_found = system.faults()
+        say(f"{arch}: faults ({', '.join(f.component for f in faults_found)})")
+        faults = measure_faults(system, budget, record)
+        carries["after the faults"] = app_carries_model(system)
+        for sample in system.floors(budget.floor_system_samples):
+            floors[sample.name] = Floor(sample.name, sample.description, list(sample.samples_ms), sample.failed)
+        figures = system.figures(budget.async_batch)
+        carries["after its own floors and figures"] = app_carries_model(system)
+        components = list(system.components)
+        namespace_used = system.namespace_resources()
+    say(f"{arch}: done in {time.monotonic() - started:.0f} s (namespace removed)")
+    notes = [f"a better update strategy would need: {update.better_strategy}"] if update.better_strategy else []
     return Architecture(
-        name=subject.name, latency=latency, update=update, faults=faults,
-        update_touches=list(subject.update_touches), app_carries_model=carries,
-        notes=list(subject.notes), figures=figures,
+        name=arch, latency=latency, update=update, faults=faults, carries_model=carries,
+        components=components, capabilities=system.capabilities.as_dict(), namespace=namespace_used,
+        notes=notes, figures=figures,
     )
 
 
@@ -55,9 +72,7 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
     settings = Settings.from_env()
     store = ModelStore(settings.home / "models")
     ensure_models(store)
-    scratch = comparison_dir(settings)
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
+    namespace = f"cmp-{uuid.uuid4().hex[:8]}"
     record = example_record()
     say("floors: model arithmetic, constant-answer HTTP")
     floors = {}
@@ -67,8 +82,8 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
     ):
         floors[floor.name] = floor
     measured = {
-        subject.name: measure_subject(subject, settings, budget, record, floors)
-        for subject in SUBJECTS
-        if not architectures or subject.name in architectures
+        arch: measure_system(arch, settings, budget, record, floors, namespace)
+        for arch in ARCHITECTURES
+        if not architectures or arch in architectures
     }
     return write_report(Results(floors=floors, architectures=measured, quick=quick))

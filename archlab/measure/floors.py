@@ -4,9 +4,10 @@ Each architecture's figure is shown beside the floor for its kind of work, so a 
 far it is from the physical limit rather than an absolute number that depends on the laptop:
 
 - `model_arithmetic`: the fitted linear model as one numpy dot product (embedded);
-- `http_constant`: a loopback HTTP round trip to waitress answering a constant (model API);
-- `kafka_roundtrip`: a bare produce-to-consume round trip on a broker (streaming updates);
-- `db_transaction`: an empty claim-and-write transaction on a database (async job).
+- `http_constant`: a loopback HTTP round trip to waitress answering a constant (model API).
+
+Floors of one system's own kind of work (a round trip on its broker, a claim-and-write on its
+store) are measured by that system (`System.floors()`), on its own parts with its own settings.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -108,105 +108,3 @@ def http_constant_floor(
         result.latencies_ms(),
         len(result.failures),
     )
-
-
-def kafka_roundtrip_floor(bootstrap_servers: str, count: int = 200, timeout_s: float = 30.0) -> Floor:
-    """Produce one message and wait until a consumer reads it, `count` times, on a 1-partition topic."""
-    from kafka import KafkaConsumer, KafkaProducer
-
-    from patterns.streaming.topic import ensure_topic, model_partition
-
-    topic = f"archlab.floor.{uuid.uuid4().hex[:12]}"
-    ensure_topic(bootstrap_servers, topic)  # one partition, as the model topic
-    producer = consumer = None
-    try:
-        producer = KafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=False, acks=1, linger_ms=0)
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, fetch_max_wait_ms=10, enable_auto_commit=False)
-        partition = model_partition(topic)
-        consumer.assign([partition])
-        consumer.seek_to_end(partition)
-        consumer.position(partition)
-        deadline = time.monotonic() + timeout_s
-        samples, failed = [], 0
-        for i in range(count):
-            if time.monotonic() >= deadline:
-                break
-            payload = str(i).encode()
-            started = time.perf_counter()
-            producer.send(topic, payload, partition=partition.partition).get(timeout=max(0.1, deadline - time.monotonic()))
-            if _consume(consumer, payload, deadline):
-                samples.append((time.perf_counter() - started) * 1000.0)
-            else:
-                failed += 1
-        return Floor(
-            "kafka_roundtrip",
-            f"produce then consume one message on a 1-partition topic at {bootstrap_servers}",
-            samples,
-            failed,
-        )
-    finally:
-        for client in (consumer, producer):
-            if client is not None:
-                client.close()
-
-
-def _consume(consumer, payload: bytes, deadline: float) -> bool:
-    """Poll until `payload` arrives (True) or the deadline passes (False)."""
-    while time.monotonic() < deadline:
-        for records in consumer.poll(timeout_ms=100).values():
-            if any(record.value == payload for record in records):
-                return True
-    return False
-
-
-def db_transaction_floor(database_url: str, count: int = 500, batch: int = 1) -> Floor:
-    """Claim `batch` pending rows and write their results in one committed transaction, `count` times.
-
-    `batch=1` is the cost of one transaction; a larger batch is the floor for a batch job's
-    rows per second (batch * 1000 / p50). Runs on a scratch table (`archlab_floor_<random>`)
-    that is dropped afterwards.
-    """
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(database_url)
-    table = sa.Table(
-        f"archlab_floor_{uuid.uuid4().hex[:12]}",
-        sa.MetaData(),
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("state", sa.String(16), nullable=False, index=True),
-        sa.Column("result", sa.Float),
-    )
-    try:
-        table.create(engine)
-        with engine.begin() as conn:
-            conn.execute(table.insert(), [{"id": i, "state": "pending"} for i in range(count * batch)])
-        claim = (
-            sa.select(table.c.id)
-            .where(table.c.state == "pending")
-            .order_by(table.c.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        )
-        write = (
-            table.update()
-            .where(table.c.id == sa.bindparam("row_id"))
-            .values(state="done", result=sa.bindparam("value"))
-        )
-        samples = []
-        for _ in range(count):
-            started = time.perf_counter()
-            with engine.begin() as conn:
-                ids = conn.execute(claim).scalars().all()
-                if len(ids) != batch:
-                    raise RuntimeError(f"claimed {len(ids)} of {batch} rows from the scratch table {table.name}")
-                conn.execute(write, [{"row_id": row_id, "value": 0.0} for row_id in ids])
-            samples.append((time.perf_counter() - started) * 1000.0)
-        return Floor(
-            "db_transaction",
-            f"claim {batch} row{'s' if batch > 1 else ''} and write the results, one transaction, "
-            f"on {engine.url.get_backend_name()}",
-            samples,
-        )
-    finally:
-        table.drop(engine, checkfirst=True)
-        engine.dispose()

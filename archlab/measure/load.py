@@ -3,13 +3,16 @@
 Every request is recorded — latency, HTTP status, a caller-supplied extraction such as the
 `model_version` of the answer, and its start time on the run's clock — so that failures count
 against an architecture instead of stopping the run, and update timelines can be drawn.
-Sequential mode is one worker; concurrent mode is N threads, each with its own
-`requests.Session` (kept alive, proxies from the environment ignored).
+Sequential mode is one worker; concurrent mode is N threads, each with its own kept-alive
+connection of the project's HTTP client (`patterns.http`: the standard library, no proxies).
+With several targets (e.g. every instance of a front), worker i sends to target i mod n, so
+every target gets traffic on the same clock.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json as jsonlib
 import threading
 import time
 from collections.abc import Callable
@@ -17,13 +20,21 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
+from patterns import http
 
-from ..errors import UsageError
 from .progress import Progress
 from .stats import Summary, summarize
 
-Extract = Callable[[requests.Response], Any]
+Extract = Callable[[http.Answer], Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One request a worker sends again and again: `method url` with `json` as the body."""
+
+    url: str
+    method: str = "GET"
+    json: Any = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,8 @@ class LoadResult:
 def check_loopback(url: str) -> None:
     """Refuse any target outside this machine: only 127.0.0.0/8, ::1 and localhost are measured."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UsageError(f"load target must be an http(s) URL, got {url!r}")
+    if parts.scheme != "http":
+        raise ValueError(f"load target must be an http:// URL, got {url!r}")
     host = parts.hostname or ""
     if host == "localhost":
         return
@@ -88,7 +99,7 @@ def check_loopback(url: str) -> None:
     except ValueError:
         loopback = False
     if not loopback:
-        raise UsageError(
+        raise ValueError(
             f"load target must be on loopback (127.0.0.0/8, ::1 or localhost), got host {host!r}: "
             "archlab only generates load against systems it runs on this machine"
         )
@@ -104,13 +115,11 @@ class LoadRun:
 
     def __init__(
         self,
-        url: str,
+        targets: Target | list[Target],
         *,
         count: int,
         duration_s: float,
-        concurrency: int = 1,
-        method: str = "GET",
-        json: Any = None,
+        concurrency: int | None = None,
         headers: dict[str, str] | None = None,
         extract: Extract | None = None,
         timeout_s: float = 5.0,
@@ -118,15 +127,20 @@ class LoadRun:
         label: str = "load",
         progress: bool = True,
     ):
-        check_loopback(url)
+        self.targets = [targets] if isinstance(targets, Target) else list(targets)
+        for target in self.targets:
+            check_loopback(target.url)
+        concurrency = len(self.targets) if concurrency is None else concurrency
         if count < 1 or duration_s <= 0 or concurrency < 1 or timeout_s <= 0 or interval_s < 0:
-            raise UsageError(
+            raise ValueError(
                 "load bounds must be positive: "
                 f"count={count}, duration_s={duration_s}, concurrency={concurrency}, "
                 f"timeout_s={timeout_s}, interval_s={interval_s}"
             )
-        self.url, self.count, self.duration_s, self.concurrency = url, count, duration_s, concurrency
-        self.method, self.json, self.headers, self.extract = method, json, headers, extract
+        self.url = self.targets[0].url
+        self.count, self.duration_s, self.concurrency = count, duration_s, concurrency
+        self.headers = {**http.JSON_HEADERS, **(headers or {})}
+        self.extract = extract
         self.timeout_s, self.interval_s = timeout_s, interval_s
         self._progress = Progress(label, count, duration_s) if progress else None
         self._lock = threading.Lock()
@@ -192,11 +206,13 @@ class LoadRun:
             return True
 
     def _worker(self, worker: int) -> None:
-        with requests.Session() as session:
-            session.trust_env = False  # a proxy from the environment would distort loopback timings
+        target = self.targets[worker % len(self.targets)]
+        path = urlsplit(target.url)._replace(scheme="", netloc="").geturl() or "/"
+        body = None if target.json is None else jsonlib.dumps(target.json).encode()
+        with http.Connection(target.url, self.timeout_s) as connection:
             next_start = self.clock()
             while not self._stop.is_set() and self.clock() < self.duration_s and self._claim():
-                sample = self._one(session, worker)
+                sample = self._one(connection, target.method, path, body, worker)
                 with self._lock:
                     self._samples.append(sample)
                     self._failed += not sample.ok
@@ -210,16 +226,14 @@ class LoadRun:
         with self._lock:
             self._ended = max(self._ended, self.clock())
 
-    def _one(self, session: requests.Session, worker: int) -> Sample:
+    def _one(self, connection: http.Connection, method: str, path: str, body: bytes | None, worker: int) -> Sample:
         started = time.perf_counter()
         status = value = error = None
         try:
-            response = session.request(
-                self.method, self.url, json=self.json, headers=self.headers, timeout=self.timeout_s
-            )
-            status = response.status_code
-        except requests.RequestException as exc:
-            error = type(exc).__name__
+            response = connection.request(method, path, body, self.headers)
+            status = response.status
+        except http.NoAnswer as exc:
+            error = "Timeout" if exc.timed_out else "ConnectionError"
         latency_ms = (time.perf_counter() - started) * 1000.0
         if status is not None and not 200 <= status < 300:
             error = f"HTTP {status}"
@@ -233,11 +247,12 @@ class LoadRun:
         )
 
 
-def start_load(url: str, **options: Any) -> LoadRun:
-    """Start a `LoadRun` in the background (options as for `LoadRun`)."""
-    return LoadRun(url, **options).start()
+def start_load(url: str | list[Target], *, method: str = "GET", json: Any = None, **options: Any) -> LoadRun:
+    """Start a `LoadRun` in the background on one URL (or a list of targets); options as for `LoadRun`."""
+    targets = url if isinstance(url, list) else Target(url, method, json)
+    return LoadRun(targets, **options).start()
 
 
-def run_load(url: str, **options: Any) -> LoadResult:
-    """Run load to its bounds and return every sample (options as for `LoadRun`)."""
+def run_load(url: str | list[Target], **options: Any) -> LoadResult:
+    """Run load to its bounds and return every sample (options as for `start_load`)."""
     return start_load(url, **options).result()

@@ -36,8 +36,7 @@ def latency_histogram(latencies_ms: list[float], title: str, failed: int = 0,
 
 def update_timeline(name: str, update: Update) -> Path:
     """PNG of the served version of every request during `update` (failures as red crosses)."""
-    architecture = Architecture(name=name, latency=Latency("", "", []), update=update, faults={},
-                                update_touches=[], app_carries_model=False)
+    architecture = Architecture(name=name, latency=Latency("", "", []), update=update, faults={}, carries_model={})
     folder = archlab_home() / "charts"
     folder.mkdir(parents=True, exist_ok=True)
     return timeline_chart(Results(floors={}, architectures={name: architecture}), folder / f"{name}-update.png")

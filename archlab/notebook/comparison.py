@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..report.schema import ARCHITECTURE_ORDER
+from patterns.settings import ARCHITECTURES
 
 
 def _ms(value: float | None) -> str:
@@ -38,8 +38,8 @@ def _figure(name: str, value: float) -> str:
 
 
 def ordered(results: dict) -> list[str]:
-    """The measured architectures, in the course's order."""
-    return [name for name in ARCHITECTURE_ORDER if name in results["architectures"]]
+    """The measured architectures, in the registry's order."""
+    return [name for name in ARCHITECTURES if name in results["architectures"]]
 
 
 def tradeoff_table(results: dict) -> pd.DataFrame:
@@ -53,7 +53,8 @@ def tradeoff_table(results: dict) -> pd.DataFrame:
             "p99": _ms(summary["p99"]),
             "update cost": _update_cost(update),
             "failed during update": _failed_during_update(update),
-            "update touches": ", ".join(arch["update_touches"]),
+            "update strategy": update["strategy"].split(":")[0] if update else "not measured",
+            "restarted on update": ", ".join(update["restarted"]) if update else "not measured",
             "app carries the model": arch["app_carries_model"],
         }
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -74,6 +75,7 @@ def details(results: dict, name: str) -> str:
         lines += [
             (f"  update {update['from_version']} -> {update['to_version']}: versions served {', '.join(served)}; "
              f"cost {_update_cost(update)}; failed requests: {_failed_during_update(update)}"),
+            f"    strategy: {update['strategy']}",
             f"    restarted: {', '.join(update['restarted']) or 'nothing'}; rebuilt: {', '.join(update['rebuilt']) or 'nothing'}",
         ]
     lines.append("  with one component down, a user gets:")

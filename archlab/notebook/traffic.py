@@ -4,19 +4,12 @@ measure exactly as `archlab compare` does and print byte-stable lines nbval can 
 
 from __future__ import annotations
 
-import requests
-
 from shared_model import example_record
 
+from patterns import http
+
 from ..compare.budget import QUICK
-from ..compare.drive import (
-    JSON_HEADERS,
-    describe_answer,
-    measure_update,
-    predict_load,
-    served_version,
-)
-from ..compare.subjects import SUBJECTS
+from ..compare.drive import USER_PATIENCE_S, describe_answer, measure_update, predict_load, served_version
 from ..measure.load import LoadResult
 from ..report import Update
 from .display import money
@@ -24,19 +17,14 @@ from .display import money
 
 def ask(system, record: dict | None = None) -> dict:
     """One house through the front's JSON endpoint, as a user's script would send it: the answer."""
-    response = requests.post(system.url + "/predict", json=record or example_record(), headers=JSON_HEADERS,
-                             timeout=10)
+    response = http.call("POST", system.url + "/predict", json=record or example_record(), timeout=10)
     body = response.json()
-    answer = {"status": response.status_code, "architecture": body.get("architecture")}
+    answer = {"status": response.status, "architecture": body.get("architecture")}
     if "model_version" in body:
         answer.update(model_version=body["model_version"], price=money(body["predictions"][0]))
     if "tickets" in body:
         answer["tickets"] = len(body["tickets"])
     return answer
-
-
-# Longer than any front waits for its back end (the AMQP reply timeout is 5 s): the user's answer, not ours.
-USER_PATIENCE_S = 15.0
 
 
 def user_sees(system, record: dict | None = None) -> str:
@@ -56,11 +44,10 @@ def describe_traffic(result: LoadResult) -> str:
     return f"{len(result.failures)} of {len(result.samples)} requests failed; served by {', '.join(served) or 'nothing'}"
 
 
-def update_under_traffic(system) -> tuple[Update, dict]:
-    """The architecture's model update v1 -> v2 while steady traffic flows, exactly as `archlab compare`
+def update_under_traffic(system, version: str) -> tuple[Update, dict]:
+    """The system's model update to `version` while steady traffic flows, exactly as `archlab compare`
     measures it; returns the update's timeline and the system's own report of it."""
-    (subject,) = [s for s in SUBJECTS if s.name == system.architecture]
-    return measure_update(subject, system, QUICK, example_record())
+    return measure_update(system, QUICK, example_record(), version)
 
 
 def describe_update(update: Update) -> str:

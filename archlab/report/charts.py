@@ -64,14 +64,15 @@ def timeline_chart(results: Results, path: Path) -> Path:
         ax.set_yticks(list(levels.values()), list(levels))
         ax.set_ylim(-0.5, len(levels) - 0.5)
         cost = "never converged" if update.cost_s is None else f"{update.cost_s:.2f} s to all-{update.to_version}"
-        ax.set_title(f"{name}: {cost}, {update.failed} failed", fontsize=10)
+        ax.set_title(f"{name}: build {update.build_s:.2f} s, then {cost}; {update.failed} failed", fontsize=10)
     axes[-1].set_xlabel("seconds since traffic started")
     fig.savefig(path, dpi=100)
     return path
 
 
 def coupling_chart(results: Results, path: Path) -> Path:
-    """Heat map: share of requests that failed while each component was down (grey: no such part)."""
+    """Heat map: share of requests that failed while each component was down (grey: no such part,
+    or an external one archlab does not stop)."""
     archs = results.ordered()
     components = sorted({c for a in archs for c in a.faults})
     fig = Figure(figsize=(1.6 + 1.5 * max(1, len(components)), 1.2 + 0.6 * len(archs)), layout="constrained")
@@ -81,8 +82,9 @@ def coupling_chart(results: Results, path: Path) -> Path:
     for i, arch in enumerate(archs):
         for j, component in enumerate(components):
             fault = arch.faults.get(component)
-            if fault is None:
-                ax.text(j, i, "not measured", ha="center", va="center", fontsize=8, color="#777777")
+            if fault is None or not fault.breakable:
+                label = "no such\ncomponent" if fault is None else "external:\nnot stopped"
+                ax.text(j, i, label, ha="center", va="center", fontsize=8, color="#777777")
                 continue
             grid[i][j] = fault.failed / fault.requests if fault.requests else math.nan
             ax.text(j, i, f"{fault.failed}/{fault.requests}\nfailed", ha="center", va="center", fontsize=8)

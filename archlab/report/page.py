@@ -66,7 +66,8 @@ def _tradeoff_rows(data: dict, names: list[str]) -> str:
         faults = "<br>".join(
             f"{escape(component)} down: {_num(data, *base, 'faults', component, 'failed')}/"
             f"{_num(data, *base, 'faults', component, 'requests')} failed"
-            for component in sorted(arch["faults"])
+            if fault.get("breakable", True) else f"{escape(component)}: external, not stopped by archlab"
+            for component, fault in sorted(arch["faults"].items())
         )
         rows.append(
             "<tr>"
@@ -77,12 +78,13 @@ def _tradeoff_rows(data: dict, names: list[str]) -> str:
             + (_num(data, "floors", floor, "summary_ms", "p50") if floor in data["floors"] else "not measured")
             + "</td>"
             + _num(data, *base, "p50_over_floor", cell=True)
+            + f"<td>{escape(update['strategy']) if update else '-'}</td>"
+            + (_num(data, *base, "update", "build_s", cell=True) if update else "<td>-</td>")
             + (_num(data, *base, "update", "cost_s", cell=True) if update else "<td>-</td>")
             + (_num(data, *base, "update", "failed", cell=True) if update else "<td>-</td>")
             + f"<td>{_list(update['restarted']) if update else '-'}</td>"
             + f"<td>{_list(update['rebuilt']) if update else '-'}</td>"
-            + f"<td>{_list(arch['update_touches'])}</td>"
-            + f"<td>{faults or 'not measured'}</td>"
+            + f"<td>{faults or 'no component declared'}</td>"
             + f"<td>{fmt(arch['app_carries_model'])}</td>"
             "</tr>"
         )
@@ -141,6 +143,14 @@ def _target_rows(data: dict) -> str:
     )
 
 
+def _namespace_rows(data: dict, names: list[str]) -> str:
+    return "\n".join(
+        f"<tr><th>{escape(name)}</th><td>{escape(kind)}</td><td>{escape(where)}</td></tr>"
+        for name in names
+        for kind, where in sorted(data["architectures"][name].get("namespace", {}).items())
+    )
+
+
 def _notes(data: dict, names: list[str]) -> str:
     items = [
         f"<li><b>{escape(name)}</b>: {escape(note)}</li>" for name in names for note in data["architectures"][name]["notes"]
@@ -164,9 +174,12 @@ Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs. Every 
 <h2>Tradeoffs</h2>
 <table id="tradeoffs">
 <tr><th>architecture</th><th>p50 ms</th><th>p99 ms</th><th>floor p50 ms</th><th>p50 &divide; floor</th>
-<th>update cost s<br><small>new version ready &rarr; every answer carries it</small></th>
-<th>failed during update</th><th>restarted on model update</th><th>rebuilt on model update</th>
-<th>model update touches</th><th>when a component is down</th><th>user-facing app carries scikit-learn and the model</th></tr>
+<th>model update strategy</th>
+<th>build s<br><small>building, installing or loading the new model: no strategy avoids it</small></th>
+<th>switch s<br><small>built &rarr; every answer carries it: a better strategy could shorten it</small></th>
+<th>failed during update</th><th>restarted on model update<br><small>process id changed</small></th>
+<th>rebuilt on model update<br><small>files written, state rewritten</small></th>
+<th>when a component is down</th><th>user-facing app carries scikit-learn and the model</th></tr>
 {_tradeoff_rows(data, names)}
 </table>
 
@@ -194,6 +207,13 @@ Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs. Every 
 {_fault_rows(data, names)}
 </table>
 {_notes(data, names)}
+<h2>Where each run worked</h2>
+<p>Each architecture ran in a namespace of its own (topic, queue, database or files), removed when it
+stopped, so the measurement never touched a live topic, table or queue of the user's.</p>
+<table id="namespaces">
+<tr><th>architecture</th><th>resource</th><th>name</th></tr>
+{_namespace_rows(data, names)}
+</table>
 <h2>Charts</h2>
 {charts}
 </body></html>

@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 
+from patterns.settings import ARCHITECTURES
+
 from ..measure.floors import Floor
 from ..measure.load import LoadResult, Sample
 from ..measure.stats import METHOD, summarize
 from ..measure.timeline import converged_at, failures_between
 from .targets import evaluate_targets
 
-SCHEMA_VERSION = 1
-ARCHITECTURE_ORDER = ("embedded", "api", "streaming", "async")
+SCHEMA_VERSION = 2
 
 
 def _init_fields(cls, data: dict) -> dict:
@@ -58,6 +59,7 @@ class TimelinePoint:
     t_s: float
     version: str | None
     error: str | None
+    worker: int = 0  # which load worker sent it: with several front instances, which instance
 
 
 @dataclass
@@ -70,8 +72,10 @@ class Event:
 class Update:
     """A model update under steady traffic, on the load run's clock.
 
-    `cost_s` (derived) is the time from `ready_s` ("new version ready") until every answer carries
-    `to_version`; None if that never happened during the run.
+    `build_s` is the part no update strategy avoids (building, installing or loading the new
+    model); `ready_s` is when that was done. `cost_s` (derived) is the time from `ready_s` until
+    every answer carries `to_version`, the part a better strategy could shorten; None if that never
+    happened during the run. `strategy` says how the architecture was updated.
     """
 
     from_version: str
@@ -79,10 +83,15 @@ class Update:
     ready_s: float
     converged_s: float | None
     failed: int  # failed requests from the start of the update until convergence (or the run's end)
-    restarted: list[str]  # processes restarted by the update
-    rebuilt: list[str]  # artifacts rebuilt by the update
+    restarted: list[str]  # components whose process id changed (observed)
+    rebuilt: list[str]  # files written and state rewritten by the update (observed)
     timeline: list[TimelinePoint]
     events: list[Event] = field(default_factory=list)
+    strategy: str = ""
+    better_strategy: str = ""
+    build_s: float = 0.0
+    started: list[str] = field(default_factory=list)  # components that did not exist before
+    details: dict = field(default_factory=dict)
 
     @classmethod
     def from_samples(
@@ -96,6 +105,7 @@ class Update:
         restarted: list[str],
         rebuilt: list[str],
         events: Sequence[Event] = (),
+        **report,
     ) -> Update:
         """Build the record from the samples of a load run whose `extract` returned the served version."""
         converged = converged_at(samples, to_version)
@@ -108,8 +118,9 @@ class Update:
             failed=failures_between(samples, started_s, end),
             restarted=list(restarted),
             rebuilt=list(rebuilt),
-            timeline=[TimelinePoint(s.t_s, s.value if s.ok else None, s.error) for s in samples],
-            events=[Event(started_s, "update started"), Event(ready_s, f"{to_version} ready"), *events],
+            timeline=[TimelinePoint(s.t_s, s.value if s.ok else None, s.error, s.worker) for s in samples],
+            events=[Event(started_s, "update started"), *events],
+            **report,
         )
 
     @property
@@ -138,14 +149,20 @@ class Fault:
     failed: int
     statuses: dict[str, int]  # HTTP status (or "no answer") -> count
     user_sees: str  # e.g. "503: the model service is unavailable" or "predictions as usual"
+    how: str = ""  # what taking it down did, or why archlab did not
+    breakable: bool = True  # False: an external component, reported and never stopped
 
     @classmethod
-    def from_load(cls, component: str, result: LoadResult, user_sees: str) -> Fault:
+    def from_load(cls, component: str, result: LoadResult, user_sees: str, how: str = "") -> Fault:
         statuses: dict[str, int] = {}
         for sample in result.samples:
             key = "no answer" if sample.status is None else str(sample.status)
             statuses[key] = statuses.get(key, 0) + 1
-        return cls(component, len(result.samples), len(result.failures), statuses, user_sees)
+        return cls(component, len(result.samples), len(result.failures), statuses, user_sees, how)
+
+    @classmethod
+    def external(cls, component: str, how: str) -> Fault:
+        return cls(component, 0, 0, {}, f"not measured: {how}", how, breakable=False)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,16 +170,26 @@ class Fault:
 
 @dataclass
 class Architecture:
-    """Everything measured for one architecture, plus its static coupling facts."""
+    """Everything measured for one architecture, and what it declared about itself.
+
+    `carries_model` holds, per step of the run, whether the user-facing app had scikit-learn
+    loaded when asked; `app_carries_model` (derived) is true if it ever had.
+    """
 
     name: str
     latency: Latency
     update: Update | None
     faults: dict[str, Fault]  # component -> outcome
-    update_touches: list[str]  # deployable units a model update touches
-    app_carries_model: bool  # the user-facing app has scikit-learn and the model in its own dependencies
+    carries_model: dict[str, bool]
+    components: list[str] = field(default_factory=list)  # as started by this run
+    capabilities: dict = field(default_factory=dict)
+    namespace: dict[str, str] = field(default_factory=dict)  # the run's own topic / queue / database
     notes: list[str] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)  # other measured values, e.g. job_rows_per_s
+
+    @property
+    def app_carries_model(self) -> bool:
+        return any(self.carries_model.values())
 
     def to_dict(self, floors: dict[str, Floor]) -> dict:
         p50 = summarize(self.latency.samples_ms).p50
@@ -173,8 +200,11 @@ class Architecture:
             "latency": self.latency.to_dict(),
             "update": self.update.to_dict() if self.update else None,
             "faults": {k: v.to_dict() for k, v in self.faults.items()},
-            "update_touches": self.update_touches,
+            "carries_model": self.carries_model,
             "app_carries_model": self.app_carries_model,
+            "components": self.components,
+            "capabilities": self.capabilities,
+            "namespace": self.namespace,
             "notes": self.notes,
             "figures": self.figures,
             "p50_over_floor": p50 / floor_p50 if p50 is not None and floor_p50 else None,
@@ -212,8 +242,8 @@ class Results:
     schema_version: int = SCHEMA_VERSION
 
     def ordered(self) -> list[Architecture]:
-        """Architectures in the course's order (unknown names last, alphabetically)."""
-        rank = {name: i for i, name in enumerate(ARCHITECTURE_ORDER)}
+        """Architectures in the registry's order (unknown names last, alphabetically)."""
+        rank = {name: i for i, name in enumerate(ARCHITECTURES)}
         return sorted(self.architectures.values(), key=lambda a: (rank.get(a.name, len(rank)), a.name))
 
     def to_dict(self) -> dict:

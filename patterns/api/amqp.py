@@ -53,3 +53,12 @@ def wait_for_consumers(url: str, queue: str, count: int = 1, timeout: float = 30
     finally:
         connection.close()
     return time.monotonic() - started
+
+
+def delete_queue(url: str, queue: str) -> None:
+    """Remove a run's own request queue (and anything left in it) from the broker."""
+    connection = pika.BlockingConnection(connection_parameters(url))
+    try:
+        connection.channel().queue_delete(queue=queue)
+    finally:
+        connection.close()

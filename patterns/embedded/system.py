@@ -1,22 +1,20 @@
 """The running embedded architecture: one front process with the model package on its path.
 
-`redeploy(version)` is the whole model update of this architecture: build the wheel, install it
-offline, restart the app, while a prober measures how long users could not get an answer.
+Its model update is the only one this architecture has: build the model wheel, install it offline
+into the app's environment, restart the app (stop, then start: the strategy a single process
+allows; the report says what a better one would need).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-import urllib.request
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from shared_model import ModelStore, example_record
+from shared_model import ModelStore
 
-from patterns.launch.probe import Prober
+from patterns.launch.contract import Applied, Capabilities, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -27,41 +25,26 @@ from .wheel import build_model_wheel
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class RedeployReport:
-    """What one model update cost: the steps' durations and what users saw meanwhile."""
-
-    version_before: str | None
-    version_after: str | None
-    build_seconds: float
-    install_seconds: float
-    restart_seconds: float
-    total_seconds: float
-    unavailable_seconds: float
-    failed_requests: int
-    probe_requests: int
-    rebuilt: tuple[str, ...] = ("model wheel", "application environment")
-    restarted: tuple[str, ...] = ("web",)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
 class EmbeddedSystem(System):
     architecture = "embedded"
+    capabilities = Capabilities(latency_floor="http_constant")
 
-    def __init__(self, version: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
-        super().__init__()
-        self.settings = settings or Settings.from_env()
+    def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
+                 namespace: str | None = None) -> None:
+        super().__init__(settings, version, port or free_port(), namespace)
         self.store = ModelStore(self.settings.home / "models")
-        self.version = version or self.settings.model_version
-        self.port = port or free_port()
+
+    @property
+    def workdir(self) -> Path:
+        """Where the wheels and the app's environment live: the run's own folder in a namespace,
+        so a measurement never rewrites the environment of an app the user runs."""
+        return self.namespace_dir if self.namespace else self.settings.home
 
     def start(self) -> EmbeddedSystem:
         self.version = self.version or self.store.latest()
         self.deploy(self.version)
         self.launch(ManagedProcess(
-            "web",
+            self.front_name,
             [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self._front_env(),
             port=self.port,
@@ -71,41 +54,30 @@ class EmbeddedSystem(System):
     def deploy(self, version: str) -> tuple[float, float]:
         """Build and install the model package for `version`; return (build, install) seconds."""
         started = time.monotonic()
-        wheel = build_model_wheel(version, wheel_dir(self.settings.home), self.store)
+        wheel = build_model_wheel(version, wheel_dir(self.workdir), self.store)
         built = time.monotonic()
-        install_wheel(wheel, app_env(self.settings.home))
+        install_wheel(wheel, app_env(self.workdir))
         return built - started, time.monotonic() - built
 
-    def served_version(self) -> str | None:
-        """The model version the running app reports on /status."""
-        with urllib.request.urlopen(self.url + "/status", timeout=5) as response:
-            return json.loads(response.read()).get("model_version")
+    def update_watch(self) -> list[Path]:
+        return [wheel_dir(self.workdir), app_env(self.workdir)]
 
-    def redeploy(self, version: str | None = None) -> RedeployReport:
-        """Update the model the only way this architecture can: rebuild, reinstall, restart."""
-        version = version or self.store.latest()
-        before = self.served_version()
-        started = time.monotonic()
-        with Prober(self.url, example_record()) as prober:
-            build, install = self.deploy(version)
-            restart = self.restart(self.front_name)
-            prober.wait_until_ok()
-        total = time.monotonic() - started
-        self.version = version
-        return RedeployReport(
-            version_before=before,
-            version_after=self.served_version(),
-            build_seconds=build,
-            install_seconds=install,
-            restart_seconds=restart,
-            total_seconds=total,
-            unavailable_seconds=prober.unavailable_seconds,
-            failed_requests=prober.failures,
-            probe_requests=len(prober.probes),
+    def apply_update(self, version: str) -> Applied:
+        build, install = self.deploy(version)
+        restart = self.restart(self.front_name)
+        return Applied(
+            strategy="stop-then-start: rebuild the app's environment with the new model wheel, "
+                     "then restart the one app process",
+            better_strategy="blue/green: start a second app process on the new environment behind a load "
+                            "balancer, switch it over, stop the old one (a proxy in front, twice the memory "
+                            "during the switch)",
+            steps=(Step("model wheel built", build, "build"),
+                   Step("wheel installed into the app's environment", install, "build"),
+                   Step("app restarted", restart, "switch")),
         )
 
     def _front_env(self) -> dict[str, str]:
-        path = [str(app_env(self.settings.home)), str(CHECKOUT), os.environ.get("PYTHONPATH", "")]
+        path = [str(app_env(self.workdir)), str(CHECKOUT), os.environ.get("PYTHONPATH", "")]
         return {
             **self.settings.to_env(),
             "ARCHLAB_ARCH": "embedded",
@@ -113,5 +85,4 @@ class EmbeddedSystem(System):
         }
 
 
-def create_system(version: str | None = None, port: int | None = None, settings: Settings | None = None) -> EmbeddedSystem:
-    return EmbeddedSystem(version=version, port=port, settings=settings)
+SYSTEM = EmbeddedSystem

@@ -1,35 +1,52 @@
-"""A running architecture: named components started in order, stopped in reverse, always."""
+"""The System contract: one running architecture, as every caller (CLI, comparison, notebooks,
+tests) drives it. docs/DESIGN.md ("The System contract") is the written form of this class.
+
+A subclass starts its components in `start()` (`self.launch(process)` in dependency order, the web
+front under `front_name`), implements `apply_update(version)`, and overrides what differs in its
+kind: `capabilities`, `faults()`, `floors()`, `figures()`, `served_requests()`. Everything else here
+is shared: components stopped in reverse order on any exit, the update observed (process ids and
+files before and after, the versions users are served), a per-run namespace removed at close.
+"""
 
 from __future__ import annotations
 
 import logging
+import shutil
+import time
+from pathlib import Path
 
+from shared_model import example_record
+
+from patterns import http
+from patterns.settings import Settings
+
+from .contract import Applied, Capabilities, FaultSpec, FileWatch, FloorSamples, ServedRequest, UpdateReport
 from .process import ManagedProcess
 
 log = logging.getLogger(__name__)
 
 
 class System:
-    """Context manager over the named components (usually `ManagedProcess`es) of one architecture.
-
-    A subclass implements `start()` by calling `self.launch(process)` for each component in
-    dependency order, the web front under the name `front_name`. `close()` stops them in reverse
-    order and is idempotent, so `with launch("embedded") as system:` cleans up on any exit.
-    """
+    """Context manager over the named components (usually `ManagedProcess`es) of one architecture."""
 
     architecture = ""
     front_name = "web"
+    capabilities = Capabilities()
+    comparison_options: dict = {}  # how a comparison starts it (e.g. two instances), as create_system options
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
+                 namespace: str | None = None) -> None:
         self.components: dict[str, ManagedProcess] = {}
+        settings = settings or Settings.from_env()
+        self.settings = settings.in_namespace(namespace) if namespace else settings
+        self.namespace = namespace
+        self.version = version or self.settings.model_version
+        self.port = port
+
+    # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> System:
         raise NotImplementedError
-
-    @property
-    def url(self) -> str:
-        """The URL of the web front users (and measurements) talk to."""
-        return self.component(self.front_name).url
 
     def launch(self, process: ManagedProcess, timeout: float = 30.0) -> ManagedProcess:
         """Register `process`, start it and wait until it is healthy."""
@@ -38,12 +55,70 @@ class System:
         process.wait_healthy(timeout)
         return process
 
+    def close(self) -> None:
+        """Stop every component, last started first, then remove the run's namespace; one failing
+        step does not skip the others, and a second call does nothing more."""
+        for name in reversed(list(self.components)):
+            try:
+                self.components[name].stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        if self.namespace:
+            try:
+                self.remove_namespace()
+            except Exception:
+                log.exception("removing the namespace %s failed", self.namespace)
+
+    def __enter__(self) -> System:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- the fronts users talk to -----------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The URL of the (first) web front users and measurements talk to."""
+        return self.component(self.front_name).url
+
+    @property
+    def front_urls(self) -> list[str]:
+        """Every instance of the web front (one unless the architecture runs several)."""
+        return [self.url]
+
+    def served_requests(self, record: dict | None = None) -> list[ServedRequest]:
+        """How a user gets an answer from each front instance, and where its model version is."""
+        return [ServedRequest("POST", url + "/predict", record or example_record()) for url in self.front_urls]
+
+    def served_versions(self) -> list[str | None]:
+        """The model version a user is served by each front instance right now (None: no answer)."""
+        versions = []
+        for served in self.served_requests():
+            try:
+                versions.append(served.version_in(http.call_json(served.method, served.url, json=served.body)))
+            except (OSError, RuntimeError, ValueError, KeyError, TypeError):
+                versions.append(None)
+        return versions
+
+    # -- components and faults --------------------------------------------------------------------
+
     def component(self, name: str) -> ManagedProcess:
         try:
             return self.components[name]
         except KeyError:
             known = ", ".join(self.components) or "none"
             raise KeyError(f"{self.architecture or 'this'} system has no component {name!r} (it has: {known})") from None
+
+    def faults(self) -> list[FaultSpec]:
+        """What can be taken down, derived from what this instance started (plus what it uses but
+        does not own, reported as external)."""
+        return [FaultSpec(name, "its process is stopped (SIGTERM)") for name in self.components]
 
     def stop_component(self, name: str) -> None:
         self.component(name).stop()
@@ -69,21 +144,72 @@ class System:
             for name, process in self.components.items()
         }
 
-    def close(self) -> None:
-        """Stop every component, last started first; one failing stop does not skip the others."""
-        for name in reversed(list(self.components)):
-            try:
-                self.components[name].stop()
-            except Exception:
-                log.exception("stopping %s failed", name)
+    # -- the model update ---------------------------------------------------------------------------
 
-    def __enter__(self) -> System:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
+    def apply_update(self, version: str) -> Applied:
+        """Move every user to `version` the way this architecture's practitioners would."""
+        raise NotImplementedError
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def update_watch(self) -> list[Path]:
+        """Folders whose files a model update may rewrite (observed by `update_model`)."""
+        return []
+
+    def update_model(self, version: str) -> UpdateReport:
+        """`apply_update`, observed: which processes were replaced, which files written, what users
+        were served before and after."""
+        served_before = tuple(self.served_versions())
+        pids_before = self.pids()
+        watch = FileWatch(self.settings.home, self.update_watch())
+        applied = self.apply_update(version)
+        pids_after = self.pids()
+        self.version = version
+        return UpdateReport(
+            version=version,
+            strategy=applied.strategy,
+            better_strategy=applied.better_strategy,
+            steps=applied.steps,
+            served_before=served_before,
+            served_after=tuple(self.served_versions()),
+            restarted=tuple(n for n, pid in pids_after.items() if n in pids_before and pids_before[n] != pid),
+            started=tuple(n for n in pids_after if n not in pids_before),
+            rebuilt=watch.changed() + applied.rebuilt,
+            details=applied.details,
+        )
+
+    # -- what the system measures about itself ------------------------------------------------------
+
+    def floors(self, count: int) -> list[FloorSamples]:
+        """Floors for this system's own kind of work, on its own store / broker / server."""
+        return []
+
+    def figures(self, rows: int) -> dict[str, float]:
+        """Other measured figures of this kind of system (e.g. a batch job's rows per second)."""
+        return {}
+
+    def time_to_answer(self, record: dict | None = None, timeout: float = 60.0) -> float:
+        """For systems that answer later: seconds from submission until the answer is there."""
+        raise NotImplementedError(f"{self.architecture} answers at once; time its POST /predict instead")
+
+    # -- the run's namespace --------------------------------------------------------------------------
+
+    def namespace_resources(self) -> dict[str, str]:
+        """The topic / queue / database this run works in (empty without a namespace)."""
+        return {"files": str(self.namespace_dir)} if self.namespace else {}
+
+    @property
+    def namespace_dir(self) -> Path:
+        return self.settings.home / "runs" / (self.namespace or "default")
+
+    def remove_namespace(self) -> None:
+        """Remove what the namespace created; subclasses add their topic, queue or database."""
+        shutil.rmtree(self.namespace_dir, ignore_errors=True)
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.01) -> float:
+    """Poll `predicate` until true; seconds waited. TimeoutError names `what` was awaited."""
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{what}: not within {timeout:g} s")
+        time.sleep(interval)
+    return time.monotonic() - started

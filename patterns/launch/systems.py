@@ -1,8 +1,10 @@
-"""Which module runs which architecture, and `launch(arch)` to start one.
+"""The registry of architectures, and `launch(arch)` to start one.
 
-Each `patterns/<arch>/system.py` exposes `create_system(port=None, **options) -> System` (not
-started; `port` is the web front's, None for a free one);
-`async` is a keyword, hence `importlib` rather than import statements.
+`patterns.settings.ARCHITECTURES` is the registry line: each name `arch` there has its folder
+`patterns/<arch>/` whose `system.py` exposes `SYSTEM`, a `System` subclass built with
+`SYSTEM(settings=None, version=None, port=None, namespace=None, **its own options)` (not started).
+`async` is a keyword, hence `importlib` rather than import statements; importing on first use
+also keeps the CLI from loading Kafka or SQLAlchemy for a command that does not need them.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ from patterns.settings import ARCHITECTURES
 
 from .system import System
 
-SYSTEM_MODULES = {arch: f"patterns.{arch}.system" for arch in ARCHITECTURES}
+
+def system_class(arch: str) -> type[System]:
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+    return importlib.import_module(f"patterns.{arch}.system").SYSTEM
 
 
 def launch(arch: str, **options) -> System:
-    """The (not yet started) system for `arch` as a context manager: `with launch("embedded") as s: s.url`.
-
-    `options` go to that architecture's `create_system`.
-    """
-    if arch not in SYSTEM_MODULES:
-        raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(SYSTEM_MODULES)}")
-    return importlib.import_module(SYSTEM_MODULES[arch]).create_system(**options)
+    """The (not yet started) system for `arch` as a context manager: `with launch("embedded") as s: s.url`."""
+    return system_class(arch)(**options)

@@ -44,3 +44,20 @@ def ensure_topic(bootstrap_servers: str, topic: str) -> bool:
         raise BrokerUnavailable(f"cannot create topic {topic!r} at {bootstrap_servers}: {exc}") from exc
     finally:
         admin.close()
+
+
+def delete_topic(bootstrap_servers: str, topic: str) -> None:
+    """Remove a run's own topic; a topic already gone is fine."""
+    from kafka.errors import UnknownTopicOrPartitionError
+
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=REQUEST_TIMEOUT_MS,
+                                 bootstrap_timeout_ms=REQUEST_TIMEOUT_MS)
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"cannot reach Kafka at {bootstrap_servers}: {exc}") from exc
+    try:
+        admin.delete_topics([topic])
+    except UnknownTopicOrPartitionError:
+        pass
+    finally:
+        admin.close()

@@ -1,0 +1,145 @@
+"""The async system's database as a component it can take down without harming anyone else.
+
+- `SqliteFile`: a file of its own. Down = the file (and its -wal/-shm companions) moved aside, which
+  every later connection notices at once: the store opens it with `mode=rw`, never re-creating it.
+- `PostgresDatabase`: a database of its own on a shared server, created for one run. Down =
+  connections to it refused and its sessions ended; the server and its other databases stay up.
+- `PostgresSchema`: where the role may not create databases, a schema of its own on the user's
+  database; that database is shared, so it is reported and never taken down.
+- `SharedDatabase`: the user's own DATABASE_URL outside any run: reported, never taken down.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.pool import NullPool
+
+SQLITE_SUFFIXES = ("", "-wal", "-shm")
+
+
+class SqliteFile:
+    breakable = True
+    how = "its SQLite file is moved aside: every connection fails, as in an outage"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = Path(make_url(url).database).expanduser().resolve()
+        self.aside = self.path.with_name(self.path.name + ".down")
+
+    def take_down(self) -> None:
+        self.aside.mkdir(exist_ok=True)
+        for suffix in SQLITE_SUFFIXES:
+            source = self.path.with_name(self.path.name + suffix)
+            if source.exists():
+                source.rename(self.aside / source.name)
+
+    def bring_up(self) -> None:
+        if self.aside.is_dir():
+            for moved in self.aside.glob(self.path.name + "*"):
+                moved.rename(self.path.with_name(moved.name))
+            self.aside.rmdir()
+
+    def remove(self) -> None:
+        self.bring_up()
+        for suffix in SQLITE_SUFFIXES:
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+
+
+def _admin(url: str):
+    """An autocommit engine on the server of `url` (CREATE/ALTER/DROP DATABASE cannot run in a transaction)."""
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+class PostgresDatabase:
+    breakable = True
+    how = ("connections to its own PostgreSQL database are refused and its sessions ended; "
+           "the server and its other databases stay up")
+
+    def __init__(self, server_url: str, name: str) -> None:
+        self.server_url, self.name = server_url, name
+        self.url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+    def _run(self, *statements: str) -> None:
+        engine = _admin(self.server_url)
+        try:
+            with engine.connect() as conn:
+                for statement in statements:
+                    conn.execute(text(statement))
+        finally:
+            engine.dispose()
+
+    def create(self) -> None:
+        self._run(f'CREATE DATABASE "{self.name}"')
+
+    def take_down(self) -> None:
+        self._run(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false',
+                  f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")
+
+    def bring_up(self) -> None:
+        self._run(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
+
+    def remove(self) -> None:
+        self.take_down()
+        self._run(f'DROP DATABASE IF EXISTS "{self.name}"')
+
+
+class PostgresSchema:
+    breakable = False
+
+    def __init__(self, server_url: str, name: str) -> None:
+        self.server_url, self.name = server_url, name
+        parsed = make_url(server_url)
+        self.url = parsed.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+        self.how = (f"a schema of its own ({name}) on the shared database {parsed.database}: "
+                    "the database is not stopped by archlab")
+
+    def create(self) -> None:
+        engine = _admin(self.server_url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        finally:
+            engine.dispose()
+
+    def remove(self) -> None:
+        engine = _admin(self.server_url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
+        finally:
+            engine.dispose()
+
+
+class SharedDatabase:
+    breakable = False
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.how = (f"the database at {make_url(url).render_as_string(hide_password=True)} is the user's, "
+                    "shared with other users: not stopped by archlab")
+
+    def remove(self) -> None:
+        """Outside a run there is nothing of archlab's own to remove."""
+
+
+def own_database(url: str, namespace: str | None):
+    """The database component for `url`: a run (`namespace`) on PostgreSQL gets a database of its
+    own (or a schema, when the role may not create databases); SQLite is always a file of its own."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return SqliteFile(url)
+    if namespace is None:
+        return SharedDatabase(url)
+    name = f"archlab_{namespace.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+    database = PostgresDatabase(url, name)
+    try:
+        database.create()
+    except ProgrammingError:  # no CREATEDB privilege
+        database = PostgresSchema(url, name)
+        database.create()
+    return database
