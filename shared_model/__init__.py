@@ -1,19 +1,19 @@
 """shared_model: the one house-price model package every archlab architecture serves.
 
-Validation (`validate_record`, `validate_batch`, `input_fields`, `example_record`) is stdlib-only
+Validation (`validate_record`, `validate_batch`, `imputed_fields`, `input_fields`, `example_record`) is stdlib-only
 and cheap to import; training and loading pull in numpy, pandas and scikit-learn lazily.
 """
 
 from .config import MODEL_NAME, archlab_home, signing_key
 from .errors import IncompatibleModelError, IntegrityError, ModelError, ModelNotFoundError, ValidationError
-from .schema import FieldSpec, example_record, input_fields
-from .validation import BatchValidation, validate_batch, validate_record
+from .schema import REQUIRED_FIELDS, FieldSpec, example_record, input_fields
+from .validation import BatchValidation, imputed_fields, validate_batch, validate_record
 
 __all__ = [
     "MODEL_NAME", "archlab_home", "signing_key",
     "ModelError", "ValidationError", "IntegrityError", "IncompatibleModelError", "ModelNotFoundError",
-    "FieldSpec", "input_fields", "example_record",
-    "BatchValidation", "validate_record", "validate_batch",
+    "FieldSpec", "REQUIRED_FIELDS", "input_fields", "example_record",
+    "BatchValidation", "validate_record", "validate_batch", "imputed_fields",
     "ModelStore", "Model", "load_bundle", "bundle_metadata", "train_and_store",
 ]
 

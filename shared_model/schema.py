@@ -43,6 +43,11 @@ _DECLARED_RANGES = {
 }
 _FRACTIONAL = {"LotFrontage", "1stFlrSF", "2ndFlrSF", "GrLivArea", "GarageArea", "WoodDeckSF", "ScreenPorch"}
 
+# The minimum a house must carry. Every other field may be left out and is imputed, but location,
+# build quality and size are what a house price rests on (every model version uses all three):
+# without them the answer would be the price of an imputed median house, whatever the house is.
+REQUIRED_FIELDS = ("Neighborhood", "OverallQual", "GrLivArea")
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -56,6 +61,10 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     integer: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.name in REQUIRED_FIELDS
 
 
 @cache

@@ -4,6 +4,7 @@ A cleaned record has every schema field: numeric values as float (None when miss
 training imputes with the median) and categories as str (`config.MISSING_CATEGORY` when missing).
 Absent fields, None, "", "NA" (the data's own marker) and "Missing" (the cleaned form) all mean
 "missing", so a cleaned record validates again unchanged (a front and a model service both check).
+The fields of `schema.REQUIRED_FIELDS` may not be missing; `imputed_fields` names the others that were.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 
 from .config import MISSING_CATEGORY
 from .errors import ValidationError
-from .schema import FieldSpec, fields_by_name, input_fields
+from .schema import REQUIRED_FIELDS, FieldSpec, fields_by_name, input_fields
 
 _MISSING_MARKERS = ("", "NA", MISSING_CATEGORY)
 
@@ -38,8 +39,7 @@ def _is_missing(value) -> bool:
 
 
 def _numeric_error(spec: FieldSpec, message: str, value) -> tuple[None, dict]:
-    kind = "an integer" if spec.integer else "a number"
-    return None, _error(spec.name, message, f"{kind} from {spec.minimum:g} to {spec.maximum:g}", value)
+    return None, _error(spec.name, message, _expected(spec), value)
 
 
 def _clean_numeric(spec: FieldSpec, value) -> tuple[float | None, dict | None]:
@@ -58,14 +58,27 @@ def _clean_numeric(spec: FieldSpec, value) -> tuple[float | None, dict | None]:
     return number, None
 
 
+def _expected(spec: FieldSpec) -> str:
+    if spec.kind == "categorical":
+        return f"one of {list(spec.choices)}"
+    kind = "an integer" if spec.integer else "a number"
+    return f"{kind} from {spec.minimum:g} to {spec.maximum:g}"
+
+
+def _required_error(spec: FieldSpec, value) -> dict:
+    *others, last = REQUIRED_FIELDS
+    message = f"is required (a house needs at least {', '.join(others)} and {last}; other fields may be left out)"
+    return _error(spec.name, message, _expected(spec), value)
+
+
 def _clean_category(spec: FieldSpec, value) -> tuple[str | None, dict | None]:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None, _error(spec.name, "must be a text category", f"one of {list(spec.choices)}", value)
+        return None, _error(spec.name, "must be a text category", _expected(spec), value)
     text = str(value).strip()
     if text not in _choice_sets()[spec.name]:
-        return None, _error(spec.name, f"unknown category {text!r}", f"one of {list(spec.choices)}", value)
+        return None, _error(spec.name, f"unknown category {text!r}", _expected(spec), value)
     return text, None
 
 
@@ -119,6 +132,8 @@ def _check(record, allow_extra: bool) -> tuple[dict, list[dict]]:
             continue
         if _is_missing(value):
             cleaned[name] = missing
+            if spec.required:
+                errors.append(_required_error(spec, value))
             continue
         cleaned[name], problem = clean(spec, value)
         if problem:
@@ -135,6 +150,12 @@ def validate_record(record: Mapping, *, allow_extra: bool = False) -> dict:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def imputed_fields(cleaned: Mapping) -> list[str]:
+    """The fields a cleaned record had no value for, in schema order: the model fills them in
+    (numbers with the training median, categories with the "Missing" category it learnt)."""
+    return [name for name, _, _, missing, _ in _plan() if cleaned[name] == missing]
 
 
 @dataclass

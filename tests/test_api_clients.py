@@ -18,16 +18,28 @@ from shared_model import ValidationError, example_record, validate_record
 OK_ANSWER = b'{"predictions": [123.5], "model_version": "v7", "model_name": "house-price"}'
 
 
-def test_a_422_answer_becomes_per_row_field_errors():
-    details = [{"index": 1, "field": "OverallQual", "message": "is out of range (1 to 10)", "expected": "x", "got": 11}]
+FIELD_ERROR = {"field": "OverallQual", "message": "is out of range (1 to 10)", "expected": "x", "got": 11}
+
+
+def test_a_422_answer_for_a_list_becomes_per_row_field_errors():
+    body = {"error": "Unprocessable Entity", "message": "invalid houses", "rows": [{"index": 1, "errors": [FIELD_ERROR]}]}
     with pytest.raises(ValidationError) as caught:
-        read_answer(422, {"error": "invalid input", "details": details}, "http://svc")
-    assert caught.value.row_errors == {1: [{k: v for k, v in details[0].items() if k != "index"}]}
+        read_answer(422, body, "http://svc")
+    assert caught.value.row_errors == {1: [FIELD_ERROR]}
+
+
+def test_a_422_answer_for_one_house_stays_one_record_not_row_0():
+    body = {"error": "Unprocessable Entity", "message": "invalid house", "errors": [FIELD_ERROR]}
+    with pytest.raises(ValidationError) as caught:
+        read_answer(422, body, "http://svc")
+    assert (caught.value.errors, caught.value.row_errors) == ([FIELD_ERROR], {})
+    assert "row" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
-    [(503, {"error": "the model is not loaded yet"}, "answered 503: the model is not loaded yet"),
+    [(503, {"error": "Service Unavailable", "message": "the model is not loaded yet"},
+      "answered 503: the model is not loaded yet"),
      (200, {"unexpected": True}, "answered 200: no explanation"),
      (500, None, "answered 500: no explanation")],
 )

@@ -62,7 +62,8 @@ def test_service_down_gives_503_then_recovers_by_itself(system):
     system.stop_component("model-service")
     try:
         down = predict(system, example_record())
-        page = requests.post(system.url + "/", data={"OverallQual": "6"}, headers={"Accept": "text/html"}, timeout=10)
+        page = requests.post(system.url + "/", data={"Neighborhood": "NAmes", "OverallQual": "6", "GrLivArea": "1500"},
+                             headers={"Accept": "text/html"}, timeout=10)
     finally:
         system.start_component("model-service")
     assert down.status_code == 503

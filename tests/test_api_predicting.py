@@ -19,7 +19,7 @@ def model(trained_home):
 def test_without_a_model_the_answer_is_503():
     reply = predict_payload(None, example_record())
     assert reply.status == 503
-    assert "/ready" in reply.body["error"]
+    assert reply.body["error"] == "Service Unavailable" and "/ready" in reply.body["message"]
 
 
 @pytest.mark.parametrize("payload", [[], 3, "house", None])
@@ -30,7 +30,7 @@ def test_what_is_not_houses_is_400(model, payload):
 def test_a_list_item_that_is_not_an_object_is_a_row_error(model):
     reply = predict_payload(model, [example_record(), 7])
     assert reply.status == 422
-    assert [(d["index"], d["field"]) for d in reply.body["details"]] == [(1, "_record")]
+    assert [(row["index"], [e["field"] for e in row["errors"]]) for row in reply.body["rows"]] == [(1, ["_record"])]
 
 
 def test_the_worker_answers_like_the_service(model):
@@ -41,4 +41,9 @@ def test_the_worker_answers_like_the_service(model):
 
 def test_the_worker_answers_a_malformed_message_instead_of_crashing(model):
     reply = answer(model, b"{not json")
-    assert (reply.status, reply.body["error"].startswith("the body is not valid JSON")) == (400, True)
+    assert (reply.status, reply.body["message"].startswith("the body is not valid JSON")) == (400, True)
+
+
+def test_the_worker_answers_a_deeply_nested_message_instead_of_crashing(model):
+    reply = answer(model, b"[" * 50_000 + b"]" * 50_000)
+    assert reply.status == 400 and "too deeply" in reply.body["message"]

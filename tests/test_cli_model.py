@@ -29,12 +29,23 @@ def test_predict_json_from_stdin():
     assert result.returncode == 0, result.stderr
     (row,) = json.loads(result.stdout)
     assert row["model_version"] == "v1" and row["price"] > 0
+    assert row["imputed"] == []
+
+
+@pytest.mark.usefixtures("home_with_models")
+def test_predict_refuses_an_empty_house_and_lists_what_a_sparse_one_left_to_imputation():
+    sparse = {"Neighborhood": "NAmes", "OverallQual": 6, "GrLivArea": 1500}
+    result = archlab("predict", "--version", "v1", stdin=json.dumps([{}, sparse]))
+    assert result.returncode == 2
+    assert "row 1: Neighborhood: is required" in result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["row"] == 2 and "LotFrontage" in row["imputed"] and "GrLivArea" not in row["imputed"]
 
 
 @pytest.mark.usefixtures("home_with_models")
 def test_predict_csv_reports_bad_rows_and_exits_2(tmp_path):
     path = tmp_path / "houses.csv"
-    path.write_text("Id,GrLivArea,Neighborhood\n1,1500,NAmes\n2,lots,NAmes\n")
+    path.write_text("Id,GrLivArea,Neighborhood,OverallQual\n1,1500,NAmes,6\n2,lots,NAmes,6\n")
     result = archlab("predict", str(path))
     assert result.returncode == 2
     assert result.stdout.splitlines()[1].startswith("1,1,")

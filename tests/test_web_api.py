@@ -14,7 +14,8 @@ from shared_model import example_record
 
 pytestmark = pytest.mark.slow  # starts real front processes
 
-CONTRACT_KEYS = {"architecture", "model_version", "predictions", "elapsed_ms"}
+CONTRACT_KEYS = {"architecture", "model_version", "predictions", "imputed", "elapsed_ms"}
+MINIMAL = {"Neighborhood": "NAmes", "OverallQual": 6, "GrLivArea": 1500}  # shared_model.REQUIRED_FIELDS
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,29 @@ def test_one_house_gets_a_price_with_version_and_architecture(front):
     assert body["model_version"] == "v2"
     [price] = body["predictions"]
     assert 50_000 < price < 500_000
+    assert body["imputed"] == [[]]  # the example gives every field
     assert body["elapsed_ms"] >= 0
+
+
+def test_an_empty_house_is_refused_naming_the_fields_a_price_needs(front):
+    body = assert_clean_error(requests.post(f"{front}/predict", json={}, timeout=10), 422)
+    assert [error["field"] for error in body["errors"]] == ["Neighborhood", "OverallQual", "GrLivArea"]
+    assert all("is required" in error["message"] for error in body["errors"])
+
+
+def test_a_minimal_house_is_priced_and_the_answer_lists_what_was_imputed(front):
+    response = requests.post(f"{front}/predict", json=[MINIMAL, {**MINIMAL, "LotFrontage": 80}], timeout=10)
+    assert response.status_code == 200
+    first, second = response.json()["imputed"]
+    assert len(first) == len(example_record()) - len(MINIMAL) and "LotFrontage" in first
+    assert set(first) - set(second) == {"LotFrontage"}
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_json_is_400_not_a_crash(front, depth):
+    response = requests.post(f"{front}/predict", data=b"[" * depth + b"]" * depth, timeout=10)
+    assert "too deeply" in assert_clean_error(response, 400)["message"]
+    assert requests.post(f"{front}/predict", json=example_record(), timeout=10).status_code == 200
 
 
 def test_a_list_gets_one_price_per_house_in_order_same_as_singly(front):
@@ -87,7 +110,7 @@ def test_invalid_fields_get_422_with_one_error_per_field(front):
 
 
 def test_unknown_field_is_named_in_the_422(front):
-    body = assert_clean_error(requests.post(f"{front}/predict", json={"Bedrooms": 3}, timeout=10), 422)
+    body = assert_clean_error(requests.post(f"{front}/predict", json={**MINIMAL, "Bedrooms": 3}, timeout=10), 422)
     assert [error["field"] for error in body["errors"]] == ["Bedrooms"]
 
 
@@ -125,7 +148,9 @@ def test_all_new_houses_fit_under_the_limit(front):
 
 
 def test_unknown_route_and_wrong_method_are_clean(front):
-    assert_clean_error(requests.get(f"{front}/predict", timeout=10), 405)
+    wrong_method = requests.get(f"{front}/predict", timeout=10)
+    assert_clean_error(wrong_method, 405)
+    assert sorted(wrong_method.headers["Allow"].split(", ")) == ["OPTIONS", "POST"]
     response = requests.get(f"{front}/nowhere", headers={"Accept": "application/json"}, timeout=10)
     assert_clean_error(response, 404)
 
@@ -133,7 +158,7 @@ def test_unknown_route_and_wrong_method_are_clean(front):
 def test_model_back_end_unavailable_is_503_json_and_page(unavailable_front):
     response = requests.post(f"{unavailable_front}/predict", json=example_record(), timeout=10)
     assert "not installed" in assert_clean_error(response, 503)["message"]
-    page = requests.post(unavailable_front, data={"OverallQual": "6"}, timeout=10)
+    page = requests.post(unavailable_front, data=MINIMAL, timeout=10)
     assert page.status_code == 503 and "text/html" in page.headers["Content-Type"]
     assert "not installed" in page.text and "Traceback" not in page.text
     assert requests.get(f"{unavailable_front}/health", timeout=10).status_code == 200
@@ -163,7 +188,7 @@ def test_unexpected_error_is_a_clean_500_without_details():
     response = client.post("/predict", json=example_record())
     assert response.status_code == 500
     assert response.json["error"] == "Internal error"
-    page = client.post("/", data={"OverallQual": "6"})
+    page = client.post("/", data=MINIMAL)
     assert page.status_code == 500 and b"Internal error" in page.data
     for text in (response.get_data(as_text=True), page.get_data(as_text=True)):
         assert "secret internal detail" not in text and "Traceback" not in text
@@ -181,4 +206,5 @@ def test_prediction_of_async_backend_is_202_with_tickets():
     assert response.json == {
         "architecture": "async",
         "tickets": [{"id": "0", "status_url": "/requests/0"}, {"id": "1", "status_url": "/requests/1"}],
+        "imputed": [[], []],
     }

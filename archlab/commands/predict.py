@@ -1,7 +1,8 @@
 """`archlab predict`: records from a CSV or JSON file (or stdin) to predicted prices.
 
 Columns the model does not use (an Id, the other Ames columns) are ignored. Invalid rows are
-reported on stderr with their row numbers and field errors; valid rows are still predicted, and
+reported on stderr with their row numbers and field errors; valid rows are still predicted, each
+with the fields it left empty, which the model imputed (`imputed`, space-separated in CSV), and
 the exit code is 2 when any row was invalid.
 """
 
@@ -12,7 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from shared_model import ModelStore, validate_batch
+from shared_model import ModelStore, imputed_fields, validate_batch
+from shared_model.errors import row_lines
 from shared_model.data import read_csv_records
 
 from ..errors import UsageError
@@ -59,18 +61,18 @@ def run(args) -> int:
     model = ModelStore().load(args.version)
     prices = model.predict([clean for _, clean in batch.valid]) if batch.valid else []
     rows = [
-        {"row": index + 1, "id": records[index].get("Id"), "price": round(price, 2), "model_version": model.version}
-        for (index, _), price in zip(batch.valid, prices)
+        {"row": index + 1, "id": records[index].get("Id"), "price": round(price, 2), "model_version": model.version,
+         "imputed": imputed_fields(clean)}
+        for (index, clean), price in zip(batch.valid, prices)
     ]
     if fmt == "json":
         print(json.dumps(rows, indent=1))
     else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=["row", "id", "price", "model_version"])
+        writer = csv.DictWriter(sys.stdout, fieldnames=["row", "id", "price", "model_version", "imputed"])
         writer.writeheader()
-        writer.writerows(rows)
-    for index, errors in sorted(batch.invalid.items()):
-        details = "; ".join(f"{e['field']}: {e['message']} (expected {e['expected']}, got {e['got']!r})" for e in errors)
-        print(f"row {index + 1}: {details}", file=sys.stderr)
+        writer.writerows({**row, "imputed": " ".join(row["imputed"])} for row in rows)
+    for line in row_lines(batch.invalid):
+        print(line, file=sys.stderr)
     if batch.invalid:
         print(f"{len(batch.invalid)} of {len(records)} rows invalid; {len(rows)} predicted", file=sys.stderr)
         return 2

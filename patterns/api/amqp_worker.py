@@ -24,7 +24,7 @@ from shared_model import ModelError, ModelStore
 from patterns.settings import Settings
 
 from .amqp import STATUS_HEADER, connection_parameters, declare_queue, redact
-from .predicting import Reply, error_reply, predict_payload
+from .predicting import Reply, answer_body, error_reply
 
 log = logging.getLogger("patterns.api.amqp_worker")
 
@@ -32,11 +32,7 @@ log = logging.getLogger("patterns.api.amqp_worker")
 def answer(model, body: bytes) -> Reply:
     """The reply to one request body (never raises: a bad message must not kill the worker)."""
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return error_reply(400, "the body is not valid JSON: send one house as an object or several as a list")
-    try:
-        return predict_payload(model, payload)
+        return answer_body(model, body)
     except Exception:
         log.exception("prediction failed")
         return error_reply(500, "the model worker hit an unexpected error; it has been logged")

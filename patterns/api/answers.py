@@ -17,11 +17,6 @@ def read_answer(status: int, body, source: str) -> Prediction:
     if status == 200 and isinstance(body.get("predictions"), list) and "model_version" in body:
         return Prediction(values=body["predictions"], model_version=body["model_version"])
     if status == 422:
-        row_errors: dict[int, list[dict]] = {}
-        for detail in body.get("details", []):
-            row_errors.setdefault(detail.get("index", 0), []).append(
-                {key: detail.get(key) for key in ("field", "message", "expected", "got")}
-            )
-        raise ValidationError(row_errors=row_errors)
-    reason = body.get("error") or "no explanation in the answer"
+        raise ValidationError.from_json(body)
+    reason = body.get("message") or body.get("error") or "no explanation in the answer"
     raise BackendUnavailable(f"the model service at {source} answered {status}: {reason}")

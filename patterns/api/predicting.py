@@ -1,14 +1,20 @@
 """The prediction step both transports share: a JSON payload in, a status and a JSON body out.
 
 HTTP and RabbitMQ differ only in how the bytes travel; validation, prediction and the shape of the
-answer are decided here once, so the two transports cannot drift apart.
+answer are decided here once, so the two transports cannot drift apart. Errors have the front's
+shape, `{"error": title, "message": ..., "errors"|"rows": ...}`, so a client passes them on as is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
-from shared_model import validate_batch
+from shared_model import ValidationError, imputed_fields, validate_batch
+
+from patterns.json_body import MalformedBody, parse_json
+
+NOT_HOUSES = "expected a JSON object (one house) or a non-empty list of objects"
 
 
 @dataclass(frozen=True)
@@ -19,11 +25,18 @@ class Reply:
     body: dict = field(default_factory=dict)
 
 
-def error_reply(status: int, message: str, details: list[dict] | None = None) -> Reply:
-    body = {"error": message}
-    if details:
-        body["details"] = details
-    return Reply(status, body)
+def error_reply(status: int, message: str, **details) -> Reply:
+    """An error in the front's shape; its title is the status's standard phrase ("Bad Request")."""
+    return Reply(status, {"error": HTTPStatus(status).phrase, "message": message, **details})
+
+
+def answer_body(model, data: bytes) -> Reply:
+    """The reply to a request body as it came off the wire (HTTP or a queue message)."""
+    try:
+        payload = parse_json(data)
+    except MalformedBody as exc:
+        return error_reply(400, str(exc))
+    return predict_payload(model, payload)
 
 
 def predict_payload(model, payload) -> Reply:
@@ -39,16 +52,13 @@ def predict_payload(model, payload) -> Reply:
     elif isinstance(payload, list) and payload:
         records, many = payload, True
     else:
-        return error_reply(400, "expected a JSON object (one house) or a non-empty list of objects")
+        return error_reply(400, NOT_HOUSES)
     checked = validate_batch(records)
     if checked.invalid:
-        details = [
-            {"index": index, **error} if many else error
-            for index, errors in sorted(checked.invalid.items())
-            for error in errors
-        ]
-        return error_reply(422, "invalid input", details)
+        problem = ValidationError(row_errors=checked.invalid) if many else ValidationError(checked.invalid[0])
+        return error_reply(422, str(problem), **problem.as_json())
     cleaned = [record for _, record in checked.valid]
-    return Reply(
-        200, {"predictions": model.predict_many(cleaned), "model_version": model.version, "model_name": model.name},
-    )
+    return Reply(200, {
+        "predictions": model.predict_many(cleaned), "model_version": model.version, "model_name": model.name,
+        "imputed": [imputed_fields(record) for record in cleaned],
+    })

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from shared_model import ModelError, ModelStore, validate_batch
+from shared_model.errors import describe
 
 from .store import DATABASE_DOWN_ERRORS, Claim, Store
 
@@ -53,10 +54,6 @@ class JobStats:
 
     def as_dict(self) -> dict:
         return {**self.__dict__, "rows_per_second": round(self.rows_per_second, 1)}
-
-
-def _describe(errors: list[dict]) -> str:
-    return "; ".join(f"{e['field']}: {e['message']}" for e in errors)
 
 
 def new_owner() -> str:
@@ -124,7 +121,7 @@ class ScoringJob:
             failures.extend((claim, f"model {version} unavailable: {exc}") for claim in group)
             return
         checked = validate_batch([claim.payload for claim in group])
-        failures.extend((group[i], _describe(errors)) for i, errors in checked.invalid.items())
+        failures.extend((group[i], describe(errors)) for i, errors in checked.invalid.items())
         valid = [(group[i], record) for i, record in checked.valid]
         try:
             predicted = model.predict_many([record for _, record in valid])

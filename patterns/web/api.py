@@ -6,10 +6,11 @@ import os
 import sys
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from werkzeug.exceptions import BadRequest
 
-from shared_model import example_record, validate_batch, validate_record
+from shared_model import example_record, imputed_fields, validate_batch, validate_record
 from shared_model.keys import signing_mode
+
+from patterns.json_body import MalformedBody, parse_json
 
 from .backend import Accepted, timed_predict
 
@@ -43,16 +44,19 @@ def example():
 
 @bp.post("/predict")
 def predict():
-    """One house (an object) or several (a list) -> prices, model version, architecture, time."""
+    """One house (an object) or several (a list) -> prices, model version, architecture, time,
+    and per house the fields it did not give, which the model imputed (`imputed`)."""
     records = cleaned_records(read_json())
     result, elapsed_ms = timed_predict(backend(), records)
     architecture = backend().architecture
+    imputed = [imputed_fields(record) for record in records]
     if isinstance(result, Accepted):
-        return jsonify(architecture=architecture, tickets=result.tickets), 202
+        return jsonify(architecture=architecture, tickets=result.tickets, imputed=imputed), 202
     return jsonify(
         architecture=architecture,
         model_version=result.model_version,
         predictions=result.values,
+        imputed=imputed,
         elapsed_ms=round(elapsed_ms, 3),
     )
 
@@ -60,9 +64,9 @@ def predict():
 def read_json():
     """The parsed body, whatever the Content-Type header says (curl users forget it)."""
     try:
-        return request.get_json(force=True)
-    except BadRequest:
-        abort(400, description="the body is not valid JSON; send one house as an object or several as a list")
+        return parse_json(request.get_data())
+    except MalformedBody as exc:
+        abort(400, description=str(exc))
 
 
 def cleaned_records(body) -> list[dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from shared_model import ValidationError
@@ -19,17 +19,15 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def error_response(status: int, title: str, message: str, **details):
+def error_response(status: int, title: str, message: str, headers=(), **details):
+    """The one error shape: JSON `{error, message, ...details}` or the error page. `headers` the
+    status needs are kept (405's Allow, 401's WWW-Authenticate); the body's own type is ours."""
     if wants_json():
-        return jsonify(error=title, message=message, **details), status
-    return render_template("error.html", status=status, title=title, message=message), status
-
-
-def validation_details(exc: ValidationError) -> dict:
-    """Per-field errors for one record, or per-row lists of them for a batch."""
-    if exc.row_errors:
-        return {"rows": [{"index": index, "errors": errors} for index, errors in sorted(exc.row_errors.items())]}
-    return {"errors": exc.errors}
+        response = make_response(jsonify(error=title, message=message, **details), status)
+    else:
+        response = make_response(render_template("error.html", status=status, title=title, message=message), status)
+    response.headers.extend((name, value) for name, value in headers if name.lower() != "content-type")
+    return response
 
 
 def register(app: Flask) -> None:
@@ -40,11 +38,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        return error_response(exc.code, exc.name, exc.description)
+        return error_response(exc.code, exc.name, exc.description, headers=exc.get_headers())
 
     @app.errorhandler(ValidationError)
     def invalid(exc):
-        return error_response(422, "Invalid input", str(exc), **validation_details(exc))
+        return error_response(422, "Invalid input", str(exc), **exc.as_json())
 
     @app.errorhandler(BackendUnavailable)
     def unavailable(exc):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, render_template, request
 
-from shared_model import ValidationError, input_fields, validate_record
+from shared_model import ValidationError, imputed_fields, input_fields, validate_record
 
 from .backend import Accepted, timed_predict
 
@@ -73,4 +73,5 @@ def submit():
     result, elapsed_ms = timed_predict(current_app.extensions["archlab.backend"], [record])
     if isinstance(result, Accepted):
         return render_form(values, 202, tickets=result.tickets)
-    return render_form(values, price=result.values[0], model_version=result.model_version, elapsed_ms=elapsed_ms)
+    return render_form(values, price=result.values[0], model_version=result.model_version, elapsed_ms=elapsed_ms,
+                       imputed=imputed_fields(record))
