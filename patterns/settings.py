@@ -33,6 +33,8 @@ class Settings:
     kafka_bootstrap_servers: str | None = None
     kafka_model_topic: str = "archlab.models"
     database_url: str | None = None
+    admin_token: str | None = field(default=None, repr=False)
+    reviewers: str | None = field(default=None, repr=False)  # "name:password,name2:password2"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +82,8 @@ ENV_NAMES = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
     "kafka_model_topic": "KAFKA_MODEL_TOPIC",
     "database_url": "DATABASE_URL",
+    "admin_token": "ARCHLAB_ADMIN_TOKEN",
+    "reviewers": "ARCHLAB_REVIEWERS",
 }
 
 

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import itertools
+import re
 
 from sqlalchemy import func, select
 
 from shared_model import input_fields
 from shared_model.data import new_houses_records
+
+
+REVIEWERS = "ann:ann-secret,bob:bob-secret"  # ARCHLAB_REVIEWERS for the tests
+
+
+def basic_auth(name: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+
+
+ANN = basic_auth("ann", "ann-secret")
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token a dashboard page puts in its forms."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def async_module(name: str):

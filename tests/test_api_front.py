@@ -15,6 +15,7 @@ import requests
 from api_helpers import HungServer, api_settings, model_fields
 from launch_helpers import writable_home
 from patterns.api.system import ApiSystem
+from patterns.web.auth import admin_headers
 from shared_model import ModelStore, example_record, validate_record
 from shared_model.data import new_houses_records
 
@@ -34,8 +35,10 @@ def predict(system, body):
     return requests.post(system.url + "/predict", json=body, timeout=10)
 
 
-def switch(system, url):
-    return requests.post(system.url + "/admin/model-service", json={"url": url}, timeout=10)
+def switch(system, url, headers=None):
+    """The admin switch, signed with the launcher's own admin token unless `headers` says otherwise."""
+    headers = admin_headers(system.settings) if headers is None else headers
+    return requests.post(system.url + "/admin/model-service", json={"url": url}, headers=headers, timeout=10)
 
 
 def test_the_front_gives_the_same_prices_as_shared_model(system, home):
@@ -90,10 +93,24 @@ def test_a_hung_service_gives_503_within_the_read_timeout(system):
 
 @pytest.mark.parametrize("body", [{"url": "ftp://127.0.0.1:1"}, {"url": "http://127.0.0.1:99999"}, {}, ["x"]])
 def test_the_admin_switch_refuses_what_is_not_a_service_url(system, body):
-    response = requests.post(system.url + "/admin/model-service", json=body, timeout=10)
+    response = requests.post(system.url + "/admin/model-service", json=body, headers=admin_headers(system.settings),
+                             timeout=10)
     assert response.status_code == 400
     assert response.json()["message"]
     assert predict(system, example_record()).status_code == 200
+
+
+def test_only_the_admin_may_switch_the_model_service_and_only_from_this_site(system):
+    elsewhere = "http://127.0.0.1:1"
+    admin = admin_headers(system.settings)
+    assert switch(system, elsewhere, headers={}).status_code == 401
+    assert switch(system, elsewhere, headers={"Authorization": "Bearer not-the-token"}).status_code == 401
+    assert switch(system, elsewhere, headers={**admin, "Origin": "http://evil.example"}).status_code == 403
+    plain = requests.post(system.url + "/admin/model-service", data='{"url": "http://127.0.0.1:1"}',
+                          headers={**admin, "Content-Type": "text/plain"}, timeout=10)
+    assert plain.status_code == 415  # what a cross-site form could send
+    status = requests.get(system.url + "/status", timeout=10).json()
+    assert status["model_service"]["url"] == system.component("model-service").url  # nothing switched
 
 
 @pytest.mark.slow

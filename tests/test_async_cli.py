@@ -35,6 +35,15 @@ def test_submit_new_houses_then_score_once(cli_env, capsys):
     assert statuses(cli_env) == {"predicted": 1459}
 
 
+def test_score_says_when_rows_are_held_by_a_worker_that_stopped(cli_env, capsys):
+    assert main(["submit", "--new-houses"]) == 0
+    cli_env.claim("a-worker-that-was-killed", limit=5000, lease_seconds=60)
+    assert main(["score", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing scored: 1,459 rows claimed by a worker that stopped; the lease expires in " in out
+    assert "scored 0 requests" not in out
+
+
 def test_submit_reports_bad_rows_by_number_and_stores_the_rest(cli_env, tmp_path, capsys):
     rows = houses(4)
     rows[1] = {**rows[1], "GrLivArea": "big"}

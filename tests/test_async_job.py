@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -130,15 +131,16 @@ def test_rerun_keeps_both_versions_values(store, home_with_models):
 def test_two_worker_processes_predict_every_request_exactly_once(store, home_with_models, database_url, processes):
     total = 2400
     store.submit(houses(total), source="test")
-    for _ in range(2):
-        processes.append(worker_process(home_with_models, database_url, "--once", "--chunk-size", "100"))
+    for _ in range(2):  # small chunks: many claims, so both workers get their turns
+        processes.append(worker_process(home_with_models, database_url, "--once", "--chunk-size", "20"))
     outputs = [p.communicate(timeout=WAIT_SECONDS)[0] for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
 
     counts = predictions_per_request(store)
     assert len(counts) == total and set(counts.values()) == {1}
     assert statuses(store) == {"predicted": total}
-    print("per worker:", [line.split(": ", 1)[1][:40] for line in outputs])
+    scored = [int(re.search(r": scored (\d+) requests", output).group(1)) for output in outputs]
+    assert all(scored) and sum(scored) == total, scored  # both claimed rows, and no row twice
 
 
 def claimed_rows(store) -> int:

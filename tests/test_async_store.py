@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import MetaData, create_engine, inspect, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from async_helpers import async_module, houses, predictions_per_request, statuses
@@ -27,6 +27,43 @@ def test_a_newer_schema_is_refused(database_url, store):
                                                           applied_at=schema.utcnow()))
     with pytest.raises(store_module.DatabaseUnavailable, match="newer than this archlab"):
         store_module.Store.connect(database_url)
+
+
+def version_1_database(url: str) -> None:
+    """A database as archlab's schema version 1 left it: unprefixed tables, one scored request."""
+    runs, requests, payloads, predictions = schema.request_tables(MetaData(), "")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        schema.schema_version.create(conn)
+        runs.metadata.create_all(conn)
+        now = schema.utcnow()
+        conn.execute(insert(schema.schema_version).values(version=1, applied_at=now))
+        conn.execute(insert(runs).values(id=1, kind="submit", source="web", created_at=now))
+        conn.execute(insert(requests), [{"id": i, "source": "web", "submitted_at": now, "status": status,
+                                         "run_id": 1, "attempts": 1} for i, status in ((1, "predicted"), (2, "pending"))])
+        conn.execute(insert(payloads), [{"request_id": i, "payload": house} for i, house in enumerate(houses(2), 1)])
+        conn.execute(insert(predictions).values(id=1, request_id=1, run_id=1, model_version="v1", value=123_456.0,
+                                                created_at=now, review_status="validated", reviewed_by="ann"))
+    engine.dispose()
+
+
+def test_a_version_1_database_keeps_its_data_under_prefixed_names(database_url):
+    version_1_database(database_url)
+    store = store_module.Store.connect(database_url)
+    try:
+        assert sorted(inspect(store.engine).get_table_names()) == [
+            "archlab_actions", "archlab_predictions", "archlab_request_payloads", "archlab_requests", "archlab_runs",
+            "archlab_schema_version", "archlab_score_requests", "archlab_workers"]
+        served = store.request(1)
+        assert (served["status"], served["predictions"][0]["value"], served["predictions"][0]["reviewed_by"]) == (
+            "predicted", 123_456.0, "ann")
+        [claim] = store.claim("w", limit=10, lease_seconds=60)
+        assert (claim.request_id, claim.payload) == (2, houses(2)[1])
+        assert store.submit(houses(1), source="test") == [3]  # ids go on after the copied ones
+        with store.engine.connect() as conn:
+            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3]
+    finally:
+        store.close()
 
 
 def test_sqlite_database_that_is_gone_is_reported_not_recreated(home_with_models):

@@ -1,4 +1,8 @@
-"""The front in async mode on SQLite and PostgreSQL: 202 + status URL, review, dashboard, report."""
+"""The front in async mode on SQLite and PostgreSQL: 202 + status URL, review, dashboard, report.
+
+The front never scores: here the test plays the worker (`work`), as `archlab score --once` would.
+Reviewers sign in with HTTP basic auth (the access rules themselves are in test_async_auth.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import io
 
 import pytest
 
-from async_helpers import async_module, houses
+from async_helpers import ANN, REVIEWERS, async_module, csrf_token, houses
 from patterns.settings import Settings
 from patterns.web import create_app
 from shared_model import ModelStore, example_record
@@ -16,7 +20,11 @@ JSON = {"Accept": "application/json"}
 
 
 def make_backend(home, database_url):
-    return async_module("backend").create_backend(Settings(home=home, arch="async", database_url=database_url))
+    return async_module("backend").create_backend(settings(home, database_url))
+
+
+def settings(home, database_url) -> Settings:
+    return Settings(home=home, arch="async", database_url=database_url, reviewers=REVIEWERS)
 
 
 @pytest.fixture
@@ -28,7 +36,7 @@ def backend(database_url, home_with_models):
 
 @pytest.fixture
 def client(backend):
-    return create_app(backend).test_client()
+    return create_app(backend, settings=backend.settings).test_client()
 
 
 def submit(client, records) -> list[dict]:
@@ -37,27 +45,26 @@ def submit(client, records) -> list[dict]:
     return response.get_json()["tickets"]
 
 
-def score(client) -> dict:
-    response = client.post("/api/async/score", json={})
-    assert response.status_code == 200
-    return response.get_json()
+def work(backend):
+    """One pass of the scoring job, as a worker process runs it."""
+    return async_module("job").ScoringJob(backend.store, backend.models).run_once()
 
 
-def test_submit_score_review_serve(client, home_with_models):
+def test_submit_score_review_serve(client, backend, home_with_models):
     [ticket] = submit(client, example_record())
     assert ticket["status_url"] == f"/requests/{ticket['id']}"
 
     queued = client.get(ticket["status_url"], headers=JSON).get_json()
     assert (queued["state"], queued["prediction"]) == ("queued", None)
 
-    assert score(client)["predicted"] == 1
+    assert work(backend).predicted == 1
     waiting = client.get(ticket["status_url"], headers=JSON).get_json()
     assert (waiting["status"], waiting["state"], waiting["prediction"]) == ("predicted", "awaiting review", None)
     assert "awaiting review" in client.get(ticket["status_url"]).get_data(as_text=True)
 
-    [row] = client.get("/api/async/requests", headers=JSON).get_json()
+    [row] = client.get("/api/async/requests", headers={**JSON, **ANN}).get_json()
     reviewed = client.post("/api/async/review", json={"prediction_ids": [row["prediction_id"]],
-                                                       "decision": "validated", "reviewer": "ann"})
+                                                       "decision": "validated"}, headers=ANN)
     assert reviewed.get_json() == {"updated": 1}
 
     served = client.get(ticket["status_url"], headers=JSON).get_json()
@@ -69,12 +76,12 @@ def test_submit_score_review_serve(client, home_with_models):
     assert f"{expected:,.0f}" in page
 
 
-def test_a_rejected_prediction_is_not_served(client):
+def test_a_rejected_prediction_is_not_served(client, backend):
     [ticket] = submit(client, example_record())
-    score(client)
-    [row] = client.get("/api/async/requests").get_json()
-    client.post("/api/async/review", json={"prediction_ids": [row["prediction_id"]], "decision": "rejected",
-                                           "reviewer": "bob"})
+    work(backend)
+    [row] = client.get("/api/async/requests", headers=ANN).get_json()
+    client.post("/api/async/review", json={"prediction_ids": [row["prediction_id"]], "decision": "rejected"},
+                headers=ANN)
     answer = client.get(ticket["status_url"], headers=JSON).get_json()
     assert (answer["state"], answer["prediction"]) == ("rejected", None)
 
@@ -91,44 +98,49 @@ def test_unknown_request_is_404(client):
 
 
 def test_bad_review_and_rerun_input_names_the_field(client):
-    missing = client.post("/api/async/review", json={"prediction_ids": [1], "decision": "validated"})
+    missing = client.post("/api/async/review", json={"prediction_ids": [1]}, headers=ANN)
     assert missing.status_code == 422
-    assert missing.get_json()["errors"][0]["field"] == "reviewer"
-    wrong = client.post("/api/async/review", json={"prediction_ids": "x", "decision": "ok", "reviewer": "a"})
-    assert wrong.get_json()["errors"][0]["field"] == "decision"
-    unknown = client.post("/api/async/rerun", json={"version": "v9"})
+    assert missing.get_json()["errors"][0]["field"] == "decision"
+    wrong = client.post("/api/async/review", json={"prediction_ids": "x", "decision": "validated"}, headers=ANN)
+    assert wrong.get_json()["errors"][0]["field"] == "prediction_ids"
+    unknown = client.post("/api/async/rerun", json={"version": "v9"}, headers=ANN)
     assert unknown.status_code == 422
     assert unknown.get_json()["errors"][0]["field"] == "version"
-    assert client.get("/dashboard?status=lost").status_code == 422
+    assert client.get("/dashboard?status=lost", headers=ANN).status_code == 422
+    waits = client.post("/api/async/score", json={"timeout": "soon"}, headers=ANN)
+    assert waits.status_code == 422 and waits.get_json()["errors"][0]["field"] == "timeout"
 
 
-def test_dashboard_review_rerun_chart_and_report(client):
+def test_dashboard_review_rerun_chart_and_report(client, backend):
     tickets = submit(client, houses(3))  # real houses: some have missing values
-    assert score(client)["predicted"] == 3
-    rows = client.get("/api/async/requests").get_json()
+    assert work(backend).predicted == 3
+    rows = client.get("/api/async/requests", headers=ANN).get_json()
     first = next(r for r in rows if r["id"] == tickets[0]["id"])
 
-    page = client.get("/dashboard").get_data(as_text=True)
+    page = client.get("/dashboard", headers=ANN).get_data(as_text=True)
     assert "<svg" in page and "histogram of 3 predicted prices" in page
     assert f'value="{first["id"]}:{first["prediction_id"]}"' in page
+    assert "signed in as <strong>ann</strong>" in page
+    token = csrf_token(page)
 
-    done = client.post("/dashboard/review", data={"row": [f"{first['id']}:{first['prediction_id']}"],
-                                                  "decision": "validated", "reviewer": "ann"})
+    done = client.post("/dashboard/review", headers=ANN, data={
+        "row": [f"{first['id']}:{first['prediction_id']}"], "decision": "validated", "csrf_token": token})
     assert done.status_code == 303 and "1+predictions+marked+validated" in done.headers["Location"]
 
-    rerun = client.post("/dashboard/rerun", data={"version": "v1", "scope": "all"})
+    rerun = client.post("/dashboard/rerun", headers=ANN, data={"version": "v1", "scope": "all", "csrf_token": token})
     assert rerun.status_code == 303 and "3+requests+queued+for+v1" in rerun.headers["Location"]
-    score(client)
+    work(backend)
 
-    filtered = client.get("/dashboard?version=v1&review=pending").get_data(as_text=True)
+    filtered = client.get("/dashboard?version=v1&review=pending", headers=ANN).get_data(as_text=True)
     assert filtered.count('name="row"') == 3
-    report = client.get("/dashboard/report.csv")
+    report = client.get("/dashboard/report.csv", headers=ANN)
     assert report.mimetype == "text/csv"
     lines = list(csv.DictReader(io.StringIO(report.get_data(as_text=True))))
     assert len(lines) == 6
     mine = [(r["model_version"], r["review_status"], r["current"]) for r in lines
             if r["request_id"] == str(first["id"])]
     assert mine == [("v2", "validated", "False"), ("v1", "pending", "True")]
+    assert [r["reviewed_by"] for r in lines if r["review_status"] == "validated"] == ["ann"]
 
     # The end user still sees the validated v2 value while the v1 re-run awaits review.
     answer = client.get(tickets[0]["status_url"], headers=JSON).get_json()
@@ -139,14 +151,14 @@ def test_database_down_is_503_and_status_says_so(home_with_models):
     """A test can take only a SQLite file away (moved, as AsyncSystem.stop_component does)."""
     db = home_with_models / "async.db"
     backend = make_backend(home_with_models, f"sqlite:///{db}")
-    client = create_app(backend).test_client()
+    client = create_app(backend, settings=backend.settings).test_client()
     db.rename(home_with_models / "away.db")
     try:
         refused = client.post("/predict", json=example_record())
         assert refused.status_code == 503
         assert "not stored" in refused.get_json()["message"]
         assert client.get("/status").get_json()["database_ok"] is False
-        assert client.get("/dashboard").status_code == 503
+        assert client.get("/dashboard", headers=ANN).status_code == 503
     finally:
         (home_with_models / "away.db").rename(db)
     assert client.post("/predict", json=example_record()).status_code == 202

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from launch_helpers import embedded_system, writable_home
+from patterns.settings import Settings
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -56,3 +59,41 @@ def test_an_invalid_value_shows_the_error_beside_its_field(front, page):
     field = page.locator(".field.invalid")
     assert field.count() == 1 and field.locator("#field-OverallQual").count() == 1
     assert page.locator("#price").count() == 0
+
+
+@pytest.fixture(scope="module")
+def dashboard(trained_home, tmp_path_factory):
+    """An async system with one reviewer, and two houses already scored (awaiting review)."""
+    home = writable_home(trained_home, tmp_path_factory.mktemp("browser-async-home"))
+    settings = Settings(home=home, arch="async", reviewers="ann:ann-secret")
+    with importlib.import_module("patterns.async.system").SYSTEM(settings=settings, every=0.2) as system:
+        for _ in range(2):
+            system.time_to_answer()  # submitted through the front, predicted by the worker
+        yield system
+
+
+@pytest.fixture
+def reviewer_page(chromium_path, dashboard):
+    """A browser tab signed in as the reviewer ann (HTTP basic auth, as a browser prompts for it)."""
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(http_credentials={"username": "ann", "password": "ann-secret"})
+            tab = context.new_page()
+            tab.set_default_timeout(15_000)
+            yield tab
+        finally:
+            browser.close()
+
+
+def test_a_reviewer_validates_in_the_dashboard_and_the_history_names_her(dashboard, reviewer_page):
+    reviewer_page.goto(dashboard.url + "/dashboard")
+    assert "signed in as ann" in reviewer_page.locator("#signed-in").inner_text()
+    reviewer_page.locator('input[name="row"]').first.check()
+    reviewer_page.click("text=Validate selected")
+    assert reviewer_page.locator("#message").inner_text() == "1 predictions marked validated"
+    history = reviewer_page.locator("#actions-history tbody tr").first.inner_text()
+    assert "ann" in history and "review" in history and "validated" in history
+
+    reviewer_page.click("#score-now")
+    assert reviewer_page.locator("#message").inner_text().startswith("scoring requested")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -82,6 +83,42 @@ def test_kill_and_restart_on_the_same_port(tmp_path):
         process.restart()
         assert process.pid != first_pid and http_status(process.url + "/") == 200
         assert not alive(first_pid)
+
+
+def wait_until(condition, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_a_supervised_child_that_crashes_is_started_again_until_stopped(tmp_path):
+    process = ManagedProcess("worker", [sys.executable, "-c", "import time; time.sleep(120)"], log_dir=tmp_path,
+                             supervised=True).start()
+    try:
+        first = process.pid
+        process.kill()  # a crash, as far as the supervisor can tell
+        assert wait_until(lambda: process.running and process.pid != first)
+        assert process.restarts == 1 and not alive(first)
+        assert "worker exited on its own (code -9); restarting in 0.5 s" in process.log_tail()
+        second = process.pid
+    finally:
+        assert process.stop() is not None
+    assert not process.running and not alive(second)
+    process._supervisor.join(10)  # the supervisor ends with stop(): nothing starts it again
+    assert not process._supervisor.is_alive() and not process.running and process.restarts == 1
+
+
+def test_restarts_back_off_while_a_child_keeps_crashing(tmp_path, monkeypatch):
+    monkeypatch.setattr("patterns.launch.process.RESTART_FIRST_DELAY", 0.05)
+    process = ManagedProcess("crasher", [sys.executable, "-c", "raise SystemExit(3)"], log_dir=tmp_path,
+                             supervised=True).start()
+    try:
+        assert wait_until(lambda: process.restarts >= 3)
+    finally:
+        process.stop()
+    delays = re.findall(r"exited on its own \(code 3\); restarting in ([\d.]+) s", process.log_tail())
+    assert delays[:3] == ["0.05", "0.1", "0.2"]
 
 
 def test_wait_for_http_gives_up_on_a_closed_port():

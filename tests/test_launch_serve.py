@@ -96,3 +96,27 @@ def test_an_unknown_start_version_exits_2_with_the_stored_ones(trained_home, tmp
     result = subprocess.run([sys.executable, "-m", "archlab", "serve", "embedded", "--version", "v9"],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "stored versions: v1, v2" in result.stderr
+
+
+def test_serve_async_keeps_running_when_its_worker_is_killed(trained_home, tmp_path):
+    env = {**os.environ, "ARCHLAB_HOME": str(writable_home(trained_home, tmp_path))}
+    env.pop("DATABASE_URL", None)
+    port = free_port()
+    command = [sys.executable, "-m", "archlab", "serve", "async", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == f"async is running: http://127.0.0.1:{port}"
+        worker_pid = int(re.search(r"worker \(pid (\d+)\)", process.stdout.readline()).group(1))
+        assert process.stdout.readline().strip() == "press Ctrl-C to stop"
+        os.killpg(worker_pid, signal.SIGKILL)
+        restarted = process.stdout.readline()
+        assert re.match(r"worker exited on its own and was started again \(pid \d+\)", restarted.strip()), restarted
+        assert process.poll() is None
+        response = requests.post(f"http://127.0.0.1:{port}/predict", json=example_record(), timeout=10)
+        assert response.status_code == 202
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "component(s) exited on their own" not in out

@@ -45,8 +45,15 @@ def run(args: argparse.Namespace) -> int:
             pids = ", ".join(f"{name} (pid {pid})" for name, pid in system.pids().items())
             print(f"components: {pids}", flush=True)
             print("press Ctrl-C to stop", flush=True)
+            restarts = {name: process.restarts for name, process in system.components.items()}
             while not stop.wait(WATCH_INTERVAL):
-                dead = [name for name, process in system.components.items() if not process.running]
+                for name, process in system.components.items():
+                    if process.restarts != restarts.get(name, 0):
+                        restarts[name] = process.restarts
+                        print(f"{name} exited on its own and was started again (pid {process.pid})", flush=True)
+                # A supervised component that crashed is being restarted: only the others end the run.
+                dead = [name for name, process in system.components.items()
+                        if not process.running and not process.supervised]
                 if dead:
                     print(f"stopping: component(s) exited on their own: {', '.join(dead)}", flush=True)
                     return 1

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, jsonify, request
 
 from patterns.settings import Settings
+from patterns.web.auth import ADMIN, json_only, signed_in
 from patterns.web.backend import Prediction
 
 from .amqp_client import AmqpModelClient
@@ -65,14 +66,19 @@ def create_backend(settings: Settings) -> ApiBackend:
 
 
 def admin_blueprint(client: HttpModelClient | GrpcModelClient, scheme: str = "http") -> Blueprint:
-    """POST /admin/model-service {"url": ...}: point the front at another service (loopback only)."""
+    """POST /admin/model-service {"url": ...}: point the front at another service (the admin only, on loopback)."""
     bp = Blueprint("api_admin", __name__)
 
     @bp.post("/admin/model-service")
+    @signed_in(ADMIN)
+    @json_only
     def switch_model_service():
         if request.remote_addr not in LOOPBACK:
             return jsonify(error="Forbidden", message="the admin route only answers on loopback"), 403
-        body = request.get_json(force=True, silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # thousands of nested brackets
+            body = None
         url = body.get("url") if isinstance(body, dict) else None
         problem = url_problem(url, scheme)
         if problem:

@@ -39,9 +39,13 @@ class AsyncBackend:
         database = self.store.where
         try:
             counts = self.store.counts()
+            workers = len(self.store.live_workers())
+            stuck = self.store.stuck_claims()
         except DATABASE_DOWN_ERRORS as exc:
             return {"database": database, "database_ok": False, "error": str(exc.orig or exc).splitlines()[0]}
-        return {"database": database, "database_ok": True, "model_versions": self.models.versions(), **counts}
+        return {"database": database, "database_ok": True, "model_versions": self.models.versions(), **counts,
+                "workers": workers, "stuck_claims": None if stuck is None else
+                {"rows": stuck.rows, "lease_expires_in_s": round(stuck.expires_in, 1), "message": stuck.message()}}
 
     def blueprint(self):
         from .views import bp

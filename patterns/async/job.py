@@ -14,6 +14,8 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from shared_model import ModelError, ModelStore, validate_batch
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 DEFAULT_CHUNK_SIZE = 5000  # measured: bigger chunks amortise the model's per-call cost (see bench.py)
 MAX_CHUNK_SIZE = 10_000  # keeps every IN (...) list well under SQLite's bound-parameter limit
 DEFAULT_LEASE_SECONDS = 60.0
+HEARTBEAT_SECONDS = 1.0  # well under store.WORKER_STALE_SECONDS
+POLL_SECONDS = 0.2  # how often a scheduled worker looks for a "score now" request
 
 
 @dataclass
@@ -143,8 +147,41 @@ class ScoringJob:
         except Exception as exc:  # noqa: BLE001 - the message is stored on the failed request
             return f"prediction failed: {type(exc).__name__}: {exc}"
 
+    @contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        """Beat in the store every HEARTBEAT_SECONDS while the body runs, so /status can tell a
+        worker that is busy from one that stopped; retire from the store on the way out."""
+        done = threading.Event()
+
+        def keep_beating() -> None:
+            while not done.wait(HEARTBEAT_SECONDS):
+                self._beat()
+
+        self._beat()  # before the first claim, so no claim of ours ever looks abandoned
+        thread = threading.Thread(target=keep_beating, name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+            try:
+                self.store.retire(self.owner)
+            except DATABASE_DOWN_ERRORS:
+                pass  # its heartbeat goes stale instead
+
+    def _beat(self) -> None:
+        try:
+            self.store.beat(self.owner)
+        except DATABASE_DOWN_ERRORS as exc:  # the pass reports the outage; keep beating
+            log.warning("heartbeat failed: %s", exc)
+
     def run_once(self, stop: threading.Event | None = None) -> JobStats:
         """Score until nothing is pending or `stop` is set (one pass, or `archlab score --once`)."""
+        with self.heartbeat():
+            return self._pass(stop)
+
+    def _pass(self, stop: threading.Event | None = None) -> JobStats:
         default_version = self.default_version or self.models.latest()
         self.model(default_version)  # load (and verify) up front, so chunk times measure scoring only
         total = JobStats()
@@ -153,16 +190,35 @@ class ScoringJob:
         return total
 
     def run_every(self, seconds: float, stop: threading.Event) -> JobStats:
-        """Run a pass every `seconds` until `stop` is set; a failing pass is reported, not fatal."""
+        """Run a pass every `seconds` until `stop` is set, and one at once whenever the front asks
+        ("score now"); a failing pass is reported, not fatal."""
         total = JobStats()
-        while not stop.is_set():
-            try:
-                passed = self.run_once(stop)
-            except (*DATABASE_DOWN_ERRORS, ModelError) as exc:  # database away or no model yet: try next time
-                log.warning("scoring pass failed, retrying in %s s: %s", seconds, exc)
-            else:
-                total.add(passed)
-                if passed.claimed:
-                    log.info("%s", passed.summary())
-            stop.wait(seconds)
+        next_pass = time.monotonic()
+        with self.heartbeat():
+            while not stop.is_set():
+                try:
+                    asked = self.store.take_score_request(self.owner)
+                    if asked is not None:
+                        total.add(self._answer(asked, stop))
+                    elif time.monotonic() >= next_pass:
+                        next_pass = time.monotonic() + seconds
+                        passed = self._pass(stop)
+                        total.add(passed)
+                        if passed.claimed:
+                            log.info("%s", passed.summary())
+                except (*DATABASE_DOWN_ERRORS, ModelError) as exc:  # database away or no model yet: try next time
+                    log.warning("scoring pass failed, retrying in %s s: %s", seconds, exc)
+                    stop.wait(seconds)
+                stop.wait(max(0.0, min(POLL_SECONDS, next_pass - time.monotonic())))
         return total
+
+    def _answer(self, request_id: int, stop: threading.Event) -> JobStats:
+        """Run the pass a "score now" request asked for and store its stats (or why it failed)."""
+        try:
+            stats = self._pass(stop)
+        except ModelError as exc:
+            self.store.finish_score_request(request_id, error=f"the scoring pass failed: {exc}")
+            raise
+        self.store.finish_score_request(request_id, stats=stats.as_dict())
+        log.info("score request %s: %s", request_id, stats.summary())
+        return stats

@@ -1,5 +1,9 @@
 """The tables of the async store and their migrations, tracked in a schema-version table.
 
+Every name archlab creates starts with `archlab_` (tables, and indexes, which PostgreSQL keeps in
+the same namespace), so the store can live in a schema another application also uses. A new
+database gets the current tables at once; an older one is brought forward by `MIGRATIONS`.
+
 All times are naive UTC (`utcnow()`): SQLite has no time zones, and one convention for both
 databases keeps lease comparisons exact.
 """
@@ -21,14 +25,19 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    insert,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
+PREFIX = "archlab_"
 
 REQUEST_STATUSES = ("pending", "claimed", "predicted", "failed")
 REVIEW_STATUSES = ("pending", "validated", "rejected")
+SCORE_REQUEST_STATUSES = ("queued", "running", "done", "failed")
 
 metadata = MetaData()
 
@@ -39,56 +48,96 @@ schema_version = Table(
     Column("applied_at", DateTime, nullable=False),
 )
 
-# One row per submission batch or re-run; a request is scored at most once per run.
-runs = Table(
-    "runs",
+
+def request_tables(meta: MetaData, prefix: str) -> tuple[Table, Table, Table, Table]:
+    """runs, requests, payloads, predictions, named with `prefix` (version 1 had none)."""
+    # One row per submission batch or re-run; a request is scored at most once per run.
+    runs = Table(
+        f"{prefix}runs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("kind", String(16), nullable=False),  # "submit" or "rerun"
+        Column("model_version", String(64)),  # None: the worker's default version
+        Column("source", String(64), nullable=False),
+        Column("created_at", DateTime, nullable=False),
+    )
+    # The small, often-updated state of each request. Its payload lives apart (below), so claiming
+    # and finishing rewrite a few bytes per row rather than the whole record.
+    requests = Table(
+        f"{prefix}requests",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("source", String(64), nullable=False),
+        Column("submitted_at", DateTime, nullable=False),
+        Column("status", String(16), nullable=False, default="pending"),
+        Column("run_id", Integer, ForeignKey(f"{prefix}runs.id"), nullable=False),
+        Column("claim_owner", String(128)),
+        Column("lease_expires", DateTime),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("error", Text),
+        Index(f"ix_{prefix}requests_status_id", "status", "id"),
+    )
+    payloads = Table(
+        f"{prefix}request_payloads",
+        meta,
+        Column("request_id", Integer, ForeignKey(f"{prefix}requests.id"), primary_key=True),
+        Column("payload", JSON, nullable=False),  # the original record, as submitted; never updated
+    )
+    predictions = Table(
+        f"{prefix}predictions",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("request_id", Integer, ForeignKey(f"{prefix}requests.id"), nullable=False),
+        Column("run_id", Integer, ForeignKey(f"{prefix}runs.id"), nullable=False),
+        Column("model_version", String(64), nullable=False),
+        Column("value", Float, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("review_status", String(16), nullable=False, default="pending"),
+        Column("reviewed_by", String(128)),
+        Column("reviewed_at", DateTime),
+        # History grows with every run, but one run can never leave two predictions for a request.
+        UniqueConstraint("request_id", "run_id", name=f"uq_{prefix}predictions_request_run"),
+        Index(f"ix_{prefix}predictions_request", "request_id"),
+    )
+    return runs, requests, payloads, predictions
+
+
+runs, requests, payloads, predictions = request_tables(metadata, PREFIX)
+
+# Each scoring worker says it is alive here (a heartbeat thread), so a claim whose owner stopped
+# beating can be told apart from one a worker is busy with.
+workers = Table(
+    "archlab_workers",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("kind", String(16), nullable=False),  # "submit" or "rerun"
-    Column("model_version", String(64)),  # None: the worker's default version
-    Column("source", String(64), nullable=False),
-    Column("created_at", DateTime, nullable=False),
+    Column("owner", String(128), primary_key=True),  # the claim owner, ScoringJob.owner
+    Column("started_at", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
 )
 
-# The small, often-updated state of each request. Its payload lives apart (below), so claiming and
-# finishing rewrite a few bytes per row rather than the whole record.
-requests = Table(
-    "requests",
+# "Score now": the front queues a row, a worker runs a pass for it and writes the pass's stats.
+score_requests = Table(
+    "archlab_score_requests",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("source", String(64), nullable=False),
-    Column("submitted_at", DateTime, nullable=False),
-    Column("status", String(16), nullable=False, default="pending"),
-    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
-    Column("claim_owner", String(128)),
-    Column("lease_expires", DateTime),
-    Column("attempts", Integer, nullable=False, default=0),
+    Column("requested_by", String(128), nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # SCORE_REQUEST_STATUSES
+    Column("worker", String(128)),
+    Column("finished_at", DateTime),
+    Column("stats", JSON),
     Column("error", Text),
-    Index("ix_requests_status_id", "status", "id"),
+    Index("ix_archlab_score_requests_status_id", "status", "id"),
 )
 
-payloads = Table(
-    "request_payloads",
-    metadata,
-    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
-    Column("payload", JSON, nullable=False),  # the original record, as submitted; never updated
-)
-
-predictions = Table(
-    "predictions",
+# Who did what: every review, re-run and "score now", with the credential's name.
+actions = Table(
+    "archlab_actions",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
-    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
-    Column("model_version", String(64), nullable=False),
-    Column("value", Float, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("review_status", String(16), nullable=False, default="pending"),
-    Column("reviewed_by", String(128)),
-    Column("reviewed_at", DateTime),
-    # History grows with every run, but one run can never leave two predictions for a request.
-    UniqueConstraint("request_id", "run_id", name="uq_predictions_request_run"),
-    Index("ix_predictions_request", "request_id"),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(32), nullable=False),  # "review", "rerun", "score"
+    Column("detail", JSON, nullable=False),
 )
 
 
@@ -96,12 +145,30 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _create_v1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[runs, requests, payloads, predictions])
+def _add_prefix(conn: Connection) -> None:
+    """Version 2: copy the unprefixed tables of version 1 into `archlab_*` ones, then drop them."""
+    old = request_tables(MetaData(), "")
+    new = (runs, requests, payloads, predictions)
+    metadata.create_all(conn, tables=list(new))
+    for source, target in zip(old, new, strict=True):
+        names = [column.name for column in source.columns]
+        conn.execute(insert(target).from_select(names, select(*source.columns)))
+    for source in reversed(old):
+        source.drop(conn)
+    if conn.dialect.name == "postgresql":  # explicit ids were copied: move each id sequence past them
+        for table in (runs, requests, predictions):
+            next_id = conn.execute(select(func.coalesce(func.max(table.c.id), 0) + 1)).scalar()
+            conn.execute(text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :next, false)"),
+                         {"table": table.name, "next": next_id})
+
+
+def _add_workers_and_actions(conn: Connection) -> None:
+    """Version 3: worker heartbeats, "score now" requests and the actions history."""
+    metadata.create_all(conn, tables=[workers, score_requests, actions])
 
 
 # version -> step that brings the schema from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _create_v1}
+MIGRATIONS = {2: _add_prefix, 3: _add_workers_and_actions}
 
 
 class SchemaTooNewError(RuntimeError):
@@ -116,6 +183,10 @@ def migrate(conn: Connection) -> int:
         raise SchemaTooNewError(
             f"the database schema is version {current}, newer than this archlab's {SCHEMA_VERSION}; upgrade archlab"
         )
+    if current == 0:  # a new database: today's tables at once, never a generic name even for a moment
+        metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t is not schema_version])
+        conn.execute(schema_version.insert().values(version=SCHEMA_VERSION, applied_at=utcnow()))
+        return SCHEMA_VERSION
     for version in range(current + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[version](conn)
         conn.execute(schema_version.insert().values(version=version, applied_at=utcnow()))

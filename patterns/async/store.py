@@ -12,6 +12,7 @@ To isolate one PostgreSQL user (or test) put a schema in the URL:
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,14 +20,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, case, create_engine, event, func, insert, select, text, update
+from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
-from .schema import REVIEW_STATUSES, SchemaTooNewError, migrate, payloads, predictions, requests, runs, utcnow
+from .schema import (
+    REVIEW_STATUSES,
+    SchemaTooNewError,
+    actions,
+    migrate,
+    payloads,
+    predictions,
+    requests,
+    runs,
+    score_requests,
+    utcnow,
+    workers,
+)
 
 MAX_ATTEMPTS = 5  # a request whose worker died this often is marked failed instead of retried forever
+WORKER_STALE_SECONDS = 5.0  # a worker whose heartbeat is older than this has stopped (it beats every second)
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _WRITE = {"archlab_write": True}
 
@@ -52,6 +66,18 @@ class Finished:
     predicted: int
     failed: int
     lost: int  # rows whose lease expired and went to another worker before we wrote them
+
+
+@dataclass(frozen=True)
+class StuckClaims:
+    """Rows held by workers that stopped: nobody scores them until their lease runs out."""
+
+    rows: int
+    expires_in: float  # seconds until the last of them returns to the queue
+
+    def message(self) -> str:
+        return (f"{self.rows:,} rows claimed by a worker that stopped; "
+                f"the lease expires in {max(0, math.ceil(self.expires_in))} s")
 
 
 @dataclass(frozen=True)
@@ -104,6 +130,11 @@ def _status_update(ids: list[int], status: str, error: str | None = None):
         .where(requests.c.id.in_(ids))
         .values(status=status, error=error, claim_owner=None, lease_expires=None)
     )
+
+
+def _record(conn: Connection, actor: str, action: str, **detail) -> None:
+    """Append who did what to the actions history, in the transaction that did it."""
+    conn.execute(insert(actions).values(at=utcnow(), actor=actor, action=action, detail=detail))
 
 
 def _filtered(query, filters: Filters, prediction):
@@ -268,21 +299,26 @@ class Store:
     # -- review and re-run ------------------------------------------------------------------
 
     def review(self, prediction_ids: Sequence[int], decision: str, reviewer: str) -> int:
-        """Mark predictions validated or rejected; returns how many exist and were updated."""
+        """Mark predictions validated or rejected (recorded in the history); returns how many were updated."""
         if decision not in REVIEW_STATUSES[1:]:
             raise ValueError(f"decision must be 'validated' or 'rejected'; got {decision!r}")
+        ids = list(prediction_ids)
         with self._write() as conn:
-            return conn.execute(
+            updated = conn.execute(
                 update(predictions)
-                .where(predictions.c.id.in_(list(prediction_ids)))
+                .where(predictions.c.id.in_(ids))
                 .values(review_status=decision, reviewed_by=reviewer, reviewed_at=utcnow())
             ).rowcount
+            _record(conn, reviewer, "review", decision=decision, prediction_ids=ids, updated=updated)
+            return updated
 
-    def rerun(self, version: str, request_ids: Sequence[int] | None, source: str) -> tuple[int, int]:
+    def rerun(
+        self, version: str, request_ids: Sequence[int] | None, source: str, actor: str | None = None,
+    ) -> tuple[int, int]:
         """Queue requests (all finished ones when `request_ids` is None) for a new run with `version`.
 
         Requests a worker holds right now are left alone. Earlier predictions stay as history.
-        Returns (run id, number of requests queued).
+        `actor`, when given, is recorded in the history. Returns (run id, number of requests queued).
         """
         with self._write() as conn:
             run_id = conn.execute(
@@ -294,7 +330,96 @@ class Store:
             queued = conn.execute(
                 update(requests).where(where).values(status="pending", run_id=run_id, error=None, attempts=0)
             ).rowcount
+            if actor is not None:
+                _record(conn, actor, "rerun", run_id=run_id, version=version, queued=queued,
+                        request_ids=None if request_ids is None else list(request_ids))
         return run_id, queued
+
+    def recent_actions(self, limit: int = 50) -> list[dict]:
+        """The newest recorded actions (who reviewed, re-ran, asked to score), newest first."""
+        with self._read() as conn:
+            rows = conn.execute(select(actions).order_by(actions.c.id.desc()).limit(limit)).mappings().all()
+        return [dict(row) for row in rows]
+
+    # -- workers: heartbeats and claims left behind -----------------------------------------
+
+    def beat(self, owner: str) -> None:
+        """Record that worker `owner` is alive now."""
+        now = utcnow()
+        with self._write() as conn:
+            seen = conn.execute(update(workers).where(workers.c.owner == owner).values(last_seen=now)).rowcount
+            if not seen:
+                conn.execute(insert(workers).values(owner=owner, started_at=now, last_seen=now))
+
+    def retire(self, owner: str) -> None:
+        """Worker `owner` stops on purpose: forget it."""
+        with self._write() as conn:
+            conn.execute(delete(workers).where(workers.c.owner == owner))
+
+    def _live_owners(self, now):
+        return select(workers.c.owner).where(workers.c.last_seen >= now - timedelta(seconds=WORKER_STALE_SECONDS))
+
+    def live_workers(self) -> list[str]:
+        """Owners of the workers whose heartbeat is recent."""
+        with self._read() as conn:
+            return list(conn.execute(self._live_owners(utcnow())).scalars())
+
+    def stuck_claims(self) -> StuckClaims | None:
+        """Claimed rows whose worker stopped beating, or None when every claim has a live worker."""
+        now = utcnow()
+        with self._read() as conn:
+            rows, last_expiry = conn.execute(
+                select(func.count(), func.max(requests.c.lease_expires)).where(
+                    requests.c.status == "claimed", requests.c.claim_owner.not_in(self._live_owners(now).scalar_subquery())
+                )
+            ).one()
+        return StuckClaims(rows, (last_expiry - now).total_seconds()) if rows else None
+
+    # -- "score now": asked by the front, answered by a worker ------------------------------
+
+    def request_scoring(self, actor: str) -> int:
+        """Queue a request for a scoring pass (recorded in the history); returns its id."""
+        now = utcnow()
+        with self._write() as conn:
+            request_id = conn.execute(
+                insert(score_requests).values(requested_by=actor, requested_at=now, status="queued")
+            ).inserted_primary_key[0]
+            _record(conn, actor, "score", score_request=request_id)
+        return request_id
+
+    def take_score_request(self, owner: str) -> int | None:
+        """The oldest queued scoring request, now marked running by `owner`; None if there is none."""
+        with self._read() as conn:  # the cheap look every poll; the write only when there is work
+            if conn.execute(select(score_requests.c.id).where(score_requests.c.status == "queued").limit(1)).first() is None:
+                return None
+        with self._write() as conn:
+            request_id = conn.execute(
+                select(score_requests.c.id).where(score_requests.c.status == "queued").order_by(score_requests.c.id)
+                .limit(1).with_for_update(skip_locked=True)
+            ).scalar()
+            if request_id is not None:
+                conn.execute(update(score_requests).where(score_requests.c.id == request_id)
+                             .values(status="running", worker=owner))
+        return request_id
+
+    def withdraw_score_request(self, request_id: int, reason: str) -> bool:
+        """Mark a request no worker has started as failed with `reason`; False if a worker took it."""
+        with self._write() as conn:
+            return bool(conn.execute(
+                update(score_requests)
+                .where(score_requests.c.id == request_id, score_requests.c.status == "queued")
+                .values(status="failed", error=reason, finished_at=utcnow())
+            ).rowcount)
+
+    def finish_score_request(self, request_id: int, stats: dict | None = None, error: str | None = None) -> None:
+        with self._write() as conn:
+            conn.execute(update(score_requests).where(score_requests.c.id == request_id).values(
+                status="failed" if error else "done", stats=stats, error=error, finished_at=utcnow()))
+
+    def score_request(self, request_id: int) -> dict | None:
+        with self._read() as conn:
+            row = conn.execute(select(score_requests).where(score_requests.c.id == request_id)).mappings().first()
+        return None if row is None else dict(row)
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -1,9 +1,13 @@
-"""Routes of the async architecture: the status page, the dashboard, review, re-run and the job.
+"""Routes of the async architecture: the status page, the dashboard, review, re-run and "score now".
 
 HTML for people (`/requests/<id>`, `/dashboard`, its forms), JSON for programs (the same status
 URL with `Accept: application/json`, and `/api/async/...`). Bad input raises shared_model's
 ValidationError with one error per field, which the front turns into 422; a database that cannot
 be reached becomes BackendUnavailable, which the front turns into 503.
+
+Everything but a user's own status page is for reviewers and the admin (`patterns.web.auth`): the
+dashboard shows predictions before review. The front never scores: "score now" queues a request
+that a worker answers, and the caller may wait for that pass's stats.
 """
 
 from __future__ import annotations
@@ -11,18 +15,19 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import time
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from shared_model import ValidationError
 
+from patterns.web.auth import ADMIN, REVIEWER, form_protected, json_only, signed_in
 from patterns.web.backend import BackendUnavailable
 from patterns.web.errors import wants_json
 
 from .backend import DATABASE_DOWN
 from .chart import histogram_svg
-from .job import ScoringJob
 from .schema import REQUEST_STATUSES, REVIEW_STATUSES
 from .serving import iso, public_status
 from .store import DATABASE_DOWN_ERRORS, Filters
@@ -30,7 +35,12 @@ from .store import DATABASE_DOWN_ERRORS, Filters
 bp = Blueprint("async", __name__, template_folder="templates")
 
 LISTING_LIMIT = 200
-REVIEWER_MAX_CHARS = 128
+WAIT_SECONDS = 60.0  # how long POST /api/async/score waits for the worker by default
+MAX_WAIT_SECONDS = 600.0
+WAIT_POLL_SECONDS = 0.05
+WORKER_GRACE_SECONDS = 10.0  # a worker process that is starting has this long to show up
+NO_WORKER_NOW = "no scoring worker is running"
+START_ONE = "start one (`archlab score --every 5`, or `archlab serve async`) and ask again"
 REPORT_COLUMNS = ("request_id", "request_status", "submitted_at", "prediction_id", "run_id", "model_version",
                   "value", "created_at", "review_status", "reviewed_by", "reviewed_at", "current")
 
@@ -86,14 +96,11 @@ def _ids(raw, field: str) -> list[int]:
 
 
 def review(values: dict, ids_raw) -> int:
+    """Validate or reject predictions in the signed-in actor's name."""
     decision = _choice(values, "decision", REVIEW_STATUSES[1:])
     if decision is None:
         raise _error("decision", "is required", "validated or rejected", None)
-    reviewer = str(values.get("reviewer") or "").strip()
-    if not reviewer or len(reviewer) > REVIEWER_MAX_CHARS:
-        raise _error("reviewer", "is required (who reviewed)", f"a name of 1 to {REVIEWER_MAX_CHARS} characters",
-                     values.get("reviewer"))
-    return backend().store.review(_ids(ids_raw, "prediction_ids"), decision, reviewer)
+    return backend().store.review(_ids(ids_raw, "prediction_ids"), decision, g.actor.name)
 
 
 def rerun(values: dict, ids_raw) -> tuple[int, int]:
@@ -103,26 +110,69 @@ def rerun(values: dict, ids_raw) -> tuple[int, int]:
     if version not in known:
         raise _error("version", f"unknown model version {version!r}", f"one of {known}", version)
     ids = None if ids_raw is None else _ids(ids_raw, "request_ids")
-    return backend().store.rerun(version, ids, source="dashboard")
+    return backend().store.rerun(version, ids, source="dashboard", actor=g.actor.name)
 
 
-def score() -> dict:
-    b = backend()
-    job = ScoringJob(b.store, b.models, default_version=b.settings.model_version)
-    return job.run_once().as_dict()
+def _wait_seconds(raw, field: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw <= MAX_WAIT_SECONDS:
+        raise _error(field, "must be a number of seconds", f"more than 0 and at most {MAX_WAIT_SECONDS:g}", raw)
+    return float(raw)
+
+
+def score_answer(row: dict) -> dict:
+    """A "score now" request as JSON: the pass's stats at the top level once a worker finished it."""
+    answer = {"id": row["id"], "status": row["status"], "status_url": url_for("async.api_score_request", request_id=row["id"]),
+              "requested_by": row["requested_by"], "requested_at": iso(row["requested_at"]),
+              "worker": row["worker"], "finished_at": iso(row["finished_at"]), "error": row["error"]}
+    return {**(row["stats"] or {}), **answer}
+
+
+def wait_for_score(request_id: int, seconds: float, withdraw: bool) -> dict:
+    """Poll until a worker finished the request; 503 (BackendUnavailable) when none did in time.
+
+    A worker that is just starting gets WORKER_GRACE_SECONDS to show up; after that, with no
+    worker alive, the answer is 503 at once, and `withdraw` takes the request back off the queue.
+    """
+    store = backend().store
+    started = time.monotonic()
+    while True:
+        row = store.score_request(request_id)
+        if row["status"] == "done":
+            return score_answer(row)
+        if row["status"] == "failed":
+            raise BackendUnavailable(f"score request {request_id}: {row['error']}")
+        waited = time.monotonic() - started
+        if waited >= WORKER_GRACE_SECONDS and not store.live_workers():
+            if row["status"] == "running":
+                raise BackendUnavailable(f"score request {request_id}: the worker running it stopped; its rows "
+                                         "return to the queue when their lease expires")
+            if not withdraw:
+                raise BackendUnavailable(f"{NO_WORKER_NOW}; score request {request_id} stays queued until one starts")
+            if store.withdraw_score_request(request_id, f"withdrawn: {NO_WORKER_NOW}"):
+                raise BackendUnavailable(f"{NO_WORKER_NOW}, so the request was withdrawn; {START_ONE}")
+        if waited >= seconds:
+            where = "waits for a worker" if row["status"] == "queued" else f"is still running on {row['worker']}"
+            raise BackendUnavailable(f"score request {request_id} {where} after {seconds:g} s; "
+                                     f"ask {url_for('async.api_score_request', request_id=request_id)} later")
+        time.sleep(WAIT_POLL_SECONDS)
 
 
 # -- JSON --------------------------------------------------------------------------------------
 
 
 def _json_body() -> dict:
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # thousands of nested brackets
+        body = None
     if not isinstance(body, dict):
         abort(400, description="expected a JSON object")
     return body
 
 
 @bp.post("/api/async/review")
+@signed_in(REVIEWER, ADMIN)
+@json_only
 @database
 def api_review():
     body = _json_body()
@@ -130,6 +180,8 @@ def api_review():
 
 
 @bp.post("/api/async/rerun")
+@signed_in(REVIEWER, ADMIN)
+@json_only
 @database
 def api_rerun():
     body = _json_body()
@@ -138,12 +190,43 @@ def api_rerun():
 
 
 @bp.post("/api/async/score")
+@signed_in(REVIEWER, ADMIN)
+@json_only
 @database
 def api_score():
-    return jsonify(score())
+    """Ask a worker for a scoring pass. `{"wait": true}` (the default) answers the pass's stats
+    once it ran (`timeout` seconds at most, else 503); `{"wait": false}` answers 202 at once."""
+    body = _json_body()
+    wait = body.get("wait", True)
+    if not isinstance(wait, bool):
+        raise _error("wait", "must be true or false", "a boolean", wait)
+    seconds = _wait_seconds(body.get("timeout", WAIT_SECONDS), "timeout")
+    store = backend().store
+    request_id = store.request_scoring(g.actor.name)
+    if not wait:
+        return jsonify(score_answer(store.score_request(request_id))), 202
+    return jsonify(wait_for_score(request_id, seconds, withdraw=True))
+
+
+@bp.get("/api/async/score/<int:request_id>")
+@signed_in(REVIEWER, ADMIN)
+@database
+def api_score_request(request_id: int):
+    """One "score now" request; `?wait=SECONDS` waits for its stats as POST does."""
+    row = backend().store.score_request(request_id)
+    if row is None:
+        abort(404, description=f"there is no score request {request_id}")
+    if "wait" not in request.args:
+        return jsonify(score_answer(row))
+    try:
+        seconds = float(request.args["wait"])
+    except ValueError:
+        seconds = request.args["wait"]
+    return jsonify(wait_for_score(request_id, _wait_seconds(seconds, "wait"), withdraw=False))
 
 
 @bp.get("/api/async/requests")
+@signed_in(REVIEWER, ADMIN)
 @database
 def api_requests():
     rows = backend().store.listing(_filters(request.args), limit=LISTING_LIMIT)
@@ -166,6 +249,7 @@ def request_status(request_id: int):
 
 
 @bp.get("/dashboard")
+@signed_in(REVIEWER, ADMIN)
 @database
 def dashboard():
     filters = _filters(request.args)
@@ -183,6 +267,10 @@ def dashboard():
         reviews=REVIEW_STATUSES,
         query=urlencode({k: v for k, v in request.args.items() if k in ("status", "version", "review") and v}),
         message=request.args.get("message"),
+        actor=g.actor,
+        actions=store.recent_actions(limit=10),
+        stuck=store.stuck_claims(),
+        workers=len(store.live_workers()),
     )
 
 
@@ -196,6 +284,8 @@ def _back(message: str):
 
 
 @bp.post("/dashboard/review")
+@signed_in(REVIEWER, ADMIN)
+@form_protected
 @database
 def form_review():
     updated = review(request.form, _selected(1))
@@ -203,6 +293,8 @@ def form_review():
 
 
 @bp.post("/dashboard/rerun")
+@signed_in(REVIEWER, ADMIN)
+@form_protected
 @database
 def form_rerun():
     ids = None if request.form.get("scope") == "all" else _selected(0)
@@ -211,12 +303,19 @@ def form_rerun():
 
 
 @bp.post("/dashboard/score")
+@signed_in(REVIEWER, ADMIN)
+@form_protected
 @database
 def form_score():
-    return _back(f"scoring job: {score()['claimed']} requests scored")
+    store = backend().store
+    request_id = store.request_scoring(g.actor.name)
+    if not store.live_workers():
+        return _back(f"scoring requested (#{request_id}), but no worker is running: it runs when one starts")
+    return _back(f"scoring requested (#{request_id}): a worker runs it within a second")
 
 
 @bp.get("/dashboard/report.csv")
+@signed_in(REVIEWER, ADMIN)
 @database
 def report():
     buffer = io.StringIO()

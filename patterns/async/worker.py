@@ -18,8 +18,8 @@ from shared_model import ModelError, ModelNotFoundError, ModelStore
 
 from patterns.settings import Settings
 
-from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, MAX_CHUNK_SIZE, ScoringJob
-from .store import Store
+from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, MAX_CHUNK_SIZE, JobStats, ScoringJob
+from .store import DatabaseUnavailable, Store
 
 CHILD_STOP_TIMEOUT_SECONDS = 30
 
@@ -80,10 +80,18 @@ def run(args: argparse.Namespace) -> int:
             total = job.run_every(args.every, stop)
         else:
             total = job.run_once()
+        print(f"worker {job.owner}: {outcome(job, total)}", flush=True)
     finally:
         job.store.close()
-    print(f"worker {job.owner}: {total.summary()}", flush=True)
     return 0
+
+
+def outcome(job: ScoringJob, total: JobStats) -> str:
+    """The summary, or, when nothing could be claimed, why: rows held by a worker that stopped."""
+    stuck = None if total.claimed else job.store.stuck_claims()
+    if stuck is None:
+        return total.summary()
+    return f"nothing scored: {stuck.message()}; they return to the queue then"
 
 
 def _child_argv(args: argparse.Namespace) -> list[str]:
@@ -123,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as exc:
         print(f"worker: error: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:  # a supervising launcher starts it again later
+        print(f"worker: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ Ctrl-C in the terminal reaches only the parent, which then stops the children in
 started child is recorded in a module-level table; an `atexit` hook and a SIGTERM/SIGHUP handler
 stop whatever is still in the table, so an exception, a KeyboardInterrupt or a `kill` of the
 parent leaves no orphan behind. (Only SIGKILL of the parent cannot be caught.)
+
+A `supervised` child that exits on its own (a crash, a SIGKILL) is started again by a watcher
+thread, after a delay that doubles with each crash in a row; only `stop()` ends it for good.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from pathlib import Path
 from patterns.settings import Settings
 
 LOG_TAIL_BYTES = 3000
+RESTART_FIRST_DELAY = 0.5  # seconds before a crashed supervised child is started again
+RESTART_MAX_DELAY = 30.0  # the delay doubles with each crash in a row, up to this
+STEADY_SECONDS = 30.0  # a child up this long crashed "for the first time" again: the delay starts over
 
 
 class ProcessFailed(RuntimeError):
@@ -78,7 +84,8 @@ class ManagedProcess:
 
     Output goes to `<log_dir>/<name>.log`, by default `$ARCHLAB_HOME/logs/` (the child's
     ARCHLAB_HOME if `env` sets one). `stop()` sends SIGTERM to the child's process group and
-    SIGKILL after `grace` seconds; `kill()` is the fault-injection variant (SIGKILL at once).
+    SIGKILL after `grace` seconds; `kill()` is the fault-injection variant (SIGKILL at once): a
+    crash, which a `supervised` process survives (`restarts` counts how often it was restarted).
     """
 
     def __init__(
@@ -90,6 +97,7 @@ class ManagedProcess:
         health_path: str | None = "/health",
         log_dir: str | os.PathLike | None = None,
         cwd: str | os.PathLike | None = None,
+        supervised: bool = False,
     ) -> None:
         self.name = name
         self.argv = [str(arg) for arg in argv]
@@ -100,7 +108,12 @@ class ManagedProcess:
             log_dir = Settings.from_env({**os.environ, **self.env}).log_dir
         self.log_path = Path(log_dir) / f"{name}.log"
         self.cwd = cwd
+        self.supervised = supervised
+        self.restarts = 0
         self._popen: subprocess.Popen | None = None
+        self._lock = threading.RLock()  # start/stop here vs a restart by the supervisor thread
+        self._stopping = threading.Event()  # set by stop(): an exit now is wanted, not a crash
+        self._supervisor: threading.Thread | None = None
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -123,13 +136,20 @@ class ManagedProcess:
         return None if self._popen is None else self._popen.poll()
 
     def start(self) -> ManagedProcess:
-        if self.running:
-            raise RuntimeError(f"{self.name} is already running (pid {self.pid})")
+        with self._lock:
+            if self.running:
+                raise RuntimeError(f"{self.name} is already running (pid {self.pid})")
+            self._stopping.clear()
+            self._spawn()
+            if self.supervised and (self._supervisor is None or not self._supervisor.is_alive()):
+                self._supervisor = threading.Thread(target=self._supervise, name=f"supervise-{self.name}", daemon=True)
+                self._supervisor.start()
+        return self
+
+    def _spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            log.write(f"--- {stamp} starting {self.name}: {shlex.join(self.argv)}\n".encode())
-            log.flush()
+            self._note(log, f"starting {self.name}: {shlex.join(self.argv)}")
             self._popen = subprocess.Popen(
                 self.argv,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
@@ -140,7 +160,36 @@ class ManagedProcess:
                 start_new_session=True,
             )
         _children.add(self)
-        return self
+
+    @staticmethod
+    def _note(log, message: str) -> None:
+        log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n".encode())
+        log.flush()
+
+    def _supervise(self) -> None:
+        """Start the child again whenever it exits without stop() having asked it to."""
+        delay = RESTART_FIRST_DELAY
+        while not self._stopping.is_set():
+            popen, began = self._popen, time.monotonic()
+            popen.wait()
+            if self._stopping.is_set():
+                return
+            if self._popen is not popen:  # restarted on purpose meanwhile: watch the new one
+                continue
+            if time.monotonic() - began >= STEADY_SECONDS:
+                delay = RESTART_FIRST_DELAY
+            with open(self.log_path, "ab") as log:
+                self._note(log, f"{self.name} exited on its own (code {popen.returncode}); restarting in {delay:g} s")
+            if self._stopping.wait(delay):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                if self._popen is popen:
+                    self._signal_group(signal.SIGKILL)  # what is left of its group (its own children)
+                    self._spawn()
+                    self.restarts += 1
+            delay = min(delay * 2, RESTART_MAX_DELAY)
 
     def wait_healthy(self, timeout: float = 30.0) -> float:
         """Wait until `health_path` answers 200 (or just check the child is alive if there is no port)."""
@@ -155,15 +204,17 @@ class ManagedProcess:
 
     def stop(self, grace: float = 5.0) -> int | None:
         """SIGTERM the process group, SIGKILL it after `grace` seconds; return the exit code."""
-        if self._popen is None:
-            return None
-        if self._popen.poll() is None:
-            self._signal_group(signal.SIGTERM)
-            try:
-                self._popen.wait(grace)
-            except subprocess.TimeoutExpired:
-                pass
-        return self._finish()
+        self._stopping.set()
+        with self._lock:
+            if self._popen is None:
+                return None
+            if self._popen.poll() is None:
+                self._signal_group(signal.SIGTERM)
+                try:
+                    self._popen.wait(grace)
+                except subprocess.TimeoutExpired:
+                    pass
+            return self._finish()
 
     def kill(self) -> int | None:
         """SIGKILL the process group at once: a crash, for fault injection."""
@@ -242,6 +293,8 @@ class _Children:
     def stop_all(self, grace: float = 2.0) -> None:
         with self._lock:
             processes = list(self._processes.values())
+        for process in processes:
+            process._stopping.set()  # no supervisor may start it again
         for process in processes:
             if process.running:
                 process._signal_group(signal.SIGTERM)

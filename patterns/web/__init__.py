@@ -12,19 +12,22 @@ from shared_model.keys import signing_mode
 
 from patterns.settings import Settings
 
-from . import api, errors, pages
+from . import api, auth, errors, pages
 from .backend import Backend, load_backend
 
 # Bodies above this are refused with 413. 4 MiB holds all 1,459 new houses as one JSON list (~1.6 MB).
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
 
-def create_app(backend: Backend | None = None, test_config: dict | None = None) -> Flask:
+def create_app(backend: Backend | None = None, test_config: dict | None = None,
+               settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH)
     if test_config:
         app.config.update(test_config)
-    backend = backend if backend is not None else load_backend(Settings.from_env())
+    settings = settings or Settings.from_env()
+    backend = backend if backend is not None else load_backend(settings)
+    auth.init_app(app, settings)
     app.extensions["archlab.backend"] = backend
     signing = signing_mode()  # the footer says so when models are verified with the development key
     app.context_processor(lambda: {"architecture": backend.architecture, "signing": signing})
