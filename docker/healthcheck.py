@@ -4,7 +4,7 @@ The slim base image has no curl, and a worker has no HTTP port, so one small std
 covers every deployable:
 
 - `http://...`  the URL answers 200 (web front `/health`, model service `/ready`);
-- `store`       the newest model in $ARCHLAB_HOME/models verifies with this container's signing key;
+- `store`       the newest model in $ARCHLAB_HOME/models verifies with this container's trusted keys;
 - `database`    `DATABASE_URL` (or the SQLite default) accepts a connection.
 """
 

@@ -30,6 +30,7 @@ from .errors import IntegrityError, ModelError
 
 log = logging.getLogger(__name__)
 
+# Read as literal names below, so the settings scan of tests/test_docker.py finds them.
 SIGNING_KEY_ENV = "ARCHLAB_SIGNING_KEY"
 VERIFY_KEYS_ENV = "ARCHLAB_VERIFY_KEYS"
 PRIVATE_KEY_FILE = "signing.key"
@@ -114,11 +115,11 @@ def development_key_folder(home: Path | None = None) -> Path:
 def signing_key(environ: Mapping[str, str] | None = None) -> SigningKey:
     """$ARCHLAB_SIGNING_KEY, else the development key (generated on first use, logged as such)."""
     environ = os.environ if environ is None else environ
-    configured = environ.get(SIGNING_KEY_ENV)
+    configured = environ.get("ARCHLAB_SIGNING_KEY")
     if configured:
         private_key = load_private_key(Path(configured))
         return SigningKey(private_key, key_id(private_key.public_key()), _is_development(private_key.public_key()))
-    if environ.get(VERIFY_KEYS_ENV):
+    if environ.get("ARCHLAB_VERIFY_KEYS"):
         raise KeyConfigurationError(
             f"{VERIFY_KEYS_ENV} is set but {SIGNING_KEY_ENV} is not: signing needs the private key "
             f"(`archlab keys generate DIR` writes one)"
@@ -130,7 +131,7 @@ def signing_key(environ: Mapping[str, str] | None = None) -> SigningKey:
 def trusted_keys(environ: Mapping[str, str] | None = None) -> TrustedKeys:
     """$ARCHLAB_VERIFY_KEYS, else the public half of $ARCHLAB_SIGNING_KEY, else the development key."""
     environ = os.environ if environ is None else environ
-    listed = environ.get(VERIFY_KEYS_ENV)
+    listed = environ.get("ARCHLAB_VERIFY_KEYS")
     if listed:
         public_keys = [load_public_key(path) for path in _public_key_files(listed)]
     else:
@@ -142,7 +143,7 @@ def trusted_keys(environ: Mapping[str, str] | None = None) -> TrustedKeys:
 def keys_configured(environ: Mapping[str, str] | None = None) -> bool:
     """Keys set explicitly, and none of them the development key. Generates nothing."""
     environ = os.environ if environ is None else environ
-    if not (environ.get(SIGNING_KEY_ENV) or environ.get(VERIFY_KEYS_ENV)):
+    if not (environ.get("ARCHLAB_SIGNING_KEY") or environ.get("ARCHLAB_VERIFY_KEYS")):
         return False
     return not trusted_keys(environ).development
 
@@ -160,7 +161,7 @@ def require_configured_keys(why: str, environ: Mapping[str, str] | None = None) 
 def signing_mode(environ: Mapping[str, str] | None = None) -> dict:
     """For /status and the footer: which keys verify models here. Generates nothing."""
     environ = os.environ if environ is None else environ
-    if not (environ.get(SIGNING_KEY_ENV) or environ.get(VERIFY_KEYS_ENV)):
+    if not (environ.get("ARCHLAB_SIGNING_KEY") or environ.get("ARCHLAB_VERIFY_KEYS")):
         return {"keys": "development", "trusted_key_ids": _development_key_ids()}
     try:
         trusted = trusted_keys(environ)

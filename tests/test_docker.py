@@ -34,7 +34,7 @@ DOCKERFILES = sorted(DOCKER.glob("Dockerfile*"))
 LOCK = DOCKER / "requirements.lock"
 SOURCE_PACKAGES = ("archlab", "patterns", "shared_model")
 TOOL_TIMEOUT = 60
-TEST_KEY = "test-signing-key"
+TEST_KEY = "/keys/of/the-test"  # a folder name: compose only checks that the key files are named
 
 # Python's and pip's own variables, which a Dockerfile may set for the interpreter.
 INTERPRETER_VARIABLE = re.compile(r"^(PYTHON[A-Z_]*|PIP_[A-Z_]+)$")
@@ -90,10 +90,13 @@ def hadolint() -> str:
 
 
 def run_compose(compose: list[str], compose_file: Path, *args: str, signing_key: str | None = TEST_KEY):
-    """`docker compose -f FILE --profile * ARGS`, from a clean environment (no docker/.env)."""
-    env = {k: v for k, v in os.environ.items() if k != "ARCHLAB_SIGNING_KEY" and not k.startswith("COMPOSE_")}
+    """`docker compose -f FILE --profile * ARGS`, from a clean environment (no docker/.env).
+
+    `signing_key` names the key pair's files (compose checks only that they are named)."""
+    key_settings = ("ARCHLAB_SIGNING_KEY", "ARCHLAB_VERIFY_KEYS")
+    env = {k: v for k, v in os.environ.items() if k not in key_settings and not k.startswith("COMPOSE_")}
     if signing_key is not None:
-        env["ARCHLAB_SIGNING_KEY"] = signing_key
+        env.update(ARCHLAB_SIGNING_KEY=f"{signing_key}/signing.key", ARCHLAB_VERIFY_KEYS=f"{signing_key}/signing.pub")
     command = [*compose, "--env-file", os.devnull, "-f", str(compose_file), "--profile", "*", *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=TOOL_TIMEOUT)
 
@@ -496,14 +499,17 @@ def test_probe_http_healthy_and_not(http_server):
     assert server_gone.returncode == 1 and "did not answer" in server_gone.stderr
 
 
-def test_probe_store_verifies_the_newest_model(trained_home, archlab_home):
-    key = {"ARCHLAB_SIGNING_KEY": os.environ.get("ARCHLAB_SIGNING_KEY", "")}
+def test_probe_store_verifies_the_newest_model(trained_home, archlab_home, tmp_path):
+    from shared_model.keys import PUBLIC_KEY_FILE, generate_key_pair
+
+    key = {"ARCHLAB_VERIFY_KEYS": os.environ["ARCHLAB_VERIFY_KEYS"]}  # the session's pair (tests/conftest.py)
     empty = probe("store", ARCHLAB_HOME=str(archlab_home), **key)
     assert empty.returncode == 1 and "archlab train" in empty.stderr
     healthy = probe("store", ARCHLAB_HOME=str(trained_home), **key)
     assert healthy.returncode == 0 and "v2 verified" in healthy.stdout
-    other_key = probe("store", ARCHLAB_HOME=str(trained_home), ARCHLAB_SIGNING_KEY="not-the-key-it-was-signed-with")
-    assert other_key.returncode == 1 and "cannot be loaded" in other_key.stderr
+    generate_key_pair(tmp_path / "other")
+    other_key = probe("store", ARCHLAB_HOME=str(trained_home), ARCHLAB_VERIFY_KEYS=str(tmp_path / "other" / PUBLIC_KEY_FILE))
+    assert other_key.returncode == 1 and "cannot be loaded" in other_key.stderr and "not trusted" in other_key.stderr
 
 
 def test_probe_database(archlab_home):

@@ -74,7 +74,7 @@ def file_sha256(path: Path) -> str:
 def require_keys_for_broker(bootstrap_servers: str | None, environ: Mapping[str, str] | None = None) -> None:
     """Refuse the development signing key with a broker archlab did not start (others may write to it)."""
     environ = os.environ if environ is None else environ
-    if bootstrap_servers and environ.get(MANAGED_BROKER_ENV) != "1":
+    if bootstrap_servers and environ.get("ARCHLAB_BROKER_MANAGED") != "1":
         require_configured_keys(f"streaming through the external Kafka broker {bootstrap_servers}", environ)
 
 
