@@ -128,3 +128,11 @@ def test_a_model_service_with_the_development_key_refuses_a_non_loopback_listene
                             capture_output=True, text=True, env=development_env(), timeout=60)
     assert result.returncode == 2
     assert "refusing to start: listening on 0.0.0.0 (not loopback)" in result.stderr
+
+
+def test_serving_streaming_from_an_external_broker_with_the_development_key_is_refused_before_starting(archlab_home):
+    env = development_env(KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}")
+    result = subprocess.run([sys.executable, "-m", "archlab", "serve", "streaming"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "archlab serve: error: refusing to start: streaming through the external Kafka broker" in result.stderr

@@ -9,6 +9,8 @@ import threading
 from shared_model.store import check_version_name
 
 from patterns.launch.process import ProcessFailed
+from patterns.settings import Settings
+from patterns.streaming.broker import require_keys_for_broker
 from patterns.launch.systems import SYSTEM_MODULES, launch
 
 from ..errors import UsageError
@@ -29,6 +31,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.arch == "streaming":  # before starting anything: an external broker needs keys of one's own
+        require_keys_for_broker(Settings.from_env().kafka_bootstrap_servers)
     options = {"port": args.port}
     if args.version is not None:
         options["version"] = check_version_name(args.version)
