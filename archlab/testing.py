@@ -5,6 +5,8 @@ so CI can never go green by skipping. Used by tests/conftest.py and notebooks/co
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import socket
 
@@ -34,4 +36,12 @@ def require_service(name: str, available: bool, how_to_get_it: str) -> None:
     message = missing_service_message(name, how_to_get_it)
     if in_ci():
         pytest.fail(f"CI=true requires {message}", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
+
+
+def require_module(name: str, how_to_get_it: str = "install the dev extra: pip install -e '.[dev]'"):
+    """The imported module, under the same rule: instead of `pytest.importorskip`, which skips in CI
+    too. Usable at a test module's top level (the whole module is skipped, or fails in CI)."""
+    package = name.split(".")[0]
+    require_service(f"the Python package {package!r}", importlib.util.find_spec(package) is not None, how_to_get_it)
+    return importlib.import_module(name)

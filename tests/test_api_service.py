@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import threading
 import time
 
@@ -10,6 +12,7 @@ import pytest
 import requests
 
 from api_helpers import model_fields, model_service
+from archlab.testing import require_module
 from launch_helpers import writable_home
 from patterns.api.graceful import GracefulServer
 from patterns.api.service import MAX_BODY_BYTES
@@ -45,7 +48,16 @@ def test_one_house_gets_the_same_price_as_shared_model(service, model_v1):
         "predictions": [model_v1.predict_one(validate_record(example_record()))],
         "model_version": "v1",
         "model_name": "house-price",
+        "imputed": [[]],
     }
+
+
+def test_the_answer_lists_what_was_imputed_per_house(service):
+    minimal = {"Neighborhood": "NAmes", "OverallQual": 6, "GrLivArea": 1500}
+    response = predict(service, [example_record(), minimal])
+    assert response.status_code == 200
+    complete, sparse = response.json()["imputed"]
+    assert complete == [] and set(sparse) == set(example_record()) - set(minimal)
 
 
 def test_a_list_is_predicted_in_order(service, model_v1):
@@ -56,39 +68,70 @@ def test_a_list_is_predicted_in_order(service, model_v1):
     assert response.json()["predictions"] == pytest.approx(expected, rel=1e-9)
 
 
-def test_invalid_fields_are_422_with_one_detail_per_field(service):
-    response = predict(service, {**example_record(), "OverallQual": 11, "Neighborhood": "Atlantis"})
-    assert response.status_code == 422
-    details = {d["field"]: d for d in response.json()["details"]}
-    assert set(details) == {"OverallQual", "Neighborhood"}
-    assert details["OverallQual"]["expected"] == "an integer from 1 to 10"
-    assert details["OverallQual"]["got"] == 11
-    assert "Atlantis" in details["Neighborhood"]["message"]
+def error_body(response, status: int) -> dict:
+    """An error in the front's shape: {error, message, ...}, as JSON, never a traceback."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["error"] and body["message"] and "Traceback" not in response.text
+    return body
+
+
+def test_invalid_fields_are_422_with_one_error_per_field_in_the_fronts_shape(service):
+    body = error_body(predict(service, {**example_record(), "OverallQual": 11, "Neighborhood": "Atlantis"}), 422)
+    errors = {e["field"]: e for e in body["errors"]}
+    assert set(errors) == {"OverallQual", "Neighborhood"}
+    assert errors["OverallQual"]["expected"] == "an integer from 1 to 10"
+    assert errors["OverallQual"]["got"] == 11
+    assert "Atlantis" in errors["Neighborhood"]["message"]
+    assert body["message"].startswith("invalid house: ") and "row" not in body["message"]
+
+
+def test_an_empty_house_is_422_naming_the_required_fields(service):
+    body = error_body(predict(service, {}), 422)
+    assert [e["field"] for e in body["errors"]] == ["Neighborhood", "OverallQual", "GrLivArea"]
 
 
 def test_invalid_rows_of_a_list_are_named_by_index(service):
-    response = predict(service, [example_record(), {"GrLivArea": "big"}])
-    assert response.status_code == 422
-    assert [(d["index"], d["field"]) for d in response.json()["details"]] == [(1, "GrLivArea")]
+    body = error_body(predict(service, [example_record(), {**example_record(), "GrLivArea": "big"}]), 422)
+    assert [(row["index"], [e["field"] for e in row["errors"]]) for row in body["rows"]] == [(1, ["GrLivArea"])]
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[]", b"42", b'"a house"'])
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b"42", b'"a house"', b"\xff\xfe"])
 def test_a_body_that_is_not_houses_is_400(service, body):
     response = requests.post(f"{service}/v1/predict", data=body, headers={"Content-Type": "application/json"}, timeout=10)
-    assert response.status_code == 400
-    assert "one house as an object" in response.json()["error"] or "non-empty list" in response.json()["error"]
+    message = error_body(response, 400)["message"]
+    assert "one house as an object" in message or "non-empty list" in message
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_json_is_400_not_a_crash(service, depth):
+    response = requests.post(f"{service}/v1/predict", data=b"[" * depth + b"]" * depth, timeout=10)
+    assert "too deeply" in error_body(response, 400)["message"]
 
 
 def test_a_body_over_the_limit_is_413(service):
     response = requests.post(f"{service}/v1/predict", data=b" " * (MAX_BODY_BYTES + 1), timeout=10)
-    assert response.status_code == 413
-    assert "error" in response.json()
+    error_body(response, 413)
+
+
+def test_a_declared_body_over_the_limit_is_413_from_the_header_at_once(service):
+    host, port = service.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n{\"a\": 1,")
+        head, _, body = sock.makefile("rb").read().partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ") and b"Content-Type: application/json" in head
+    assert json.loads(body)["message"] == f"the request body is over the limit of {MAX_BODY_BYTES} bytes"
 
 
 def test_unknown_paths_answer_json_404(service):
-    response = requests.get(f"{service}/v2/predict", timeout=10)
-    assert response.status_code == 404
-    assert response.headers["Content-Type"] == "application/json"
+    error_body(requests.get(f"{service}/v2/predict", timeout=10), 404)
+
+
+def test_a_wrong_method_is_405_with_its_allow_header(service):
+    response = requests.get(f"{service}/v1/predict", timeout=10)
+    error_body(response, 405)
+    assert sorted(response.headers["Allow"].split(", ")) == ["OPTIONS", "POST"]
 
 
 def test_health_ready_and_version(service, model_v1):
@@ -103,9 +146,8 @@ def test_health_ready_and_version(service, model_v1):
 
 def test_the_openapi_document_is_valid_and_describes_real_answers(service):
     document = requests.get(f"{service}/openapi.json", timeout=10).json()
-    validator = pytest.importorskip("openapi_spec_validator")
-    validator.validate(document)
-    jsonschema = pytest.importorskip("jsonschema")
+    require_module("openapi_spec_validator").validate(document)
+    jsonschema = require_module("jsonschema")
 
     def check(instance, schema_name):
         schema = {**document, "$ref": f"#/components/schemas/{schema_name}"}
@@ -114,9 +156,21 @@ def test_the_openapi_document_is_valid_and_describes_real_answers(service):
     check(example_record(), "House")
     check(predict(service, example_record()).json(), "Predictions")
     check(predict(service, {"OverallQual": 0}).json(), "Error")
+    check(predict(service, [example_record(), {}]).json(), "Error")
     check(requests.get(f"{service}/version", timeout=10).json(), "ModelVersion")
-    with pytest.raises(jsonschema.ValidationError):
-        check({"Neighborhood": "Atlantis"}, "House")
+    for refused in ({"Neighborhood": "Atlantis"}, {}, {**example_record(), "GrLivArea": "NA"}):
+        with pytest.raises(jsonschema.ValidationError):
+            check(refused, "House")
+        assert predict(service, refused).status_code == 422
+
+
+def test_the_documented_loose_forms_are_really_accepted(service):
+    """Numeric text, a category code as a number and the missing markers: documented and served."""
+    house = {**example_record(), "GrLivArea": "1500", "YrSold": "2008", "MSSubClass": 60,
+             "LotFrontage": "NA", "BsmtQual": "", "GarageArea": None, "FireplaceQu": "Missing"}
+    response = predict(service, house)
+    assert response.status_code == 200
+    assert response.json()["imputed"] == [["BsmtQual", "FireplaceQu", "LotFrontage", "GarageArea"]]
 
 
 def test_sigterm_stops_the_service_cleanly(home):

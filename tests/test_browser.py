@@ -6,10 +6,11 @@ import importlib
 
 import pytest
 
+from archlab.testing import require_module
 from launch_helpers import embedded_system, writable_home
 from patterns.settings import Settings
 
-playwright = pytest.importorskip("playwright.sync_api")
+playwright = require_module("playwright.sync_api")
 
 pytestmark = pytest.mark.slow  # starts real front processes
 

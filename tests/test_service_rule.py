@@ -20,3 +20,15 @@ def test_a_missing_service_fails_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true requires Chromium is not available"):
         require_service("Chromium", False, "apt-get install chromium")
+
+
+def test_a_missing_python_package_fails_in_ci_instead_of_skipping(monkeypatch):
+    from archlab.testing import require_module
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="the Python package 'no_such_package_archlab'"):
+        require_module("no_such_package_archlab.sub")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_module("no_such_package_archlab")
+    assert require_module("json.decoder").JSONDecodeError

@@ -13,7 +13,9 @@ import signal
 import threading
 import time
 
-from waitress import create_server, wasyncore
+from waitress import wasyncore
+
+from patterns.web.serving import create_server
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +25,9 @@ POLL_SECONDS = 0.1
 class GracefulServer:
     """Serve a WSGI `app` on host:port until `stop()` (or SIGTERM/SIGINT), then drain."""
 
-    def __init__(self, app, host: str, port: int, threads: int = 8, drain_timeout: float = 10.0) -> None:
-        self._server = create_server(app, host=host, port=port, threads=threads)
+    def __init__(self, app, host: str, port: int, threads: int = 8, drain_timeout: float = 10.0,
+                 max_body: int = 4 * 1024 * 1024) -> None:
+        self._server = create_server(app, host, port, threads=threads, max_body=max_body)
         self._drain_timeout = drain_timeout
         self._stopping = threading.Event()
 

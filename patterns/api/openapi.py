@@ -1,28 +1,45 @@
 """The OpenAPI 3.1 document of the model service, built from shared_model's field specs.
 
 Generated rather than hand-written, so the documented house schema (kinds, categories, ranges,
-defaults) is always the one the service validates against.
+defaults, required fields) is always the one the service validates against. It describes what
+the service really accepts, not only the tidy form: numbers also as numeric text (as a CSV file
+holds them), a category code such as MSSubClass also as a number, and "missing" written as null,
+"", "NA" or "Missing". tests/test_api_contract.py runs schemathesis against a live service to
+keep the two in agreement.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from shared_model import input_fields
+from shared_model import REQUIRED_FIELDS, input_fields
+from shared_model.config import MISSING_CATEGORY
 
 OPENAPI_VERSION = "3.1.0"
 SERVICE_VERSION = "1"
 
+# Text that Python's float() reads as a plain decimal number; its range is checked after parsing.
+NUMERIC_TEXT = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+MISSING_VALUES = [None, "", "NA", MISSING_CATEGORY]
+
 
 def _field_schema(spec) -> dict:
-    schema = {"description": spec.label, "default": spec.default}
     if spec.kind == "categorical":
-        schema.update(type=["string", "null"], enum=[*spec.choices, None])
+        forms = [{"type": "string", "enum": list(spec.choices)}]
+        codes = [int(choice) for choice in spec.choices if choice.isdigit()]
+        if codes:
+            forms.append({"type": "integer", "enum": codes, "description": "A numeric code may be sent as a number."})
     else:
-        schema.update(
-            type=["integer" if spec.integer else "number", "null"], minimum=spec.minimum, maximum=spec.maximum
-        )
-    return schema
+        kind = "integer" if spec.integer else "number"
+        forms = [
+            {"type": kind, "minimum": spec.minimum, "maximum": spec.maximum},
+            {"type": "string", "pattern": NUMERIC_TEXT,
+             "description": f"The same number as text; it must parse to {kind} from {spec.minimum:g} to {spec.maximum:g}."},
+        ]
+    if not spec.required:
+        forms.append({"enum": MISSING_VALUES, "description": "Missing: the model imputes it."})
+    return {"description": spec.label + (" (required)" if spec.required else ""), "default": spec.default,
+            "anyOf": forms}
 
 
 def _ref(name: str) -> dict:
@@ -41,24 +58,31 @@ def _schemas() -> dict:
     return {
         "House": {
             "type": "object",
-            "description": "One house. Every field is optional: a missing (null or absent) value is imputed.",
+            "description": (
+                f"One house. {', '.join(REQUIRED_FIELDS)} are required; every other field may be absent or "
+                "missing, and the model imputes it (the answer's `imputed` names those fields)."
+            ),
+            "required": list(REQUIRED_FIELDS),
             "properties": {spec.name: _field_schema(spec) for spec in input_fields()},
             "additionalProperties": False,
         },
         "Predictions": {
             "type": "object",
-            "required": ["predictions", "model_version", "model_name"],
+            "required": ["predictions", "model_version", "model_name", "imputed"],
             "properties": {
                 "predictions": {"type": "array", "items": {"type": "number"}, "description": "Prices, in input order."},
                 "model_version": {"type": "string", "examples": ["v1"]},
                 "model_name": {"type": "string"},
+                "imputed": {
+                    "type": "array", "items": {"type": "array", "items": {"type": "string"}},
+                    "description": "Per house, in input order: the fields it left missing, which the model imputed.",
+                },
             },
         },
         "FieldError": {
             "type": "object",
             "required": ["field", "message", "expected", "got"],
             "properties": {
-                "index": {"type": "integer", "description": "Position in the submitted list (list input only)."},
                 "field": {"type": "string"},
                 "message": {"type": "string"},
                 "expected": {"type": "string"},
@@ -67,10 +91,21 @@ def _schemas() -> dict:
         },
         "Error": {
             "type": "object",
-            "required": ["error"],
+            "description": "The same shape as the web front's errors.",
+            "required": ["error", "message"],
             "properties": {
-                "error": {"type": "string"},
-                "details": {"type": "array", "items": _ref("FieldError")},
+                "error": {"type": "string", "description": "The status's title."},
+                "message": {"type": "string", "description": "What was wrong, in one line."},
+                "errors": {"type": "array", "items": _ref("FieldError"), "description": "One house: its bad fields."},
+                "rows": {
+                    "type": "array",
+                    "description": "A list of houses: the bad ones by position (from 0) with their bad fields.",
+                    "items": {
+                        "type": "object",
+                        "required": ["index", "errors"],
+                        "properties": {"index": {"type": "integer"}, "errors": {"type": "array", "items": _ref("FieldError")}},
+                    },
+                },
             },
         },
         "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
@@ -123,9 +158,9 @@ def openapi_document() -> dict:
                     },
                     "responses": {
                         "200": _json(_ref("Predictions"), "One price per house, and the model that produced them."),
-                        "400": _error("The body is not JSON, or neither an object nor a non-empty list."),
+                        "400": _error("The body is not JSON (or nests too deeply), or neither an object nor a non-empty list."),
                         "413": _error("The body is over the size limit."),
-                        "422": _error("Some fields are invalid; `details` lists each one."),
+                        "422": _error("Some fields are invalid or a required one is missing; `errors` (or `rows`) lists each."),
                         "503": not_loaded,
                     },
                 }

@@ -16,7 +16,7 @@ import logging
 import sys
 import threading
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from shared_model import ModelError, ModelStore
@@ -27,7 +27,7 @@ from patterns.settings import MODEL_FORMATS, Settings
 
 from .graceful import GracefulServer
 from .openapi import openapi_document
-from .predicting import predict_payload
+from .predicting import answer_body
 
 log = logging.getLogger("patterns.api.service")
 
@@ -62,10 +62,7 @@ def create_app(slot: ModelSlot) -> Flask:
 
     @app.post("/v1/predict")
     def predict():
-        payload = request.get_json(force=True, silent=True)
-        if payload is None:
-            return jsonify(error="the body is not valid JSON: send one house as an object or several as a list"), 400
-        reply = predict_payload(slot.model, payload)
+        reply = answer_body(slot.model, request.get_data())
         return jsonify(reply.body), reply.status
 
     @app.get("/health")
@@ -106,8 +103,11 @@ def create_app(slot: ModelSlot) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        """Every error as JSON ({"error": ...}); 500s carry a generic message, never a traceback."""
-        return jsonify(error=exc.description), exc.code
+        """Every error in the front's JSON shape; 500s carry a generic message, never a traceback.
+        Headers the status needs (405's Allow) are kept."""
+        response = make_response(jsonify(error=exc.name, message=exc.description), exc.code)
+        response.headers.extend((name, value) for name, value in exc.get_headers() if name.lower() != "content-type")
+        return response
 
     return app
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     slot = ModelSlot()
-    server = GracefulServer(create_app(slot), args.host, args.port, threads=args.threads)
+    server = GracefulServer(create_app(slot), args.host, args.port, threads=args.threads, max_body=MAX_BODY_BYTES)
 
     def load_or_stop() -> None:
         slot.load(ModelStore(), args.model_version, args.model_format)

@@ -1,4 +1,5 @@
-"""`python -m patterns.web --host 127.0.0.1 --port N`: the front under waitress for ARCHLAB_ARCH."""
+"""`python -m patterns.web --host 127.0.0.1 --port N`: the front under waitress for ARCHLAB_ARCH
+(set up for slow and idle clients: see `serving`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,14 @@ import argparse
 import signal
 import sys
 
-import waitress
-
 from shared_model import ModelError
 from shared_model.keys import require_keys_for_listener
 
 from patterns.settings import Settings
 
-from . import create_app
+from . import MAX_CONTENT_LENGTH, create_app
 from .backend import load_backend
+from .serving import create_server
 
 
 def _exit_on_sigterm(signum, frame):
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         print(f"archlab front ({settings.arch}) on http://{args.host}:{args.port}", flush=True)
-        waitress.serve(create_app(backend), host=args.host, port=args.port, threads=args.threads, ident="archlab")
+        create_server(create_app(backend), args.host, args.port, threads=args.threads, max_body=MAX_CONTENT_LENGTH).run()
     finally:
         backend.close()
     return 0
