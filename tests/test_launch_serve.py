@@ -107,7 +107,11 @@ def test_serve_async_keeps_running_when_its_worker_is_killed(trained_home, tmp_p
     try:
         assert process.stdout.readline().strip() == f"async is running: http://127.0.0.1:{port}"
         worker_pid = int(re.search(r"worker \(pid (\d+)\)", process.stdout.readline()).group(1))
+        token = re.match(r"admin token for this run \(basic auth as 'admin', or Bearer\): (\S+)$",
+                         process.stdout.readline().strip()).group(1)
         assert process.stdout.readline().strip() == "press Ctrl-C to stop"
+        dashboard = requests.get(f"http://127.0.0.1:{port}/dashboard", auth=("admin", token), timeout=10)
+        assert dashboard.status_code == 200  # the printed token signs a person in
         os.killpg(worker_pid, signal.SIGKILL)
         restarted = process.stdout.readline()
         assert re.match(r"worker exited on its own and was started again \(pid \d+\)", restarted.strip()), restarted

@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.arch} is running: {' '.join(urls)}", flush=True)
             pids = ", ".join(f"{name} (pid {pid})" for name, pid in system.pids().items())
             print(f"components: {pids}", flush=True)
+            token = system.settings.admin_token
+            if token and token != Settings.from_env().admin_token:  # made for this run: the user needs it
+                print(f"admin token for this run (basic auth as 'admin', or Bearer): {token}", flush=True)
             print("press Ctrl-C to stop", flush=True)
             restarts = {name: process.restarts for name, process in system.components.items()}
             while not stop.wait(WATCH_INTERVAL):
