@@ -7,14 +7,16 @@ build a system from explicit settings instead of mutating `os.environ`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from shared_model import archlab_home
 
 ARCHITECTURES = ("embedded", "api", "streaming", "async")
 MODEL_FORMATS = ("pickle", "onnx", "mlflow", "json")  # the files a model service can load (shared_model.formats)
+NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,17 @@ class Settings:
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'async.db'}"
+
+    def in_namespace(self, namespace: str) -> Settings:
+        """The same settings with a run's own topic, queue and SQLite file, so a measurement never
+        touches a user's live ones (a PostgreSQL database of its own is the async system's job)."""
+        if not NAMESPACE.match(namespace):
+            raise ValueError(f"a namespace is lower-case letters, digits and '-' (at most 40); got {namespace!r}")
+        database = self.database_url
+        if database is None or database.startswith("sqlite"):
+            database = f"sqlite:///{self.home / 'runs' / namespace / 'async.db'}"
+        return replace(self, kafka_model_topic=f"{self.kafka_model_topic}.{namespace}",
+                       model_queue=f"{self.model_queue}.{namespace}", database_url=database)
 
     def to_env(self) -> dict[str, str]:
         """The settings as environment variables, for a child process; unset values are left out."""

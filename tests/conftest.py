@@ -110,3 +110,49 @@ def store(database_url):
     opened = importlib.import_module("patterns.async.store").Store.connect(database_url)
     yield opened
     opened.close()
+
+
+class FakeBackend:
+    """A `patterns.web.backend.Backend` with no model behind it (flaskr-style tests of the front):
+    a constant price per record, or the exception a test puts in `error`."""
+
+    architecture = "fake"
+
+    def __init__(self) -> None:
+        self.error: Exception | None = None
+        self.seen: list[list[dict]] = []
+        self.closed = False
+
+    def predict(self, records: list[dict]):
+        from patterns.web.backend import Prediction
+
+        if self.error is not None:
+            raise self.error
+        self.seen.append(records)
+        return Prediction([123_456.0] * len(records), "v-fake")
+
+    def status(self) -> dict:
+        return {"model_version": "v-fake"}
+
+    def blueprint(self):
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def fake_backend() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest.fixture
+def app(fake_backend):
+    from patterns.web import create_app
+
+    return create_app(fake_backend, test_config={"TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

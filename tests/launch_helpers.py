@@ -80,3 +80,15 @@ server = ManagedProcess("nb-web", [sys.executable, "-m", "http.server", "--bind"
 nb.track(server.start())
 server.wait_healthy()
 """
+
+
+def postgres_databases(url: str) -> set[str]:
+    """The databases on the PostgreSQL server of `url` (to see a run's own database come and go)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+    finally:
+        engine.dispose()

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from launch_helpers import postgres_databases
+
+# A quick comparison runs six systems one after the other: minutes, not the suite's default 300 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 def processes_using(home: Path) -> list[int]:
@@ -31,11 +34,12 @@ SETTINGS = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "MODEL_TRANSPORT", "AMQP_
 
 def run_compare(home: Path, trained_home: Path, *args: str, **settings: str):
     """`archlab compare --quick ARGS` in a fresh ARCHLAB_HOME with exactly `settings` set."""
+    home.mkdir(parents=True, exist_ok=True)
     (home / "models").symlink_to(trained_home / "models")
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
     env.update(ARCHLAB_HOME=str(home), **settings)
     result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick", *args], env=env,
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=1100)
     assert result.returncode == 0, result.stderr[-3000:]
     folder = Path(result.stdout.strip().splitlines()[-1])
     return folder, json.loads((folder / "results.json").read_text()), result
@@ -58,13 +62,13 @@ def test_last_line_is_the_report_folder_with_every_file(comparison):
 
 def test_progress_is_shown_on_stderr(comparison):
     stderr = comparison[3].stderr
-    for arch in ("embedded", "api", "streaming", "async"):
+    for arch in ("embedded", "api", "api-grpc", "streaming", "async"):
         assert f"[compare] {arch}: done" in stderr
 
 
 def test_every_update_reaches_v2_and_counts_what_it_cost(comparison):
     architectures = comparison[2]["architectures"]
-    assert set(architectures) == {"embedded", "api", "streaming", "async"}
+    assert set(architectures) >= {"embedded", "api", "api-grpc", "streaming", "async"}
     for name, arch in architectures.items():
         update = arch["update"]
         assert (update["from_version"], update["to_version"]) == ("v1", "v2"), name
@@ -95,8 +99,9 @@ def test_faults_record_what_users_really_got(comparison):
 
 def test_coupling_facts_are_measured_from_the_running_apps(comparison):
     architectures = comparison[2]["architectures"]
-    carries = {name: arch["app_carries_model"] for name, arch in architectures.items()}
+    carries = {name: architectures[name]["app_carries_model"] for name in ("embedded", "api", "streaming", "async")}
     assert carries == {"embedded": True, "api": False, "streaming": True, "async": False}
+    assert not architectures["api-grpc"]["app_carries_model"]
     # read after every step: the async front never loaded the model, not even for "score now"
     assert len(architectures["async"]["carries_model"]) >= 4
 
@@ -131,17 +136,22 @@ def test_async_on_postgresql_measures_its_own_database_and_drops_it(trained_home
     assert "postgresql" in arch["namespace"]["database"]
     assert data["floors"]["db_transaction"]["summary_ms"]["n"] > 0
     name = arch["namespace"]["database"].rsplit("/", 1)[1]
-    assert name.startswith("archlab_cmp_") and name not in _databases(postgres_url)
+    assert name.startswith("archlab_cmp_") and name not in postgres_databases(postgres_url)
 
 
-def test_api_over_rabbitmq_measures_its_real_components(trained_home, tmp_path, amqp_url):
-    _, data, _ = run_compare(tmp_path / "home", trained_home, "--only", "api",
-                             MODEL_TRANSPORT="amqp", AMQP_URL=amqp_url)
-    arch = data["architectures"]["api"]
+def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(comparison, amqp_url):
+    data = comparison[2]
+    assert data["unavailable"] == {}
+    for name, floor in (("api", "http_constant"), ("api-grpc", "grpc_constant"), ("api-amqp", "amqp_constant")):
+        arch = data["architectures"][name]
+        assert arch["latency"]["floor"] == floor and data["floors"][floor]["summary_ms"]["n"] > 0, name
+        assert arch["update"]["failed"] == 0 and arch["update"]["restarted"], name
+        assert set(arch["faults"][arch["capabilities"]["scalable_component"]]["statuses"]) == {"503"}, name
+    arch = data["architectures"]["api-amqp"]
     assert arch["components"] == ["model-worker", "web"]
     assert set(arch["faults"]["model-worker"]["statuses"]) == {"503"}
     assert not arch["faults"]["rabbitmq"]["breakable"]  # a shared broker: reported, never stopped
-    assert arch["update"]["restarted"] == ["model-worker"] and arch["update"]["failed"] == 0
+    assert arch["update"]["restarted"] == ["model-worker"]
     assert arch["namespace"]["queue"].startswith("archlab.predict.cmp-")
 
 
@@ -165,13 +175,3 @@ def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(tra
     assert arch["update"]["failed"] == 0 and arch["update"]["converged_s"] is not None
     assert arch["namespace"]["topic"].startswith("archlab.models.cmp-")
 
-
-def _databases(url: str) -> set[str]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
-    finally:
-        engine.dispose()

@@ -155,3 +155,34 @@ def test_services_a_notebook_requires_are_known_to_the_notebook_conftest(path):
     spec.loader.exec_module(conftest)
     required = nbformat.read(path, as_version=4).metadata.get("archlab", {}).get("requires", [])
     assert set(required) <= set(conftest.SERVICES)
+
+
+CHART_CALLS = re.compile(r"\b(traffic_chart|latency_histogram|update_timeline|side_by_side|Image)\(")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_every_chart_cell_shows_an_image_not_the_text_of_a_figure(path):
+    """A chart nbval passes can still be text (`<Figure size 800x300 with 1 Axes>`): nbval compares
+    text only, so this checks the committed outputs carry the picture."""
+    for cell in code_cells(path):
+        text = output_text(cell)
+        if CHART_CALLS.search(cell.source) or "<Figure size" in text:
+            kinds = {kind for output in cell.outputs for kind in output.get("data", {})}
+            assert "image/png" in kinds, f"{path.name}: a chart cell has no image:\n{cell.source}"
+
+
+def test_a_figure_made_without_pyplot_displays_as_png():
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    from archlab.notebook.figures import show_figures_as_png
+
+    shell = InteractiveShell.instance()
+    try:
+        assert show_figures_as_png()
+        figure = Figure()
+        figure.subplots().plot([1, 2, 3])
+        data, _ = shell.display_formatter.format(figure)
+        assert data["image/png"].startswith(b"\x89PNG")
+    finally:
+        InteractiveShell.clear_instance()

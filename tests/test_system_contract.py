@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient
-from sqlalchemy import create_engine, text
 
 from archlab.compare.drive import wait_answering
+from launch_helpers import postgres_databases
 from patterns import http
 from patterns.launch.contract import FaultSpec, UpdateReport
 from patterns.launch.systems import launch, system_class
@@ -201,11 +200,11 @@ def test_a_postgres_namespace_is_a_database_of_its_own_dropped_at_the_end(home_w
         system.stop_component("database")
         try:
             assert _answer(system) == 503  # the front stays up and says the database is away
-            assert _server_answers(postgres_url)  # the shared server and its other databases are up
+            assert postgres_databases(postgres_url)  # the shared server answers, its other databases too
         finally:
             system.start_component("database")
         wait_answering(system)
-    assert own not in _databases(postgres_url)
+    assert own not in postgres_databases(postgres_url)
 
 
 def test_a_users_own_postgres_database_is_reported_never_stopped(home_with_models, postgres_url):
@@ -240,14 +239,30 @@ def test_a_namespace_folder_is_removed_with_the_run(home_with_models):
     assert not folder.exists()
 
 
-def _databases(url: str) -> set[str]:
-    engine = create_engine(url)
+
+def test_a_role_that_may_not_create_databases_gets_a_schema_of_its_own(postgres_url):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    database_module = importlib.import_module("patterns.async.database")
+    store_module = importlib.import_module("patterns.async.store")
+    role = "archlab_test_no_createdb"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+                          f"THEN CREATE ROLE {role} LOGIN NOCREATEDB; END IF; END $$"))
+        conn.execute(text(f'GRANT CREATE ON DATABASE "{make_url(postgres_url).database}" TO {role}'))
+    admin.dispose()
+    url = make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
+    database = database_module.own_database(url, "no-createdb")
     try:
-        with engine.connect() as conn:
-            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+        assert isinstance(database, database_module.PostgresSchema)
+        assert not database.breakable and "not stopped by archlab" in database.how
+        store_module.Store.connect(database.url).close()  # the store's tables land in that schema
     finally:
-        engine.dispose()
-
-
-def _server_answers(url: str) -> bool:
-    return "test" in _databases(url) or bool(os.environ.get("ARCHLAB_TEST_POSTGRES_URL"))
+        database.remove()
+    engine = create_engine(postgres_url)
+    with engine.connect() as conn:
+        schemas = set(conn.execute(text("SELECT schema_name FROM information_schema.schemata")).scalars())
+    engine.dispose()
+    assert database.name not in schemas

@@ -8,8 +8,8 @@ from patterns.launch.process import ProcessFailed
 from patterns.settings import ARCHITECTURES
 
 from ..compare.budget import FULL, QUICK
-from ..errors import UsageError
 from ..compare.run import run_comparison, say
+from ..errors import UsageError
 
 
 def register(subparsers) -> None:

@@ -9,9 +9,9 @@ import threading
 from shared_model.store import check_version_name
 
 from patterns.launch.process import ProcessFailed
-from patterns.settings import Settings
+from patterns.launch.systems import launch
+from patterns.settings import ARCHITECTURES, Settings
 from patterns.streaming.broker import require_keys_for_broker
-from patterns.launch.systems import SYSTEM_MODULES, launch
 
 from ..errors import UsageError
 
@@ -21,7 +21,7 @@ WATCH_INTERVAL = 1.0
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help="start one architecture's processes and serve its web front")
-    parser.add_argument("arch", choices=list(SYSTEM_MODULES), help="which architecture to run")
+    parser.add_argument("arch", choices=ARCHITECTURES, help="which architecture to run")
     parser.add_argument("--port", type=int, default=None, help="port of the web front (default: a free one)")
     parser.add_argument("--version", default=None,
                         help="model version to start on (default: ARCHLAB_MODEL_VERSION, else the newest stored)")

@@ -92,12 +92,21 @@ def measure_update(system, budget: Budget, record: dict, to_version: str) -> tup
     return update, report.as_dict()
 
 
-def describe_answer(system, record: dict, timeout: float = USER_PATIENCE_S) -> str:
+def describe_answers(system, record: dict, timeout: float = USER_PATIENCE_S) -> str:
+    """One request to each front instance, described as its user would see it (instances named
+    when there are several)."""
+    urls = system.front_urls
+    if len(urls) == 1:
+        return describe_answer(urls[0], record, timeout)
+    return "; ".join(f"instance {i}: {describe_answer(url, record, timeout)}" for i, url in enumerate(urls, 1))
+
+
+def describe_answer(front_url: str, record: dict, timeout: float = USER_PATIENCE_S) -> str:
     """One request, described as the user would: status and the message the app gave.
 
     `timeout` must outlast the front's own wait for its back end, or a slow 503 reads as no answer."""
     try:
-        answer = http.call("POST", system.url + "/predict", json=record, timeout=timeout)
+        answer = http.call("POST", front_url + "/predict", json=record, timeout=timeout)
     except http.NoAnswer as exc:
         return f"no answer at all ({exc}): the app itself is down"
     try:
@@ -112,18 +121,19 @@ def describe_answer(system, record: dict, timeout: float = USER_PATIENCE_S) -> s
 
 
 def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
-    """Each fault the system declares: taken down, traffic sent, brought back, recovery awaited.
-    An external component is reported, never stopped."""
+    """Each fault the system declares: taken down, traffic sent to every front instance, brought
+    back, recovery awaited. An external component is reported, never stopped."""
     faults = {}
+    targets = [Target(url + "/predict", "POST", record) for url in system.front_urls]
     for spec in system.faults():
         if not spec.breakable:
             faults[spec.component] = Fault.external(spec.component, spec.how)
             continue
         system.stop_component(spec.component)
         try:
-            result = predict_load(system, record, count=budget.fault_requests, duration_s=budget.fault_seconds,
-                                  timeout_s=3, progress=False)
-            user_sees = describe_answer(system, record)
+            result = run_load(targets, count=budget.fault_requests * len(targets), duration_s=budget.fault_seconds,
+                              timeout_s=3, progress=False)
+            user_sees = describe_answers(system, record)
         finally:
             system.start_component(spec.component)
         wait_answering(system)

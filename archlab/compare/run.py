@@ -11,8 +11,7 @@ from pathlib import Path
 from shared_model import ModelStore, example_record, train_and_store, validate_record
 
 from patterns.launch.systems import launch, system_class
-from patterns.settings import ARCHITECTURES
-from patterns.settings import Settings
+from patterns.settings import ARCHITECTURES, Settings
 
 from ..measure.floors import Floor, http_constant_floor, model_arithmetic_floor
 from ..report import Architecture, Results, write_report
@@ -33,23 +32,23 @@ def ensure_models(store: ModelStore) -> None:
         train_and_store(store, tuple(missing))
 
 
-def measure_system(arch: str, settings: Settings, budget: Budget, record: dict, floors: dict,
-                   namespace: str) -> Architecture:
-    """Start `arch` on v1 in `namespace`, measure everything it declares, stop it, remove the namespace."""
+def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
+                   floors: dict, namespace: str) -> Architecture:
+    """Start `arch` with `options` on v1 in `namespace`, measure everything it declares, stop it,
+    remove the namespace; the results are filed under `name`."""
     started = time.monotonic()
-    say(f"{arch}: starting")
-    options = dict(system_class(arch).comparison_options)
+    say(f"{name}: starting")
     with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
-        say(f"{arch}: working in {', '.join(f'{k} {v}' for k, v in system.namespace_resources().items())}")
+        say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in system.namespace_resources().items())}")
         carries = {"started": app_carries_model(system)}
-        say(f"{arch}: latency")
+        say(f"{name}: latency")
         latency = measure_latency(system, budget, record)
         carries["after the latency run"] = app_carries_model(system)
-        say(f"{arch}: model update {FROM_VERSION} -> {TO_VERSION} under traffic")
+        say(f"{name}: model update {FROM_VERSION} -> {TO_VERSION} under traffic")
         update, _ = measure_update(system, budget, record, TO_VERSION)
         carries["after the model update"] = app_carries_model(system)
         faults_found = system.faults()
-        say(f"{arch}: faults ({', '.join(f.component for f in faults_found)})")
+        say(f"{name}: faults ({', '.join(f.component for f in faults_found)})")
         faults = measure_faults(system, budget, record)
         carries["after the faults"] = app_carries_model(system)
         for sample in system.floors(budget.floor_system_samples):
@@ -58,10 +57,10 @@ def measure_system(arch: str, settings: Settings, budget: Budget, record: dict, 
         carries["after its own floors and figures"] = app_carries_model(system)
         components = list(system.components)
         namespace_used = system.namespace_resources()
-    say(f"{arch}: done in {time.monotonic() - started:.0f} s (namespace removed)")
+    say(f"{name}: done in {time.monotonic() - started:.0f} s (namespace removed)")
     notes = [f"a better update strategy would need: {update.better_strategy}"] if update.better_strategy else []
     return Architecture(
-        name=arch, latency=latency, update=update, faults=faults, carries_model=carries,
+        name=name, latency=latency, update=update, faults=faults, carries_model=carries,
         components=components, capabilities=system.capabilities.as_dict(), namespace=namespace_used,
         notes=notes, figures=figures,
     )
@@ -81,9 +80,19 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
         http_constant_floor(json=record, count=budget.floor_http_requests),
     ):
         floors[floor.name] = floor
-    measured = {
-        arch: measure_system(arch, settings, budget, record, floors, namespace)
-        for arch in ARCHITECTURES
-        if not architectures or arch in architectures
-    }
-    return write_report(Results(floors=floors, architectures=measured, quick=quick))
+    measured, unavailable = {}, {}
+    for arch in ARCHITECTURES:
+        if architectures and arch not in architectures:
+            continue
+        cls = system_class(arch)
+        measured[arch] = measure_system(arch, arch, dict(cls.comparison_options), settings, budget, record,
+                                        floors, namespace)
+        for suffix, options in cls.comparison_variants(settings).items():
+            name = f"{arch}-{suffix}"
+            try:
+                measured[name] = measure_system(arch, name, {**cls.comparison_options, **options}, settings,
+                                                budget, record, floors, namespace)
+            except Exception as exc:  # a variant whose parts are missing here: reported, the rest goes on
+                unavailable[name] = f"{type(exc).__name__}: {exc}"
+                say(f"{name}: not measured ({unavailable[name][:300]})")
+    return write_report(Results(floors=floors, architectures=measured, quick=quick, unavailable=unavailable))

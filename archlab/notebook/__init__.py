@@ -10,11 +10,14 @@
 - `ask`, `user_sees`, `traffic`, `update_under_traffic` (+ `describe_*`): drive a running system
   the way `archlab compare` measures it; `traffic_chart`, `latency_histogram`, `update_timeline`: its charts;
   `traffic_slider`, `component_buttons`: widgets that make the same calls.
+- `side_by_side(arch)`: an architecture in each of its variants (the model API over each
+  transport) beside each one's own floor.
 """
 
 from .charts import latency_histogram, traffic_chart, update_timeline
 from .controls import component_buttons, traffic_slider
 from .display import money, show
+from .figures import show_figures_as_png
 from .home import ensure_models, fresh_home
 from .registry import running, start, stop_all, track
 from .traffic import (
@@ -25,9 +28,13 @@ from .traffic import (
     update_under_traffic,
     user_sees,
 )
+from .variants import side_by_side
 
 __all__ = [
     "fresh_home", "ensure_models", "start", "track", "stop_all", "running", "show", "money",
     "ask", "user_sees", "traffic", "describe_traffic", "update_under_traffic", "describe_update",
     "latency_histogram", "traffic_chart", "update_timeline", "component_buttons", "traffic_slider",
+    "side_by_side",
 ]
+
+show_figures_as_png()  # a figure is an image in the notebook, whichever cell ran first

@@ -31,9 +31,13 @@ def _faults(faults: dict) -> str:
     return "; ".join(f"{name} down: {fault['failed']}/{fault['requests']} failed" for name, fault in faults.items())
 
 
+def _is_rate(name: str) -> bool:
+    return name.endswith("_per_s")
+
+
 def _figure(name: str, value: float) -> str:
     """A measured figure: seconds (`*_s`) with their unit, counts as they are. Rates such as the
-    job's rows per second are left to the report page: no sanitizer could mask them narrowly."""
+    job's rows per second (`*_per_s`) are left to the report page: no sanitizer could mask them narrowly."""
     return f"{value:.2f} s" if name.endswith("_s") else str(value)
 
 
@@ -81,6 +85,6 @@ def details(results: dict, name: str) -> str:
     lines.append("  with one component down, a user gets:")
     lines += [f"    {component} down -> {fault['user_sees']}" for component, fault in arch["faults"].items()]
     lines += [f"  {figure}: {_figure(figure, value)}" for figure, value in arch["figures"].items()
-              if figure.endswith("_s") or isinstance(value, int)]
+              if not _is_rate(figure) and (figure.endswith("_s") or isinstance(value, int))]
     lines += [f"  note: {note}" for note in arch["notes"]]
     return "\n".join(lines)

@@ -9,7 +9,13 @@ from shared_model import example_record
 from patterns import http
 
 from ..compare.budget import QUICK
-from ..compare.drive import USER_PATIENCE_S, describe_answer, measure_update, predict_load, served_version
+from ..compare.drive import (
+    USER_PATIENCE_S,
+    describe_answers,
+    measure_update,
+    predict_load,
+    served_version,
+)
 from ..measure.load import LoadResult
 from ..report import Update
 from .display import money
@@ -29,7 +35,7 @@ def ask(system, record: dict | None = None) -> dict:
 
 def user_sees(system, record: dict | None = None) -> str:
     """What one user gets right now (status and message), in the comparison report's words."""
-    return describe_answer(system, record or example_record(), timeout=USER_PATIENCE_S)
+    return describe_answers(system, record or example_record(), timeout=USER_PATIENCE_S)
 
 
 def traffic(system, requests_count: int, record: dict | None = None) -> LoadResult:

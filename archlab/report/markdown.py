@@ -51,6 +51,9 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
             fmt(update.get("failed")), ", ".join(update.get("restarted", [])) or "nothing",
             fmt(arch["app_carries_model"]), _faults(arch),
         ]))
+    missing = sorted(data.get("unavailable", {}).items())
+    if missing:
+        lines += ["", *[f"- **{name}**: not measured: {why}" for name, why in missing]]
     lines += ["", "## Targets on this machine (reported, never asserted in tests)", ""]
     lines += [f"- {t['description']}: {fmt(t['measured'])} (target {t['op']} {fmt(t['target'])}): "
               f"{'not measured' if t['met'] is None else ('met' if t['met'] else 'NOT met')}"

@@ -151,6 +151,12 @@ def _namespace_rows(data: dict, names: list[str]) -> str:
     )
 
 
+def _unavailable(data: dict) -> str:
+    items = [f"<li><b>{escape(name)}</b>: not measured: {escape(why)}</li>"
+             for name, why in sorted(data.get("unavailable", {}).items())]
+    return f"<h2>Not measured in this run</h2><ul>{''.join(items)}</ul>" if items else ""
+
+
 def _notes(data: dict, names: list[str]) -> str:
     items = [
         f"<li><b>{escape(name)}</b>: {escape(note)}</li>" for name in names for note in data["architectures"][name]["notes"]
@@ -207,6 +213,7 @@ Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs. Every 
 {_fault_rows(data, names)}
 </table>
 {_notes(data, names)}
+{_unavailable(data)}
 <h2>Where each run worked</h2>
 <p>Each architecture ran in a namespace of its own (topic, queue, database or files), removed when it
 stopped, so the measurement never touched a live topic, table or queue of the user's.</p>

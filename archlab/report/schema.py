@@ -236,15 +236,18 @@ class Results:
     floors: dict[str, Floor]
     architectures: dict[str, Architecture]
     quick: bool = False
+    unavailable: dict[str, str] = field(default_factory=dict)  # variant -> why it could not be measured
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     machine: dict = field(default_factory=machine)
     percentile_method: str = METHOD
     schema_version: int = SCHEMA_VERSION
 
     def ordered(self) -> list[Architecture]:
-        """Architectures in the registry's order (unknown names last, alphabetically)."""
+        """Architectures in the registry's order, each followed by its variants ("api", "api-grpc"...);
+        unknown names last, alphabetically."""
         rank = {name: i for i, name in enumerate(ARCHITECTURES)}
-        return sorted(self.architectures.values(), key=lambda a: (rank.get(a.name, len(rank)), a.name))
+        return sorted(self.architectures.values(),
+                      key=lambda a: (rank.get(a.name.split("-")[0], len(rank)), a.name))
 
     def to_dict(self) -> dict:
         data = {
@@ -255,6 +258,7 @@ class Results:
             "percentile_method": self.percentile_method,
             "floors": {k: v.to_dict() for k, v in self.floors.items()},
             "architectures": {k: v.to_dict(self.floors) for k, v in self.architectures.items()},
+            "unavailable": self.unavailable,
         }
         data["targets"] = evaluate_targets(data)
         return data

@@ -50,6 +50,13 @@ class Worker:
     def stop(self) -> None:
         self._stopping = True
 
+    def reply_for(self, body: bytes) -> Reply:
+        return answer(self.model, body)
+
+    @property
+    def answers_with(self) -> str:
+        return f"model {self.model.version}"
+
     def run(self) -> None:
         connection = pika.BlockingConnection(connection_parameters(self.url))
         try:
@@ -57,7 +64,7 @@ class Worker:
             declare_queue(channel, self.queue)
             channel.basic_qos(prefetch_count=1)
             channel.basic_consume(self.queue, self._on_message)
-            log.info("consuming %s on %s with model %s", self.queue, redact(self.url), self.model.version)
+            log.info("consuming %s on %s with %s", self.queue, redact(self.url), self.answers_with)
             while not self._stopping:
                 connection.process_data_events(time_limit=0.2)
         finally:
@@ -65,7 +72,7 @@ class Worker:
                 connection.close()
 
     def _on_message(self, channel, method, properties, body: bytes) -> None:
-        reply = answer(self.model, body)
+        reply = self.reply_for(body)
         if properties.reply_to:
             channel.basic_publish(
                 exchange="",

@@ -50,9 +50,16 @@ class SqliteFile:
             self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
 
-def _admin(url: str):
-    """An autocommit engine on the server of `url` (CREATE/ALTER/DROP DATABASE cannot run in a transaction)."""
-    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+def _run(url: str, *statements: str) -> None:
+    """Run `statements` in autocommit on the server of `url` (CREATE/ALTER/DROP DATABASE cannot run
+    in a transaction), on a connection of its own that is closed afterwards."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 class PostgresDatabase:
@@ -64,29 +71,20 @@ class PostgresDatabase:
         self.server_url, self.name = server_url, name
         self.url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
-    def _run(self, *statements: str) -> None:
-        engine = _admin(self.server_url)
-        try:
-            with engine.connect() as conn:
-                for statement in statements:
-                    conn.execute(text(statement))
-        finally:
-            engine.dispose()
-
     def create(self) -> None:
-        self._run(f'CREATE DATABASE "{self.name}"')
+        _run(self.server_url, f'CREATE DATABASE "{self.name}"')
 
     def take_down(self) -> None:
-        self._run(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false',
-                  f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                  f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")
+        _run(self.server_url, f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false',
+             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+             f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")
 
     def bring_up(self) -> None:
-        self._run(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
+        _run(self.server_url, f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
 
     def remove(self) -> None:
         self.take_down()
-        self._run(f'DROP DATABASE IF EXISTS "{self.name}"')
+        _run(self.server_url, f'DROP DATABASE IF EXISTS "{self.name}"')
 
 
 class PostgresSchema:
@@ -100,20 +98,10 @@ class PostgresSchema:
                     "the database is not stopped by archlab")
 
     def create(self) -> None:
-        engine = _admin(self.server_url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
-        finally:
-            engine.dispose()
+        _run(self.server_url, f'CREATE SCHEMA "{self.name}"')
 
     def remove(self) -> None:
-        engine = _admin(self.server_url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
-        finally:
-            engine.dispose()
+        _run(self.server_url, f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
 
 
 class SharedDatabase:

@@ -1,100 +1,78 @@
-"""The running async architecture: the web front (ARCHLAB_ARCH=async) and a worker pool on a schedule.
+"""The running async architecture: the web front (ARCHLAB_ARCH=async), a worker pool on a
+schedule, and the database between them.
 
-Components: "web" (the front, which stores requests), "worker" (`patterns.async.worker --every S
---workers N`, one process group) and "database". The database is not a process we own: for the
-SQLite default, stopping it moves the database file (and its -wal/-shm companions) into
-`$ARCHLAB_HOME/async.db.down/`, which every later connection notices at once, since the store
-opens the file with `mode=rw` (never re-creating it) and without a pool; starting it moves the
-files back. A PostgreSQL server is shared and stays up: stopping it here is refused with a message.
+The database is a component too (`patterns/async/database.py`): its own SQLite file, or in a run
+(`namespace`) its own PostgreSQL database, can be taken down and brought back; a user's shared
+PostgreSQL database is reported and never stopped. Everything a user or reviewer does goes
+through the front's JSON API, as a script would.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import sys
-from dataclasses import asdict, dataclass
 import time
-import urllib.request
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from shared_model import example_record
 from shared_model.data import new_houses_records
 
+from patterns import http
+from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, ServedRequest, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
+from patterns.web.auth import admin_headers, with_admin_token
 
+from .database import own_database
 from .intake import submit_records
-from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS
+from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, new_owner
 from .store import Store
+from .worker import build_job
 
-SQLITE_SUFFIXES = ("", "-wal", "-shm")
 POLL_SECONDS = 0.01
-
-
-@dataclass(frozen=True)
-class RerunReport:
-    """A model update of the async architecture: re-run every request, then review the results."""
-
-    version_before: list[str]
-    version_after: list[str]
-    queued: int
-    predicted_seconds: float  # re-run queued -> the job stored every new prediction
-    total_seconds: float  # ... -> every new prediction validated (here by a scripted reviewer)
-    restarted: tuple[str, ...] = ()
-    rebuilt: tuple[str, ...] = ("predictions of every stored request",)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class AsyncSystem(System):
     architecture = "async"
+    capabilities = Capabilities(answers_later=True, scalable_component="worker", review_gate=True,
+                                latency_floor="db_transaction")
+    comparison_options = {"every": 0.5}  # a compressed schedule: the comparison cannot wait for 02:00
     REVIEWER = "archlab (scripted reviewer)"
 
-    def __init__(
-        self,
-        port: int | None = None,
-        settings: Settings | None = None,
-        workers: int = 1,
-        every: float = 1.0,
-        lease: float = DEFAULT_LEASE_SECONDS,
-        version: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.settings = settings or Settings.from_env()
-        self.port = port or free_port()
-        self.workers, self.every, self.lease, self.version = workers, every, lease, version
+    def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
+                 namespace: str | None = None, workers: int = 1, every: float = 1.0,
+                 lease: float = DEFAULT_LEASE_SECONDS) -> None:
+        super().__init__(settings, version, port or free_port(), namespace)
+        self.workers, self.every, self.lease = workers, every, lease
+        self.database = None
         self.database_down = False
+        self._served_url: str | None = None
 
     def start(self) -> AsyncSystem:
+        self.database = own_database(self.settings.effective_database_url, self.namespace)
+        self.settings = dataclasses.replace(self.settings, database_url=self.database.url)
         Store.connect(self.settings.effective_database_url).close()  # create/migrate once, before the race
+        self.settings = with_admin_token(self.settings)  # the reviewers' API needs a credential
         env = {**self.settings.to_env(), "ARCHLAB_ARCH": "async"}
-        if self.version:  # the front scores too ("score now", /api/async/score): same default version
+        if self.version:  # the worker's default version
             env["ARCHLAB_MODEL_VERSION"] = self.version
         self.launch(ManagedProcess(
-            "web", [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
+            self.front_name,
+            [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, port=self.port,
         ))
         argv = [sys.executable, "-m", "patterns.async.worker", "--every", str(self.every),
                 "--workers", str(self.workers), "--lease", str(self.lease)]
         self.launch(ManagedProcess("worker", argv + (["--version", self.version] if self.version else []),
-                                   env=env, port=None))
+                                   env=env, port=None, supervised=True))
         return self
 
-    # -- fault injection ------------------------------------------------------------------------
+    # -- components and faults ------------------------------------------------------------------
 
-    def _sqlite_files(self) -> tuple[Path, Path]:
-        url = make_url(self.settings.effective_database_url)
-        if url.get_backend_name() != "sqlite":
-            raise NotImplementedError(
-                "the async system can only take down its own SQLite database; "
-                f"{url.render_as_string(hide_password=True)} is a shared server"
-            )
-        path = Path(url.database).expanduser().resolve()
-        return path, path.with_name(path.name + ".down")
+    def faults(self) -> list[FaultSpec]:
+        return [*super().faults(), FaultSpec("database", self.database.how, self.database.breakable)]
 
     def stop_component(self, name: str) -> None:
         if name != "database":
@@ -107,35 +85,38 @@ class AsyncSystem(System):
         self._take_database_down()
 
     def _take_database_down(self) -> None:
-        path, aside = self._sqlite_files()
-        aside.mkdir(exist_ok=True)
-        for suffix in SQLITE_SUFFIXES:
-            source = path.with_name(path.name + suffix)
-            if source.exists():
-                source.rename(aside / source.name)
+        if not self.database.breakable:
+            raise PermissionError(f"archlab does not take this database down: {self.database.how}")
+        self.database.take_down()
         self.database_down = True
 
     def start_component(self, name: str, timeout: float = 30.0) -> float:
         if name != "database":
             return super().start_component(name, timeout)
-        path, aside = self._sqlite_files()
-        for moved in aside.glob(path.name + "*"):
-            moved.rename(path.with_name(moved.name))
-        aside.rmdir()
+        self.database.bring_up()
         self.database_down = False
         return 0.0
 
     def status(self) -> dict[str, dict]:
         return {**super().status(), "database": {"running": not self.database_down, "pid": None, "url": None}}
 
-    # -- job and measurement hooks --------------------------------------------------------------
+    # -- the run's namespace --------------------------------------------------------------------
+
+    def namespace_resources(self) -> dict[str, str]:
+        resources = super().namespace_resources()
+        if self.database is not None:
+            resources["database"] = make_url(self.database.url).render_as_string(hide_password=True)
+        return resources
+
+    def remove_namespace(self) -> None:
+        if self.database is not None:
+            self.database.remove()
+        super().remove_namespace()
+
+    # -- the front's JSON API, as a script (or a reviewer) calls it -----------------------------
 
     def _call(self, method: str, path: str, body=None, timeout: float = 60.0):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            return json.loads(response.read())
+        return http.call_json(method, self.url + path, json=body, timeout=timeout, headers=admin_headers(self.settings))
 
     def run_job_once(self) -> dict:
         """Trigger the scoring job through the front's API (besides the scheduled workers)."""
@@ -145,7 +126,7 @@ class AsyncSystem(System):
         """Submit one house through the front; returns its status URL path."""
         return self._call("POST", "/predict", record or example_record())["tickets"][0]["status_url"]
 
-    def time_to_prediction(self, record: dict | None = None, timeout: float = 60.0) -> float:
+    def time_to_answer(self, record: dict | None = None, timeout: float = 60.0) -> float:
         """Seconds from submitting one house until its prediction is stored (before human review)."""
         started = time.monotonic()
         status_url = self.submit(record)
@@ -158,8 +139,6 @@ class AsyncSystem(System):
                 raise RuntimeError(f"request {status_url} failed: {answer['message']}")
             time.sleep(POLL_SECONDS)
         raise TimeoutError(f"no prediction for {status_url} within {timeout:g} s (is the worker running?)")
-
-    # -- model update hooks, through the front's JSON API as a script (or a reviewer) would ------
 
     def _listing(self, **filters) -> list[dict]:
         query = "&".join(f"{k}={v}" for k, v in filters.items())
@@ -195,33 +174,70 @@ class AsyncSystem(System):
         self.validate_pending()
         return self.url + tickets[-1]["status_url"]
 
-    def rerun_and_review(self, version: str, timeout: float = 60.0) -> RerunReport:
+    def served_requests(self, record: dict | None = None) -> list[ServedRequest]:
+        """A user reads a stored, reviewed prediction: one request prepared on first use."""
+        if self._served_url is None:
+            self._served_url = self.prepare_served_request(record)
+        return [ServedRequest("GET", self._served_url, None, ("prediction", "model_version"))]
+
+    # -- the model update -----------------------------------------------------------------------
+
+    def apply_update(self, version: str, timeout: float = 60.0) -> Applied:
         """Re-run every stored request with `version`; the scheduled worker predicts, a script reviews."""
-        before = sorted({row["model_version"] for row in self._listing() if row["model_version"]})
         started = time.monotonic()
         queued = self._call("POST", "/api/async/rerun", {"version": version})["queued"]
         self._wait_idle(timeout)
         predicted = time.monotonic() - started
-        self.validate_pending()
-        total = time.monotonic() - started
-        after = sorted({row["model_version"] for row in self._listing() if row["model_version"]})
-        return RerunReport(before, after, queued, predicted, total)
+        validated = self.validate_pending()
+        reviewed = time.monotonic() - started - predicted
+        return Applied(
+            strategy="re-run and review: every stored request is predicted again with the new model on the "
+                     "worker's next pass, then the new predictions are reviewed (here by a script; in production "
+                     "by a person)",
+            better_strategy="",
+            steps=(Step(f"{queued} stored requests re-predicted by the worker", predicted, "build"),
+                   Step(f"{validated} new predictions reviewed and served", reviewed, "switch")),
+            rebuilt=(f"{queued} predictions of stored requests",),
+            details={"queued": queued, "validated": validated},
+        )
 
-    def job_throughput(self, rows: int) -> dict:
-        """Score `rows` new houses in one job run with the scheduled worker paused: rows/s of the job."""
-        houses = new_houses_records()[:rows]
+    # -- what the system measures about itself --------------------------------------------------
+
+    def floors(self, count: int) -> list[FloorSamples]:
+        """One-row claim-and-write transactions through the store's own claim and finish, on this
+        system's database with its connection settings, the worker paused so it takes no row."""
+        self._wait_idle(60.0)
+        self.stop_component("worker")
+        store = Store.connect(self.settings.effective_database_url)
+        try:
+            store.submit([example_record()] * count, source="floor")
+            owner, samples = new_owner(), []
+            for _ in range(count):
+                started = time.perf_counter()
+                claims = store.claim(owner, 1, self.lease)
+                store.finish(owner, [(claim, "floor", 0.0) for claim in claims], [])
+                samples.append((time.perf_counter() - started) * 1000.0)
+        finally:
+            store.close()
+            self.start_component("worker")
+        return [FloorSamples("db_transaction", f"claim one row and write its result through the store "
+                                               f"({store.engine.dialect.name}, the system's own database)", samples)]
+
+    def figures(self, rows: int) -> dict[str, float]:
+        """The job's rows/s: `rows` new houses scored by one pass of the real job on this system's
+        store, with the scheduled worker paused so that one pass takes them all (and only them)."""
+        self._wait_idle(60.0)
         self.stop_component("worker")
         try:
-            store = Store.connect(self.settings.effective_database_url)
+            job = build_job(self.settings, self.version, DEFAULT_CHUNK_SIZE, self.lease)
             try:
-                submit_records(store, houses, source="throughput")
+                submit_records(job.store, new_houses_records()[:rows], source="throughput")
+                stats = job.run_once()
             finally:
-                store.close()
-            stats = self.run_job_once()
+                job.store.close()
         finally:
             self.start_component("worker")
-        return {**stats, "chunk_size": DEFAULT_CHUNK_SIZE}
+        return {"job_rows_per_s": stats.rows_per_second, "job_rows": stats.claimed,
+                "job_chunk_size": DEFAULT_CHUNK_SIZE}
 
-
-def create_system(port: int | None = None, settings: Settings | None = None, **options) -> AsyncSystem:
-    return AsyncSystem(port=port, settings=settings, **options)
+SYSTEM = AsyncSystem

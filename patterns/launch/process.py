@@ -13,7 +13,6 @@ thread, after a delay that doubles with each crash in a row; only `stop()` ends 
 from __future__ import annotations
 
 import atexit
-import http.client
 import os
 import shlex
 import signal
@@ -21,11 +20,10 @@ import socket
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from patterns import http
 from patterns.settings import Settings
 
 LOG_TAIL_BYTES = 3000
@@ -48,11 +46,8 @@ def free_port() -> int:
 def http_status(url: str, timeout: float = 1.0) -> int | None:
     """The HTTP status `url` answers with, or None if nothing answers (refused, reset, timeout)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (OSError, http.client.HTTPException):
+        return http.call("GET", url, timeout=timeout).status
+    except http.NoAnswer:
         return None
 
 

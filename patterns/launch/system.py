@@ -32,7 +32,7 @@ class System:
     architecture = ""
     front_name = "web"
     capabilities = Capabilities()
-    comparison_options: dict = {}  # how a comparison starts it (e.g. two instances), as create_system options
+    comparison_options: dict = {}  # how a comparison starts it (e.g. two instances), as constructor options
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None) -> None:
@@ -42,6 +42,12 @@ class System:
         self.namespace = namespace
         self.version = version or self.settings.model_version
         self.port = port
+
+    @classmethod
+    def comparison_variants(cls, settings: Settings) -> dict[str, dict]:
+        """Other ways a comparison measures this architecture beside the configured one
+        (name suffix -> constructor options), e.g. the model API over each transport."""
+        return {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -193,8 +199,8 @@ class System:
     # -- the run's namespace --------------------------------------------------------------------------
 
     def namespace_resources(self) -> dict[str, str]:
-        """The topic / queue / database this run works in (empty without a namespace)."""
-        return {"files": str(self.namespace_dir)} if self.namespace else {}
+        """The folder / topic / queue / database this run works in (empty without a namespace)."""
+        return {"files": str(self.namespace_dir)} if self.namespace and self.namespace_dir.is_dir() else {}
 
     @property
     def namespace_dir(self) -> Path:

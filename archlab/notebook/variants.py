@@ -1,0 +1,45 @@
+"""One architecture in each of its variants, side by side with the floor of each one's own kind
+(notebook 02: the model API over HTTP, gRPC and RabbitMQ), measured as `archlab compare` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared_model import example_record
+from shared_model.config import archlab_home
+
+from patterns.launch.systems import launch, system_class
+from patterns.settings import Settings
+
+from ..compare.drive import predict_load, served_version
+from ..measure.floors import Floor, http_constant_floor
+from ..report import Architecture, Latency, Results
+from ..report.charts import latency_chart
+
+
+def side_by_side(arch: str, requests: int = 200, version: str = "v2") -> tuple[list[str], Path]:
+    """Start `arch` in each variant in turn, send `requests` through its front, measure its own
+    floor in the same run; return one line of counts per variant and the latency chart's PNG."""
+    settings = Settings.from_env()
+    cls = system_class(arch)
+    variants = {arch: {}, **{f"{arch}-{suffix}": options for suffix, options in cls.comparison_variants(settings).items()}}
+    record, floors, measured, lines = example_record(), {}, {}, []
+    for name, options in variants.items():
+        with launch(arch, settings=settings, version=version, namespace="side-by-side", **options) as system:
+            result = predict_load(system, record, count=requests, duration_s=30, extract=served_version,
+                                  progress=False)
+            own = [Floor(s.name, s.description, list(s.samples_ms), s.failed) for s in system.floors(requests)]
+        # HTTP's floor is the comparison's own constant-answer server, not a system's
+        for floor in own or [http_constant_floor(json=record, count=requests)]:
+            floors[floor.name] = floor
+        floor = system.capabilities.latency_floor
+        measured[name] = Architecture(name, Latency.from_load(result, "POST /predict through the front", floor),
+                                      None, {}, {})
+        served = sorted({s.value for s in result.samples if s.ok})
+        lines.append(f"{name}: {len(result.samples) - len(result.failures)} of {len(result.samples)} answered "
+                     f"by {', '.join(served) or 'nothing'}; shown beside the floor {floor}")
+    folder = archlab_home() / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    chart = latency_chart(Results(floors=floors, architectures=measured), folder / f"{arch}-variants.png")
+    return lines, chart
+
