@@ -2,10 +2,11 @@
 
 One channel serves all of the front's threads (gRPC channels are thread-safe and multiplex calls
 over one HTTP/2 connection). Every call carries a deadline of `timeout` seconds. As with the HTTP
-client, a prediction is a pure function of its input, so a call that never reached the service
-(UNAVAILABLE: refused, reset, a server that has begun its graceful stop) is retried, at most
-`attempts` times in all, on a fresh channel to the current `url`; a retry after a switch goes to
-the new service. A deadline is not retried (the service is alive but slow), nor is an answer.
+client, a prediction is a pure function of its input, so a call that got no answer from the
+service (UNAVAILABLE: refused, reset; CANCELLED: a server beginning its graceful stop drops the
+calls it has received but not started) is retried, at most `attempts` times in all, on a fresh
+channel to the current `url`; a retry after a switch goes to the new service. A deadline is not
+retried (the service is alive but slow), nor is an answer.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .answers import read_answer
 from .grpc_wire import channel, predict_request, service_answer
 from .proto import model_service_pb2 as messages
 from .proto import model_service_pb2_grpc as stubs
+
+RETRIED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
 
 
 class GrpcModelClient:
@@ -64,7 +67,7 @@ class GrpcModelClient:
                 if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                     raise BackendUnavailable(f"the model service at {url} did not answer within {self.timeout:g} s") from None
                 self._forget(url)
-                if code != grpc.StatusCode.UNAVAILABLE:
+                if code not in RETRIED:
                     raise BackendUnavailable(f"calling the model service at {url} failed: {describe(error)}") from None
                 if attempt >= self.attempts:
                     raise BackendUnavailable(

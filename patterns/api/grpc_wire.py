@@ -28,9 +28,8 @@ SERVER_OPTIONS = [("grpc.so_reuseport", 0)]
 
 
 def target(url: str) -> str:
-    """`grpc://host:port` -> `host:port`, the form gRPC channels take."""
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port}"
+    """`grpc://host:port` -> `host:port`, the form gRPC channels take (`[::1]:port` stays bracketed)."""
+    return urlsplit(url).netloc
 
 
 def channel(url: str) -> grpc.Channel:
