@@ -47,6 +47,7 @@ IMAGE_ENTRY_MODULES = (
     "patterns.api.backend",
     "patterns.api.service",
     "patterns.api.amqp_worker",
+    "patterns.api.grpc_service",
     "patterns.streaming.backend",
     "patterns.async.backend",
     "shared_model.training",
