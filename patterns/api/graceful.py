@@ -48,7 +48,7 @@ class GracefulServer:
         """Serve until `stop()`, then drain; returns when the last in-flight answer has been sent."""
         log.info("serving on http://%s:%s", self._server.effective_host, self.port)
         while not self._stopping.is_set():
-            wasyncore.loop(timeout=POLL_SECONDS, map=self._server._map, count=1)
+            wasyncore.loop(timeout=POLL_SECONDS, use_poll=self._server.adj.asyncore_use_poll, map=self._server._map, count=1)
         self._drain()
 
     def _drain(self) -> None:
@@ -58,7 +58,7 @@ class GracefulServer:
         wasyncore.dispatcher.close(server)
         deadline = time.monotonic() + self._drain_timeout
         while self._busy() and time.monotonic() < deadline:
-            wasyncore.loop(timeout=POLL_SECONDS, map=server._map, count=1)
+            wasyncore.loop(timeout=POLL_SECONDS, use_poll=server.adj.asyncore_use_poll, map=server._map, count=1)
         if self._busy():
             log.warning("drain timeout (%g s) reached with requests still in flight", self._drain_timeout)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1.0)
