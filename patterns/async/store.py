@@ -41,6 +41,7 @@ from .schema import (
 
 MAX_ATTEMPTS = 5  # a request whose worker died this often is marked failed instead of retried forever
 WORKER_STALE_SECONDS = 5.0  # a worker whose heartbeat is older than this has stopped (it beats every second)
+FORGET_WORKER_SECONDS = 24 * 3600.0  # a dead worker's row is dropped this long after its last beat
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _WRITE = {"archlab_write": True}
 
@@ -344,11 +345,12 @@ class Store:
     # -- workers: heartbeats and claims left behind -----------------------------------------
 
     def beat(self, owner: str) -> None:
-        """Record that worker `owner` is alive now."""
+        """Record that worker `owner` is alive now; a new worker also forgets long-dead ones."""
         now = utcnow()
         with self._write() as conn:
             seen = conn.execute(update(workers).where(workers.c.owner == owner).values(last_seen=now)).rowcount
             if not seen:
+                conn.execute(delete(workers).where(workers.c.last_seen < now - timedelta(seconds=FORGET_WORKER_SECONDS)))
                 conn.execute(insert(workers).values(owner=owner, started_at=now, last_seen=now))
 
     def retire(self, owner: str) -> None:
@@ -368,10 +370,10 @@ class Store:
         """Claimed rows whose worker stopped beating, or None when every claim has a live worker."""
         now = utcnow()
         with self._read() as conn:
+            abandoned = and_(requests.c.status == "claimed",
+                             requests.c.claim_owner.not_in(self._live_owners(now).scalar_subquery()))
             rows, last_expiry = conn.execute(
-                select(func.count(), func.max(requests.c.lease_expires)).where(
-                    requests.c.status == "claimed", requests.c.claim_owner.not_in(self._live_owners(now).scalar_subquery())
-                )
+                select(func.count(), func.max(requests.c.lease_expires)).where(abandoned)
             ).one()
         return StuckClaims(rows, (last_expiry - now).total_seconds()) if rows else None
 
@@ -389,14 +391,13 @@ class Store:
 
     def take_score_request(self, owner: str) -> int | None:
         """The oldest queued scoring request, now marked running by `owner`; None if there is none."""
+        oldest = (select(score_requests.c.id).where(score_requests.c.status == "queued")
+                  .order_by(score_requests.c.id).limit(1))
         with self._read() as conn:  # the cheap look every poll; the write only when there is work
-            if conn.execute(select(score_requests.c.id).where(score_requests.c.status == "queued").limit(1)).first() is None:
+            if conn.execute(oldest).first() is None:
                 return None
         with self._write() as conn:
-            request_id = conn.execute(
-                select(score_requests.c.id).where(score_requests.c.status == "queued").order_by(score_requests.c.id)
-                .limit(1).with_for_update(skip_locked=True)
-            ).scalar()
+            request_id = conn.execute(oldest.with_for_update(skip_locked=True)).scalar()
             if request_id is not None:
                 conn.execute(update(score_requests).where(score_requests.c.id == request_id)
                              .values(status="running", worker=owner))

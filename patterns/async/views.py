@@ -121,7 +121,8 @@ def _wait_seconds(raw, field: str) -> float:
 
 def score_answer(row: dict) -> dict:
     """A "score now" request as JSON: the pass's stats at the top level once a worker finished it."""
-    answer = {"id": row["id"], "status": row["status"], "status_url": url_for("async.api_score_request", request_id=row["id"]),
+    status_url = url_for("async.api_score_request", request_id=row["id"])
+    answer = {"id": row["id"], "status": row["status"], "status_url": status_url,
               "requested_by": row["requested_by"], "requested_at": iso(row["requested_at"]),
               "worker": row["worker"], "finished_at": iso(row["finished_at"]), "error": row["error"]}
     return {**(row["stats"] or {}), **answer}
