@@ -130,6 +130,22 @@ def test_the_admin_switch_refuses_what_is_not_a_grpc_address(system, url):
     assert predict(system, example_record()).status_code == 200
 
 
+def test_the_grpc_service_serves_the_format_model_format_names(home, system):
+    """MODEL_FORMAT reaches the gRPC service as it reaches the HTTP one: here the ONNX file (float32)."""
+    houses = [validate_record(model_fields(house)) for house in new_houses_records()[:20]]
+    env = {"ARCHLAB_HOME": str(home), "ARCHLAB_MODEL_VERSION": "v1", "MODEL_FORMAT": "onnx"}
+    with GrpcServiceProcess("grpc-onnx", free_port(), env=env) as onnx_service:
+        onnx, pickled = GrpcModelClient(onnx_service.url), GrpcModelClient(system.component("model-service").url)
+        try:
+            from_onnx, from_pickle = onnx.predict(houses), pickled.predict(houses)
+        finally:
+            onnx.close()
+            pickled.close()
+    assert from_onnx.model_version == from_pickle.model_version
+    assert from_onnx.values == pytest.approx(from_pickle.values, rel=1e-4)
+    assert from_onnx.values != from_pickle.values  # float32 arithmetic: really the other file
+
+
 def test_a_service_that_cannot_load_its_model_exits_and_says_why(home):
     service = GrpcServiceProcess("grpc-no-model", free_port(), env={"ARCHLAB_HOME": str(home), "ARCHLAB_MODEL_VERSION": "v999"})
     with pytest.raises(ProcessFailed, match="could not be loaded"):

@@ -23,7 +23,7 @@ import grpc
 from shared_model import ModelError, ModelStore
 from shared_model.keys import require_keys_for_listener
 
-from patterns.settings import Settings
+from patterns.settings import MODEL_FORMATS, Settings
 
 from .grpc_wire import SERVER_OPTIONS, STATUS_KEY, grpc_code, request_records
 from .predicting import error_reply, predict_payload
@@ -91,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m patterns.api.grpc_service", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--model-version", default=Settings.from_env().model_version)
+    settings = Settings.from_env()
+    parser.add_argument("--model-version", default=settings.model_version)
+    parser.add_argument("--model-format", default=settings.model_format, choices=MODEL_FORMATS,
+                        help="which stored file to load and predict with (MODEL_FORMAT)")
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     try:
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     stop_on_signals(stopping)
 
     def load_or_stop() -> None:
-        slot.load(ModelStore(), args.model_version)
+        slot.load(ModelStore(), args.model_version, args.model_format)
         if slot.failed:
             stopping.set()  # a service that can never be ready should say so and exit
 
