@@ -6,6 +6,7 @@ stands in for a measurement.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -124,7 +125,9 @@ class UpdateReport:
         return sum(step.seconds for step in self.steps)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "build_seconds": self.build_seconds, "switch_seconds": self.switch_seconds,
+        """JSON-shaped (lists, not tuples), with the derived durations."""
+        data = json.loads(json.dumps(asdict(self)))
+        return {**data, "build_seconds": self.build_seconds, "switch_seconds": self.switch_seconds,
                 "total_seconds": self.total_seconds}
 
 
