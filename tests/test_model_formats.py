@@ -2,6 +2,9 @@
 house, verification before loading, old versions without the exports, the MODEL_FORMAT setting."""
 
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -103,3 +106,15 @@ def test_the_mlflow_export_is_a_standard_sklearn_flavor_model(trained_home, tmp_
     model = pyfunc.load_model(str(tmp_path))
     frame = records_to_frame(houses[:5], config.version_spec("v2").features)
     assert list(model.predict(frame)) == pipeline_prices[:5]
+
+
+def test_loading_the_mlflow_model_starts_no_telemetry(home_with_models):
+    """MLflow 3 starts a client that calls its telemetry servers on import, except under CI or
+    pytest: so check in a process without those markers, as a user's `archlab` runs."""
+    env = {name: value for name, value in os.environ.items() if name not in ("CI", "PYTEST_CURRENT_TEST")}
+    code = ("from shared_model import ModelStore; from shared_model.formats import load_model; "
+            "load_model(ModelStore(), 'v1', 'mlflow'); "
+            "from mlflow.telemetry.client import get_telemetry_client; print(get_telemetry_client())")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "None"

@@ -4,7 +4,9 @@ An MLflow model is a folder (`MLmodel`, the pickled estimator, environment files
 store and the transport bundle are flat sets of signed files, so the folder travels as one zip,
 `model.mlflow.zip`, whose SHA-256 is signed like every other file; it is unpacked into a temporary
 folder only after that check. Only `mlflow-skinny` is needed, and nothing talks to a tracking
-server: `save_model` and `pyfunc.load_model` work on local paths.
+server: `save_model` and `pyfunc.load_model` work on local paths. MLflow 3 also sends usage
+telemetry to its own servers from the moment it is imported; archlab switches that off
+(`MLFLOW_DISABLE_TELEMETRY`, unless set otherwise) before importing it, since it reaches no network.
 
 The sklearn flavor stores a pickle too, so it carries the pickle's coupling: loading it needs
 scikit-learn and, because the pipeline names `shared_model.pipeline.category_strings`, this package.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -30,6 +33,7 @@ _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 def export(estimator, features: tuple[str, ...], libraries: dict[str, str]) -> bytes:
     """The MLflow model folder for `estimator`, zipped. The requirements are written from
     `libraries` (MLflow would otherwise infer them by loading the model in a subprocess)."""
+    _no_telemetry()
     import mlflow.sklearn
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
@@ -53,6 +57,11 @@ def export(estimator, features: tuple[str, ...], libraries: dict[str, str]) -> b
         return buffer.getvalue()
 
 
+def _no_telemetry() -> None:
+    """Before the first `import mlflow`: its telemetry client starts (and calls out) on import."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
 @contextmanager
 def _quiet(logger_name: str):
     logger = logging.getLogger(logger_name)
@@ -67,6 +76,7 @@ def _quiet(logger_name: str):
 def runner(data: bytes, features: tuple[str, ...]) -> Callable[[list[dict]], list[float]]:
     """Unzip the (already verified) MLflow model, load it with `mlflow.pyfunc`, and return a predict
     function over cleaned records. The folder is removed once loaded: pyfunc keeps the estimator."""
+    _no_telemetry()
     import mlflow.pyfunc
 
     with tempfile.TemporaryDirectory(prefix="archlab-mlflow-") as folder:
