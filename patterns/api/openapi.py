@@ -15,6 +15,8 @@ from functools import cache
 from shared_model import REQUIRED_FIELDS, input_fields
 from shared_model.config import MISSING_CATEGORY
 
+from patterns.settings import MODEL_FORMATS
+
 OPENAPI_VERSION = "3.1.0"
 SERVICE_VERSION = "1"
 
@@ -109,6 +111,17 @@ def _schemas() -> dict:
             },
         },
         "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
+        "Status": {
+            "type": "object",
+            "description": "Which stored file the model came from (MODEL_FORMAT) and which runtimes this process imported.",
+            "required": ["model_version", "model_format", "state", "libraries_loaded"],
+            "properties": {
+                "model_version": {"type": ["string", "null"]},
+                "model_format": {"enum": [*MODEL_FORMATS, None]},
+                "state": {"type": "string", "description": "`ready`, or why there is no model yet."},
+                "libraries_loaded": {"type": "object", "additionalProperties": {"type": "boolean"}},
+            },
+        },
         "Ready": {
             "type": "object",
             "required": ["ready"],
@@ -180,6 +193,13 @@ def openapi_document() -> dict:
                         "200": _json(_ref("Ready"), "Ready."),
                         "503": _json(_ref("Ready"), "Not ready; `reason` says why."),
                     },
+                }
+            },
+            "/status": {
+                "get": {
+                    "operationId": "status",
+                    "summary": "The model's format and the runtimes loaded (with MODEL_FORMAT=onnx, no scikit-learn).",
+                    "responses": {"200": _json(_ref("Status"), "The service's state.")},
                 }
             },
             "/version": {
