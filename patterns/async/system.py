@@ -39,7 +39,6 @@ class AsyncSystem(System):
     capabilities = Capabilities(answers_later=True, scalable_component="worker", review_gate=True,
                                 latency_floor="db_transaction")
     comparison_options = {"every": 0.5}  # a compressed schedule: the comparison cannot wait for 02:00
-    REVIEWER = "archlab (scripted reviewer)"
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, workers: int = 1, every: float = 1.0,
@@ -159,7 +158,7 @@ class AsyncSystem(System):
         """Validate every prediction awaiting review (what the human reviewer does, scripted)."""
         validated = 0
         while ids := [row["prediction_id"] for row in self._listing(review="pending")]:
-            body = {"decision": "validated", "reviewer": self.REVIEWER, "prediction_ids": ids}
+            body = {"decision": "validated", "prediction_ids": ids}  # the reviewer is the credential's name
             updated = self._call("POST", "/api/async/review", body)["updated"]
             if not updated:  # nothing changed: stop rather than ask again forever
                 break
