@@ -175,3 +175,20 @@ def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(tra
     assert arch["update"]["failed"] == 0 and arch["update"]["converged_s"] is not None
     assert arch["namespace"]["topic"].startswith("archlab.models.cmp-")
 
+
+
+def test_models_this_machine_refuses_are_trained_again_before_measuring(trained_home, tmp_path, capsys):
+    import shutil
+
+    from archlab.compare.run import ensure_models
+    from shared_model import ModelStore
+    from shared_model.keys import TrustedKeys, generate_key_pair
+
+    shutil.copytree(trained_home / "models", tmp_path / "models")
+    key = generate_key_pair(tmp_path / "this-machines-key")
+    store = ModelStore(tmp_path / "models", key=key, trusted=TrustedKeys.of(key.public_key()))
+    assert store.status("v1").startswith("REFUSED")  # signed with a key this machine does not trust
+
+    ensure_models(store)
+    assert "training v1, v2" in capsys.readouterr().err
+    assert (store.status("v1"), store.status("v2")) == ("ok", "ok")

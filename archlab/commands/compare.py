@@ -25,8 +25,8 @@ def run(args) -> int:
     try:
         folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick,
                                 architectures=tuple(args.only or ()))
-    except ProcessFailed as exc:  # a component refused to start: its own message says why
-        raise UsageError(f"a system could not start, so nothing was measured: {exc}") from None
+    except (ProcessFailed, ConnectionError) as exc:  # a component refused to start, or a part is out of reach
+        raise UsageError(f"a system could not start, so nothing more was measured: {exc}") from None
     say(f"finished in {time.monotonic() - started:.0f} s")
     print(folder)
     return 0

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                     return 1
     except KeyboardInterrupt:
         pass
-    except ProcessFailed as exc:
+    except (ProcessFailed, ConnectionError) as exc:  # a component refused to start, or a part is out of reach
         raise UsageError(f"could not start the {args.arch} system: {exc}") from None
     finally:
         signal.signal(signal.SIGTERM, previous)

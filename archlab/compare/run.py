@@ -26,10 +26,13 @@ def say(message: str) -> None:
 
 
 def ensure_models(store: ModelStore) -> None:
-    missing = [v for v in (FROM_VERSION, TO_VERSION) if v not in store.versions()]
-    if missing:
-        say(f"training {', '.join(missing)} (not in {store.root})")
-        train_and_store(store, tuple(missing))
+    """v1 and v2 present and loadable here: a missing one, or one this machine refuses (signed with
+    an old scheme or another key, built with other libraries), is trained again."""
+    unusable = {v: "not stored" if v not in store.versions() else store.status(v) for v in (FROM_VERSION, TO_VERSION)}
+    unusable = {v: why for v, why in unusable.items() if why != "ok"}
+    if unusable:
+        say(f"training {', '.join(unusable)} in {store.root} ({'; '.join(f'{v}: {why}' for v, why in unusable.items())})")
+        train_and_store(store, tuple(unusable))
 
 
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,

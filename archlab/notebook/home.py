@@ -12,14 +12,22 @@ HOME_PREFIX = "archlab-nb-"
 
 
 def fresh_home(name: str) -> Path:
-    """Point ARCHLAB_HOME (for this kernel and every process it starts) at a new temporary folder.
+    """Point ARCHLAB_HOME (for this kernel and every process it starts) at a new temporary folder,
+    with a signing key pair of this run's own.
 
     The folder is deleted when the kernel ends, even if it is killed. Call it in a notebook's
-    first code cell, before anything reads the setting.
+    first code cell, before anything reads the settings. The key pair is configured explicitly
+    (`ARCHLAB_SIGNING_KEY`; verification uses its public half), so no development key is
+    generated and no warning about it interleaves with a cell's output.
     """
+    from shared_model.keys import PRIVATE_KEY_FILE, SIGNING_KEY_ENV, VERIFY_KEYS_ENV, generate_key_pair
+
     home = Path(tempfile.mkdtemp(prefix=f"{HOME_PREFIX}{name}-"))
     os.environ["ARCHLAB_HOME"] = str(home)
     remove_at_exit(home)
+    generate_key_pair(home / "keys" / "notebook")
+    os.environ[SIGNING_KEY_ENV] = str(home / "keys" / "notebook" / PRIVATE_KEY_FILE)
+    os.environ.pop(VERIFY_KEYS_ENV, None)  # one inherited from elsewhere would not trust this run's key
     return home
 
 

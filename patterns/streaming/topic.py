@@ -13,8 +13,9 @@ PARTITION = 0
 REQUEST_TIMEOUT_MS = 3000
 
 
-class BrokerUnavailable(RuntimeError):
-    """The Kafka cluster at the configured bootstrap servers did not answer."""
+class BrokerUnavailable(ConnectionError):
+    """The Kafka cluster at the configured bootstrap servers did not answer (a connection failure,
+    so a launcher can report it like any other part that is out of reach)."""
 
 
 def model_partition(topic: str) -> TopicPartition:
