@@ -125,19 +125,23 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
 @pytest.mark.parametrize(
     ("name", "lesson"),
     [
-        ("01_embedded", "rebuilt:   ('model wheel', 'application environment')"),
+        ("01_embedded", "embedded/wheels/archlab_house_price_model-2-py3-none-any.whl"),  # rebuilt, observed
+        ("01_embedded", "restarted: ['web']"),
         ("01_embedded", "app stopped  -> no answer at all"),
         ("02_model_api", "versions served during the update: v1, v2; no request failed"),
         ("02_model_api", "model service stopped -> 503:"),
         ("02_model_api", "model worker stopped -> 503:"),
         ("03_streaming", "rejected: 1"),
         ("03_streaming", "served before and after: ['v1', 'v1'] -> ['v2', 'v2']"),
-        ("03_streaming", "broker stopped -> 200: predictions as usual, model v2"),
-        ("04_async", "job: 1459 claimed, 1459 predictions stored, 0 failed"),
-        ("04_async", "versions stored before and after: ['v1'] -> ['v2']"),
+        ("03_streaming", "broker stopped -> instance 1: 200: predictions as usual, model v2; "
+                         "instance 2: 200: predictions as usual, model v2"),
+        ("04_async", "before the worker runs: {'requests_pending': 1459"),
+        ("04_async", "after it ran:           {'requests_predicted': 1465, 'review_pending': 1465}"),
+        ("04_async", "served before and after: ['v1'] -> ['v2']"),
         ("04_async", "worker stopped   -> 202:"),
         ("04_async", "database stopped -> 503:"),
         ("05_compare", "failed requests: none"),
+        ("05_compare", "measured: ['embedded', 'api', 'api-amqp', 'api-grpc', 'streaming', 'async']"),
     ],
 )
 def test_committed_outputs_carry_the_lesson(name, lesson):

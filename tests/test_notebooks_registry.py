@@ -122,7 +122,9 @@ SYSTEM_SCRIPT = """
 import json, os, shutil, signal
 from archlab import notebook as nb
 
+key = os.environ["ARCHLAB_SIGNING_KEY"]  # the key the copied models were signed with
 home = nb.fresh_home("system")
+os.environ["ARCHLAB_SIGNING_KEY"] = key
 shutil.copytree({models!r}, home / "models")
 system = nb.start("api")
 print(json.dumps(nb.running()), flush=True)

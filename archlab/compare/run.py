@@ -42,7 +42,9 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
     started = time.monotonic()
     say(f"{name}: starting")
     with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
-        say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in system.namespace_resources().items())}")
+        resources = system.namespace_resources()
+        say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in resources.items())}" if resources
+            else f"{name}: no topic, queue, database or files of its own to isolate")
         carries = {"started": app_carries_model(system)}
         say(f"{name}: latency")
         latency = measure_latency(system, budget, record)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from patterns.settings import ARCHITECTURES
+from ..report import Results
 
 
 def _ms(value: float | None) -> str:
@@ -42,8 +42,8 @@ def _figure(name: str, value: float) -> str:
 
 
 def ordered(results: dict) -> list[str]:
-    """The measured architectures, in the registry's order."""
-    return [name for name in ARCHITECTURES if name in results["architectures"]]
+    """The measured architectures and their variants, in the report's order."""
+    return [arch.name for arch in Results.from_dict(results).ordered()]
 
 
 def tradeoff_table(results: dict) -> pd.DataFrame:

@@ -143,7 +143,7 @@ class AsyncSystem(System):
         query = "&".join(f"{k}={v}" for k, v in filters.items())
         return self._call("GET", f"/api/async/requests?{query}")
 
-    def _wait_idle(self, timeout: float) -> None:
+    def wait_idle(self, timeout: float = 60.0) -> None:
         """Until no request is pending or claimed: the job has caught up."""
         deadline = time.monotonic() + timeout
         while True:
@@ -169,7 +169,7 @@ class AsyncSystem(System):
         """Submit `count` houses, score and validate them; return the absolute status URL of the last."""
         tickets = self._call("POST", "/predict", [record or example_record()] * count)["tickets"]
         self.run_job_once()
-        self._wait_idle(timeout)
+        self.wait_idle(timeout)
         self.validate_pending()
         return self.url + tickets[-1]["status_url"]
 
@@ -185,7 +185,7 @@ class AsyncSystem(System):
         """Re-run every stored request with `version`; the scheduled worker predicts, a script reviews."""
         started = time.monotonic()
         queued = self._call("POST", "/api/async/rerun", {"version": version})["queued"]
-        self._wait_idle(timeout)
+        self.wait_idle(timeout)
         predicted = time.monotonic() - started
         validated = self.validate_pending()
         reviewed = time.monotonic() - started - predicted
@@ -205,7 +205,7 @@ class AsyncSystem(System):
     def floors(self, count: int) -> list[FloorSamples]:
         """One-row claim-and-write transactions through the store's own claim and finish, on this
         system's database with its connection settings, the worker paused so it takes no row."""
-        self._wait_idle(60.0)
+        self.wait_idle(60.0)
         self.stop_component("worker")
         store = Store.connect(self.settings.effective_database_url)
         try:
@@ -225,7 +225,7 @@ class AsyncSystem(System):
     def figures(self, rows: int) -> dict[str, float]:
         """The job's rows/s: `rows` new houses scored by one pass of the real job on this system's
         store, with the scheduled worker paused so that one pass takes them all (and only them)."""
-        self._wait_idle(60.0)
+        self.wait_idle(60.0)
         self.stop_component("worker")
         try:
             job = build_job(self.settings, self.version, DEFAULT_CHUNK_SIZE, self.lease)
