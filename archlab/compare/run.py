@@ -52,21 +52,18 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         say(f"{name}: model update {FROM_VERSION} -> {TO_VERSION} under traffic")
         update, _ = measure_update(system, budget, record, TO_VERSION)
         carries["after the model update"] = app_carries_model(system)
-        faults_found = system.faults()
-        say(f"{name}: faults ({', '.join(f.component for f in faults_found)})")
+        say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
         faults = measure_faults(system, budget, record)
         carries["after the faults"] = app_carries_model(system)
-        for sample in system.floors(budget.floor_system_samples):
-            floors[sample.name] = Floor(sample.name, sample.description, list(sample.samples_ms), sample.failed)
+        floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
         figures = system.figures(budget.async_batch)
         carries["after its own floors and figures"] = app_carries_model(system)
         components = list(system.components)
-        namespace_used = system.namespace_resources()
     say(f"{name}: done in {time.monotonic() - started:.0f} s (namespace removed)")
     notes = [f"a better update strategy would need: {update.better_strategy}"] if update.better_strategy else []
     return Architecture(
         name=name, latency=latency, update=update, faults=faults, carries_model=carries,
-        components=components, capabilities=system.capabilities.as_dict(), namespace=namespace_used,
+        components=components, capabilities=system.capabilities.as_dict(), namespace=resources,
         notes=notes, figures=figures,
     )
 

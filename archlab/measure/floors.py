@@ -35,6 +35,11 @@ class Floor:
     samples_ms: list[float] = field(default_factory=list)
     failed: int = 0
 
+    @classmethod
+    def of(cls, samples) -> Floor:
+        """A floor a system measured itself (`patterns.launch.contract.FloorSamples`)."""
+        return cls(samples.name, samples.description, list(samples.samples_ms), samples.failed)
+
     def summary(self) -> Summary:
         return summarize(self.samples_ms)
 

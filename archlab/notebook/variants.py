@@ -28,7 +28,7 @@ def side_by_side(arch: str, requests: int = 200, version: str = "v2") -> tuple[l
         with launch(arch, settings=settings, version=version, namespace="side-by-side", **options) as system:
             result = predict_load(system, record, count=requests, duration_s=30, extract=served_version,
                                   progress=False)
-            own = [Floor(s.name, s.description, list(s.samples_ms), s.failed) for s in system.floors(requests)]
+            own = [Floor.of(samples) for samples in system.floors(requests)]
         # HTTP's floor is the comparison's own constant-answer server, not a system's
         for floor in own or [http_constant_floor(json=record, count=requests)]:
             floors[floor.name] = floor
