@@ -10,7 +10,6 @@ which is what lets the launcher replace it under traffic without a failed reques
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import signal
@@ -20,16 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from shared_model import ModelError, ModelStore
-from shared_model.keys import require_keys_for_listener
-
-from patterns.settings import MODEL_FORMATS, Settings
+from shared_model import ModelStore
 
 from .grpc_wire import SERVER_OPTIONS, STATUS_KEY, grpc_code, request_records
 from .predicting import error_reply, predict_payload
 from .proto import model_service_pb2 as messages
 from .proto import model_service_pb2_grpc as stubs
-from .service import ModelSlot
+from .service import ModelSlot, service_arguments
 
 log = logging.getLogger("patterns.api.grpc_service")
 
@@ -88,20 +84,7 @@ def run(server: grpc.Server, stopping: threading.Event, drain_seconds: float) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patterns.api.grpc_service", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    settings = Settings.from_env()
-    parser.add_argument("--model-version", default=settings.model_version)
-    parser.add_argument("--model-format", default=settings.model_format, choices=MODEL_FORMATS,
-                        help="which stored file to load and predict with (MODEL_FORMAT)")
-    parser.add_argument("--threads", type=int, default=8)
-    args = parser.parse_args(argv)
-    try:
-        require_keys_for_listener(args.host)  # the development signing key only where no one else connects
-    except ModelError as exc:
-        parser.exit(2, f"{parser.prog}: {exc}\n")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = service_arguments("python -m patterns.api.grpc_service", __doc__.splitlines()[0], argv)
 
     slot = ModelSlot()
     try:

@@ -112,8 +112,10 @@ def create_app(slot: ModelSlot) -> Flask:
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patterns.api.service", description=__doc__.splitlines()[0])
+def service_arguments(prog: str, description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The command line both model services take (HTTP here, gRPC in grpc_service); a listener
+    others can reach is refused with the development signing key (exit 2)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     settings = Settings.from_env()
@@ -127,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = service_arguments("python -m patterns.api.service", __doc__.splitlines()[0], argv)
 
     slot = ModelSlot()
     server = GracefulServer(create_app(slot), args.host, args.port, threads=args.threads, max_body=MAX_BODY_BYTES)
