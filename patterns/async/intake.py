@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from shared_model import input_fields, validate_batch
+from shared_model.errors import row_lines
 
 from .store import Store
 
@@ -22,11 +23,7 @@ class IntakeReport:
 
     def lines(self) -> list[str]:
         """Human-readable report: one line per invalid row, then the totals."""
-        out = [
-            f"row {row}: " + "; ".join(f"{e['field']}: {e['message']} (expected {e['expected']}, got {e['got']!r})"
-                                      for e in errors)
-            for row, errors in sorted(self.invalid.items())
-        ]
+        out = row_lines(self.invalid, first=0)  # already numbered from 1, as the file's data rows
         if self.ignored_columns:
             out.append(f"ignored {len(self.ignored_columns)} columns the model does not use: "
                        + ", ".join(self.ignored_columns))
