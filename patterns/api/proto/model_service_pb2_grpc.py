@@ -54,7 +54,7 @@ class ModelServiceServicer:
     def Predict(self, request, context):
         """Price each house, in order. Refused input answers INVALID_ARGUMENT; while the model is
         still loading, UNAVAILABLE. Every refusal carries the HTTP service's JSON error body as its
-        message (`{"error": ..., "details": [{"index", "field", "message", "expected", "got"}]}`)
+        message (`{"error", "message", "errors": [{"field", "message", "expected", "got"}]}`, or "rows" for a batch)
         and the matching HTTP status in the trailing metadata key `archlab-status`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
