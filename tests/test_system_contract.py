@@ -15,7 +15,7 @@ import pytest
 from kafka import KafkaAdminClient
 
 from archlab.compare.drive import wait_answering
-from launch_helpers import postgres_databases
+from launch_helpers import postgres_databases, writable_home
 from patterns import http
 from patterns.launch.contract import FaultSpec, UpdateReport
 from patterns.launch.systems import launch, system_class
@@ -57,10 +57,13 @@ def settings_for(request, home: Path, changes: dict) -> Settings:
     return Settings(home=home, **values)
 
 
-@pytest.fixture(params=list(VARIANTS), ids=[f"{a}-{v}".replace(" ", "-") for a, v in VARIANTS])
-def system(request, home_with_models):
+@pytest.fixture(scope="module", params=list(VARIANTS), ids=[f"{a}-{v}".replace(" ", "-") for a, v in VARIANTS])
+def system(request, trained_home, tmp_path_factory):
+    """One running system per variant for the tests below, in file order: the fault test leaves it
+    serving v1 again, the update test moves it to v2, the floors test runs last."""
     arch, variant = request.param
-    settings = settings_for(request, home_with_models, VARIANTS[request.param])
+    home = writable_home(trained_home, tmp_path_factory.mktemp("contract-home"))
+    settings = settings_for(request, home, VARIANTS[request.param])
     options = dict(system_class(arch).comparison_options)
     with launch(arch, settings=settings, version="v1", namespace="contract", **options) as running:
         yield running
