@@ -93,8 +93,14 @@ def test_faults_record_what_users_really_got(comparison):
     assert broker_down["failed"] == 0 and broker_down["user_sees"].startswith("200")
     assert set(architectures["async"]["faults"]["worker"]["statuses"]) == {"202"}
     assert set(architectures["async"]["faults"]["database"]["statuses"]) == {"503"}
-    for arch in architectures.values():
-        assert set(arch["faults"]["web"]["statuses"]) == {"no answer"}
+    for name, arch in architectures.items():
+        if not any(component.startswith("web-") for component in arch["components"]):
+            assert set(arch["faults"]["web"]["statuses"]) == {"no answer"}, name  # the only front is down
+    # two instances: traffic to each; with one down its users get nothing, the other's users are served
+    streaming = architectures["streaming"]["faults"]
+    for down in ("web", "web-2"):
+        assert set(streaming[down]["statuses"]) == {"no answer", "200"}, streaming[down]
+        assert "no answer at all" in streaming[down]["user_sees"] and "200: predictions" in streaming[down]["user_sees"]
 
 
 def test_coupling_facts_are_measured_from_the_running_apps(comparison):

@@ -131,8 +131,9 @@ def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
             continue
         system.stop_component(spec.component)
         try:
+            # patience beyond the front's own wait for its back end: a slow 503 is an answer, not silence
             result = run_load(targets, count=budget.fault_requests * len(targets), duration_s=budget.fault_seconds,
-                              timeout_s=3, progress=False)
+                              timeout_s=USER_PATIENCE_S, progress=False)
             user_sees = describe_answers(system, record)
         finally:
             system.start_component(spec.component)
