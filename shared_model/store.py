@@ -80,7 +80,9 @@ class ModelStore:
         """Store `files` as `version`, replacing it atomically: readers see the old or the new folder.
 
         `root/<version>` is a symlink to a hidden folder holding one complete copy; a new copy is
-        written beside it and the link is swapped with one rename, then the old copy is removed.
+        written beside it and the link is swapped with one rename. The copy it replaced is kept
+        until the next write: a reader may have resolved the old link a moment before the swap and
+        still be opening files in it. Older copies are removed.
         """
         target = self.path(version)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -93,8 +95,10 @@ class ModelStore:
         link = self.root / f".{staging.name}.link"
         os.symlink(staging.name, link)
         os.replace(link, target)
-        if previous is not None and previous != staging.resolve():
-            shutil.rmtree(previous, ignore_errors=True)
+        keep = {staging.name, previous.name if previous is not None else None}
+        for stale in self.root.glob(f".{version}-*"):
+            if stale.is_dir() and not stale.is_symlink() and stale.name not in keep:
+                shutil.rmtree(stale, ignore_errors=True)
         return target
 
     def _move_aside(self, folder: Path) -> Path:

@@ -222,4 +222,6 @@ def test_overwriting_a_version_never_leaves_a_moment_without_it(store):
         reader.join()
     assert missing == []
     assert store.status("v1") == "ok"
-    assert copies() - copies_before == {store.path("v1").resolve().name}  # replaced copies are removed
+    left = copies() - copies_before
+    # the copy served, and the one it replaced (kept until the next write for readers mid-lookup)
+    assert store.path("v1").resolve().name in left and len(left) <= 2
