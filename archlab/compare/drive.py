@@ -8,6 +8,7 @@ the load generator of `archlab.measure`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from patterns import http
@@ -131,9 +132,11 @@ def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
             continue
         system.stop_component(spec.component)
         try:
-            # patience beyond the front's own wait for its back end: a slow 503 is an answer, not silence
-            result = run_load(targets, count=budget.fault_requests * len(targets), duration_s=budget.fault_seconds,
-                              timeout_s=USER_PATIENCE_S, progress=False)
+            # the same number of requests to each instance (a refused one is quick and would otherwise take
+            # most of a shared count); patience beyond the front's own wait: a slow 503 is an answer
+            runs = [run_load([target], count=budget.fault_requests, duration_s=budget.fault_seconds,
+                             timeout_s=USER_PATIENCE_S, progress=False) for target in targets]
+            result = dataclasses.replace(runs[0], samples=[s for run in runs for s in run.samples])
             user_sees = describe_answers(system, record)
         finally:
             system.start_component(spec.component)

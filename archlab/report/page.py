@@ -56,6 +56,20 @@ def _list(items) -> str:
     return escape(", ".join(items)) if items else "nothing"
 
 
+def _short_paths(items) -> str:
+    """Files written, each shortened to its last two path parts (the full paths are in the JSON)."""
+    def short(item: str) -> str:
+        path, _, count = item.partition(" (")
+        return "/".join(path.split("/")[-2:]) + (f" ({count}" if count else "")
+    return _list([short(item) for item in items])
+
+
+def _strategy(update: dict) -> str:
+    """The strategy's name, its description on hover (and in the details below)."""
+    name, _, description = update["strategy"].partition(": ")
+    return f'<span title="{escape(description)}">{escape(name)}</span>'
+
+
 def _tradeoff_rows(data: dict, names: list[str]) -> str:
     rows = []
     for name in names:
@@ -78,12 +92,12 @@ def _tradeoff_rows(data: dict, names: list[str]) -> str:
             + (_num(data, "floors", floor, "summary_ms", "p50") if floor in data["floors"] else "not measured")
             + "</td>"
             + _num(data, *base, "p50_over_floor", cell=True)
-            + f"<td>{escape(update['strategy']) if update else '-'}</td>"
+            + f"<td>{_strategy(update) if update else '-'}</td>"
             + (_num(data, *base, "update", "build_s", cell=True) if update else "<td>-</td>")
             + (_num(data, *base, "update", "cost_s", cell=True) if update else "<td>-</td>")
             + (_num(data, *base, "update", "failed", cell=True) if update else "<td>-</td>")
             + f"<td>{_list(update['restarted']) if update else '-'}</td>"
-            + f"<td>{_list(update['rebuilt']) if update else '-'}</td>"
+            + f"<td>{_short_paths(update['rebuilt']) if update else '-'}</td>"
             + f"<td>{faults or 'no component declared'}</td>"
             + f"<td>{fmt(arch['app_carries_model'])}</td>"
             "</tr>"
@@ -158,10 +172,14 @@ def _unavailable(data: dict) -> str:
 
 
 def _notes(data: dict, names: list[str]) -> str:
-    items = [
-        f"<li><b>{escape(name)}</b>: {escape(note)}</li>" for name in names for note in data["architectures"][name]["notes"]
-    ]
-    return f"<h2>Notes</h2><ul>{''.join(items)}</ul>" if items else ""
+    """How each architecture was updated (the strategy in full), then its notes."""
+    items = []
+    for name in names:
+        arch = data["architectures"][name]
+        if arch["update"]:
+            items.append(f"<li><b>{escape(name)}</b> was updated by {escape(arch['update']['strategy'])}</li>")
+        items += [f"<li><b>{escape(name)}</b>: {escape(note)}</li>" for note in arch["notes"]]
+    return f"<h2>How each was updated, and notes</h2><ul>{''.join(items)}</ul>" if items else ""
 
 
 def render_page(data: dict, names: list[str]) -> str:
