@@ -14,7 +14,7 @@ from ..errors import UsageError
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("compare", help="measure every architecture and write the report")
-    parser.add_argument("--quick", action="store_true", help="fewer requests (under a minute), for tests and demos")
+    parser.add_argument("--quick", action="store_true", help="fewer requests and shorter runs, for tests and demos")
     parser.add_argument("--only", action="append", choices=ARCHITECTURES, metavar="ARCH",
                         help=f"measure only this architecture (repeatable; one of {', '.join(ARCHITECTURES)})")
     parser.set_defaults(func=run)
