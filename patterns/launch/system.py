@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import time
 from pathlib import Path
 
 from shared_model import example_record
@@ -210,12 +209,3 @@ class System:
         """Remove what the namespace created; subclasses add their topic, queue or database."""
         shutil.rmtree(self.namespace_dir, ignore_errors=True)
 
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.01) -> float:
-    """Poll `predicate` until true; seconds waited. TimeoutError names `what` was awaited."""
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{what}: not within {timeout:g} s")
-        time.sleep(interval)
-    return time.monotonic() - started
