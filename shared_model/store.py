@@ -70,7 +70,9 @@ class ModelStore:
         return versions[-1]
 
     def files(self, version: str) -> dict[str, bytes]:
-        folder = self.path(version)
+        """One complete copy of `version`: the link is resolved once, so a write that swaps it
+        while the files are read cannot mix files of two copies."""
+        folder = self.path(version).resolve()
         if not (folder / METADATA_FILE).is_file():
             known = ", ".join(self.versions()) or "none (run `archlab train`)"
             raise ModelNotFoundError(f"no model version {version!r} in {self.root}; stored versions: {known}")
@@ -102,7 +104,11 @@ class ModelStore:
         return target
 
     def _move_aside(self, folder: Path) -> Path:
-        """A plain version folder (written before versions were links) renamed out of the way."""
+        """A plain version folder (written before versions were links) renamed out of the way.
+
+        A folder cannot be swapped for a link in one rename, so this one write, converting the
+        old layout, leaves a moment without the version; every later write is atomic.
+        """
         aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=self.root))
         aside.rmdir()
         os.rename(folder, aside)

@@ -81,7 +81,7 @@ def trained_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def home_with_models(trained_home: Path, archlab_home: Path) -> Path:
     """A fresh ARCHLAB_HOME (set in the environment) holding a copy of the trained models."""
-    shutil.copytree(trained_home / "models", archlab_home / "models")
+    shutil.copytree(trained_home / "models", archlab_home / "models", symlinks=True)
     return archlab_home
 
 

@@ -15,7 +15,7 @@ from patterns.settings import Settings
 
 def writable_home(trained_home: Path, folder: Path) -> Path:
     """A fresh ARCHLAB_HOME with a copy of the trained models (the session's copy stays read-only)."""
-    shutil.copytree(trained_home / "models", folder / "models")
+    shutil.copytree(trained_home / "models", folder / "models", symlinks=True)
     return folder
 
 

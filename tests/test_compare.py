@@ -190,7 +190,7 @@ def test_models_this_machine_refuses_are_trained_again_before_measuring(trained_
     from shared_model import ModelStore
     from shared_model.keys import TrustedKeys, generate_key_pair
 
-    shutil.copytree(trained_home / "models", tmp_path / "models")
+    shutil.copytree(trained_home / "models", tmp_path / "models", symlinks=True)
     key = generate_key_pair(tmp_path / "this-machines-key")
     store = ModelStore(tmp_path / "models", key=key, trusted=TrustedKeys.of(key.public_key()))
     assert store.status("v1").startswith("REFUSED")  # signed with a key this machine does not trust

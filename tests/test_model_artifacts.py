@@ -5,6 +5,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -200,22 +201,50 @@ def test_a_bundle_member_that_is_not_a_plain_relative_name_is_refused(name):
         artifacts.unpack(artifacts.pack({name: b"x"}))
 
 
+def test_a_version_folder_from_before_links_is_converted_by_the_next_write(store):
+    files = store.files("v1")
+    store.path("v1").unlink()  # the link; its copy stays and is removed by a later write
+    store.path("v1").mkdir()
+    for name, data in files.items():
+        (store.path("v1") / name).write_bytes(data)
+    store.write("v1", files)
+    assert store.path("v1").is_symlink() and store.status("v1") == "ok"
+    store.write("v1", files)
+    assert [p.name for p in store.root.glob(".v1-old-*")] == []  # the old folder goes with the next write
+
+
 def test_overwriting_a_version_never_leaves_a_moment_without_it(store):
-    """A reader polling all the while the version is rewritten 100 times always finds it whole."""
+    """A reader polling all the while the version is rewritten 100 times always finds it whole.
+
+    The store keeps the copy a write replaced until the next write, so the promise covers a read
+    that overlaps one write: before each write the writer waits until every read begun before the
+    previous write has ended (two more finished reads), however slowly a loaded machine runs them.
+    """
     files = store.files("v1")
     copies = lambda: {p.name for p in store.root.iterdir() if p.name.startswith(".v1-")}
     copies_before = copies()
-    stop, missing = threading.Event(), []
+    stop, missing, reads = threading.Event(), [], [0]
 
     def read() -> None:
         while not stop.is_set():
-            if "v1" not in store.versions() or not (store.path("v1") / "metadata.json").is_file():
-                missing.append(True)
+            try:
+                whole = "v1" in store.versions() and "metadata.json" in store.files("v1")
+            except (ModelNotFoundError, OSError) as exc:
+                whole = exc
+            if whole is not True:
+                missing.append(whole)
+            reads[0] += 1
+
+    def reads_finished(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while reads[0] < count and time.monotonic() < deadline:
+            time.sleep(0.0005)
 
     reader = threading.Thread(target=read)
     reader.start()
     try:
         for _ in range(100):
+            reads_finished(reads[0] + 2)
             store.write("v1", files)
     finally:
         stop.set()

@@ -125,7 +125,7 @@ from archlab import notebook as nb
 key = os.environ["ARCHLAB_SIGNING_KEY"]  # the key the copied models were signed with
 home = nb.fresh_home("system")
 os.environ["ARCHLAB_SIGNING_KEY"] = key
-shutil.copytree({models!r}, home / "models")
+shutil.copytree({models!r}, home / "models", symlinks=True)
 system = nb.start("api")
 print(json.dumps(nb.running()), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
