@@ -181,6 +181,20 @@ class System:
             details=applied.details,
         )
 
+    def rollback(self, version: str) -> UpdateReport:
+        """Put every user back on the good `version` after a bad model went out, the way this
+        architecture's practitioners would; by default the ordinary update to that version (a
+        system where an older version cannot simply be published again overrides this)."""
+        return self.update_model(version)
+
+    # -- scaling ------------------------------------------------------------------------------------
+
+    @classmethod
+    def scale_options(cls, count: int) -> dict | None:
+        """Constructor options that run `count` instances of the part this architecture scales
+        (its `capabilities.scalable_component`, or the whole app); None: it cannot scale."""
+        return None
+
     # -- what the system measures about itself ------------------------------------------------------
 
     def floors(self, count: int) -> list[FloorSamples]:
