@@ -90,16 +90,18 @@ def admin_blueprint(client: HttpModelClient | GrpcModelClient, scheme: str = "ht
 
 
 def url_problem(url, scheme: str = "http") -> str | None:
-    """Why `url` cannot be a model service base URL (`scheme://host:port`), or None if it can."""
+    """Why `url` cannot be a model service base URL (`scheme://host:port`, or several separated by
+    commas: instances the client spreads requests over), or None if it can."""
     if not isinstance(url, str):
         return f'send {{"url": "{scheme}://host:port"}}'
-    parts = urlsplit(url)
-    if parts.scheme != scheme or not parts.hostname:
-        return f"expected a {scheme}://host:port URL; got {url!r}"
-    try:
-        port = parts.port
-    except ValueError:
-        return f"the port in {url!r} is not a number from 1 to 65535"
-    if port is None and scheme != "http":  # HTTP has a default port (80); gRPC has none
-        return f"expected a {scheme}://host:port URL with a port; got {url!r}"
+    for one in url.split(","):
+        parts = urlsplit(one.strip())
+        if parts.scheme != scheme or not parts.hostname:
+            return f"expected a {scheme}://host:port URL (or several, comma-separated); got {one!r}"
+        try:
+            port = parts.port
+        except ValueError:
+            return f"the port in {one!r} is not a number from 1 to 65535"
+        if port is None and scheme != "http":  # HTTP has a default port (80); gRPC has none
+            return f"expected a {scheme}://host:port URL with a port; got {one!r}"
     return None
