@@ -13,6 +13,7 @@ from shared_model.keys import signing_mode
 from patterns.json_body import MalformedBody, parse_json
 
 from .backend import Accepted, timed_predict
+from .runtime import loaded_distributions
 
 bp = Blueprint("api", __name__)
 
@@ -34,7 +35,7 @@ def status():
 
 def runtime() -> dict:
     """What this app process carries: the coupling fact `archlab compare` reads instead of assuming."""
-    return {"scikit_learn_loaded": "sklearn" in sys.modules, "pid": os.getpid()}
+    return {"scikit_learn_loaded": "sklearn" in sys.modules, "pid": os.getpid(), "distributions": loaded_distributions()}
 
 
 @bp.get("/example")
