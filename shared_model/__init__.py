@@ -1,11 +1,12 @@
 """shared_model: the one house-price model package every archlab architecture serves.
 
-Validation (`validate_record`, `validate_batch`, `imputed_fields`, `input_fields`, `example_record`) is stdlib-only
-and cheap to import; training and loading pull in numpy, pandas and scikit-learn lazily.
+Validation (`validate_record`, `validate_batch`, `imputed_fields`, `input_fields`, `example_record`) and the
+plausibility rule (`implausible`) are stdlib-only and cheap to import; training and loading pull in numpy, pandas and scikit-learn lazily.
 """
 
 from .config import MODEL_NAME, archlab_home, signing_key
 from .errors import IncompatibleModelError, IntegrityError, ModelError, ModelNotFoundError, ValidationError
+from .plausibility import implausible, training_price_range
 from .schema import REQUIRED_FIELDS, FieldSpec, example_record, input_fields
 from .validation import BatchValidation, imputed_fields, validate_batch, validate_record
 
@@ -14,6 +15,7 @@ __all__ = [
     "ModelError", "ValidationError", "IntegrityError", "IncompatibleModelError", "ModelNotFoundError",
     "FieldSpec", "REQUIRED_FIELDS", "input_fields", "example_record",
     "BatchValidation", "validate_record", "validate_batch", "imputed_fields",
+    "implausible", "training_price_range",
     "ModelStore", "Model", "load_bundle", "bundle_metadata", "train_and_store",
 ]
 

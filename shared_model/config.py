@@ -38,12 +38,17 @@ OUTLIER_MAX_PRICE = 300_000
 
 @dataclass(frozen=True)
 class VersionSpec:
-    """One trainable model version: which features it uses and how strongly it is regularised."""
+    """One trainable model version: which features it uses and how strongly it is regularised.
+
+    `price_factor` multiplies the recorded sale prices before fitting: 1 for every good version;
+    a faulty one (see FAULTY_VERSIONS) says what went wrong in `fault`, kept in its metadata."""
 
     version: str
     description: str
     features: tuple[str, ...]
     alpha: float
+    price_factor: float = 1.0
+    fault: str = ""
 
 
 VERSIONS = (
@@ -64,11 +69,28 @@ VERSIONS = (
     ),
 )
 
+# Deliberately faulty versions for the bad-model drill (`archlab train v3`; never trained by default).
+# v3 is v2's recipe with the sale prices taken in the wrong unit (tens of cents read as dollars):
+# every prediction is 10x v2's. Its holdout and CV scores look as good as v2's, because the
+# holdout prices carry the same mistake: only a check against real prices catches it
+# (shared_model.plausibility).
+FAULTY_VERSIONS = (
+    VersionSpec(
+        version="v3",
+        description="FAULTY on purpose: v2's recipe with the prices in the wrong unit (x10)",
+        features=FEATURES,
+        alpha=10.0,
+        price_factor=10.0,
+        fault="prices recorded in the wrong unit (x10)",
+    ),
+)
+
+
 def version_spec(version: str) -> VersionSpec:
-    for spec in VERSIONS:
+    for spec in VERSIONS + FAULTY_VERSIONS:
         if spec.version == version:
             return spec
-    known = ", ".join(s.version for s in VERSIONS)
+    known = ", ".join(s.version for s in VERSIONS + FAULTY_VERSIONS)
     from .errors import ModelNotFoundError
 
     raise ModelNotFoundError(f"no training recipe for version {version!r}; known versions: {known}")

@@ -11,6 +11,7 @@ from .artifacts import build_files
 from .compiled import CompiledLinearModel
 from .data import load_training_data, training_data_sha256
 from .pipeline import build_pipeline, records_to_frame
+from .plausibility import PRICE_RANGE_KEY
 from .store import ModelStore
 
 
@@ -56,9 +57,19 @@ def evaluate(spec: config.VersionSpec, data) -> dict:
     }
 
 
+def price_range(data) -> dict[str, float]:
+    """The sale prices the training rows record (the plausibility rule's range, see plausibility.py)."""
+    return {"min": float(data[config.TARGET].min()), "max": float(data[config.TARGET].max())}
+
+
 def train_version(spec: config.VersionSpec, key: bytes | None = None) -> dict[str, bytes]:
-    """Fit on all training rows, evaluate, and return the signed artifact files."""
+    """Fit on all training rows, evaluate, and return the signed artifact files.
+
+    A faulty spec (`price_factor` != 1) fits and evaluates on its mis-scaled prices, as the
+    mistake would; the metadata still records the data's own price range, and the fault."""
     data, dropped = training_frame()
+    recorded_prices = price_range(data)
+    data = data.assign(**{config.TARGET: data[config.TARGET] * spec.price_factor})
     metrics = evaluate(spec, data)
     X, y = records_to_frame(data, spec.features), data[config.TARGET].to_numpy(float)
     estimator = build_pipeline(spec).fit(X, y)
@@ -74,12 +85,15 @@ def train_version(spec: config.VersionSpec, key: bytes | None = None) -> dict[st
         "outliers_dropped": dropped,
         "seed": config.SEED,
         "metrics": metrics,
+        PRICE_RANGE_KEY: recorded_prices,
+        **({"fault": spec.fault} if spec.fault else {}),
     }
     return build_files(estimator, CompiledLinearModel.from_pipeline(estimator), metadata, key or config.signing_key())
 
 
 def train_and_store(store: ModelStore | None = None, versions: tuple[str, ...] | None = None) -> list[str]:
-    """Train and store every recipe in config.VERSIONS (or the named ones); return their versions."""
+    """Train and store every recipe in config.VERSIONS (or the named ones, faulty ones included);
+    return their versions."""
     store = store or ModelStore()
     specs = [config.version_spec(v) for v in versions] if versions else list(config.VERSIONS)
     for spec in specs:
