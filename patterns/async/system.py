@@ -49,6 +49,11 @@ class AsyncSystem(System):
         self.database_down = False
         self._served_url: str | None = None
 
+    @classmethod
+    def scale_options(cls, count: int) -> dict:
+        """`count` workers sharing the request store (row claiming: none scores a row twice)."""
+        return {"workers": count}
+
     def start(self) -> AsyncSystem:
         self.database = own_database(self.settings.effective_database_url, self.namespace)
         self.settings = dataclasses.replace(self.settings, database_url=self.database.url)
