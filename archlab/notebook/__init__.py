@@ -9,13 +9,15 @@
 - `show(label, value)`, `money(price)`: output that reads well and that nbval can compare stably.
 - `ask`, `user_sees`, `traffic`, `update_under_traffic` (+ `describe_*`): drive a running system
   the way `archlab compare` measures it; `traffic_chart`, `latency_histogram`, `update_timeline`: its charts;
-  `traffic_slider`, `component_buttons`: widgets that make the same calls.
+  `traffic_slider`: a widget that makes the same call; `component_view(system)`: a live view of
+  a system's components (state polled, requests flowing, stop / start on click).
 - `side_by_side(arch)`: an architecture in each of its variants (the model API over each
   transport) beside each one's own floor.
 """
 
 from .charts import latency_histogram, traffic_chart, update_timeline
-from .controls import component_buttons, traffic_slider
+from .components_view import component_view
+from .controls import traffic_slider
 from .display import money, show
 from .figures import show_figures_as_png
 from .home import ensure_models, fresh_home
@@ -33,7 +35,7 @@ from .variants import side_by_side
 __all__ = [
     "fresh_home", "ensure_models", "start", "track", "stop_all", "running", "show", "money",
     "ask", "user_sees", "traffic", "describe_traffic", "update_under_traffic", "describe_update",
-    "latency_histogram", "traffic_chart", "update_timeline", "component_buttons", "traffic_slider",
+    "latency_histogram", "traffic_chart", "update_timeline", "component_view", "traffic_slider",
     "side_by_side",
 ]
 

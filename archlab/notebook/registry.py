@@ -102,10 +102,20 @@ class Registry:
         if self._watchdog is not None:
             self._watchdog.report(self.running().values(), self._paths)
 
+    def is_tracked(self, thing) -> bool:
+        """Whether `thing` was tracked and has not been stopped by `stop_all()` / `stop_where()` yet."""
+        with self._lock:
+            return any(tracked is thing for tracked in self._things)
+
     def stop_all(self) -> list[str]:
         """Stop everything tracked, newest first; one failing stop does not skip the others."""
+        return self.stop_where(lambda _thing: True)
+
+    def stop_where(self, chosen) -> list[str]:
+        """Stop the tracked things for which `chosen(thing)` is true, newest first."""
         with self._lock:
-            things, self._things = self._things[::-1], []
+            things = [thing for thing in self._things[::-1] if chosen(thing)]
+            self._things = [thing for thing in self._things if not chosen(thing)]
         stopped = []
         for thing in things:
             try:
@@ -148,13 +158,19 @@ def _ipython():
 _registry = Registry()
 track = _registry.track
 running = _registry.running
+is_tracked = _registry.is_tracked
 remove_at_exit = _registry.remove_at_exit
 
 
 def start(arch: str, **options):
-    """Launch architecture `arch` (see `patterns.launch.systems.launch`), tracked; return the System."""
+    """Launch architecture `arch` (see `patterns.launch.systems.launch`), tracked; return the System.
+
+    A system of the same architecture this notebook started before is stopped first, so re-running
+    a notebook's launch cell replaces its system instead of running a second one beside it.
+    """
     from patterns.launch.systems import launch
 
+    _registry.stop_where(lambda thing: getattr(thing, "architecture", None) == arch)
     system = _registry.track(launch(arch, **options))
     system.__enter__()  # starts the components; closes what it started if a start fails
     _registry.report()
