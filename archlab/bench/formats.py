@@ -21,8 +21,9 @@ from shared_model.data import new_houses_records
 from shared_model.formats import FORMATS, load_model
 
 from ..measure.floors import linear_form
+from ..measure.rates import rows_per_second, time_calls
 from ..measure.stats import summarize
-from .model import machine_description, rows_per_second, time_calls
+from .model import machine_description
 
 FLOOR = "floor: numpy dot of fitted coefficients"
 DATAFRAME_PATHS = ("pickle", "mlflow")

@@ -7,42 +7,26 @@ from __future__ import annotations
 import math
 import os
 import platform
-import time
-from collections.abc import Callable
 
 from shared_model import ModelStore, example_record, validate_batch, validate_record
 from shared_model.data import new_houses_records
 
 from ..measure.floors import linear_form
+from ..measure.rates import rows_per_second, time_calls
 from ..measure.stats import summarize
 
 
 def machine_description() -> str:
-    """CPU model and count, architecture and Python: printed with every benchmark."""
+    """CPU model, the CPUs this process may use (as `nproc` counts them), architecture and Python:
+    printed with every benchmark."""
     cpu = platform.processor() or "cpu"
     try:
         with open("/proc/cpuinfo") as info:
             cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{platform.machine()}, {os.cpu_count()} x {cpu}, python {platform.python_version()}"
-
-
-def time_calls(call: Callable[[], object], calls: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        call()
-    samples = []
-    clock = time.perf_counter
-    for _ in range(calls):
-        started = clock()
-        call()
-        samples.append(clock() - started)
-    return samples
-
-
-def rows_per_second(call: Callable[[], object], rows: int, repeats: int = 3) -> float:
-    best = min(time_calls(call, repeats, warmup=1))
-    return rows / best
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{platform.machine()}, nproc {nproc} x {cpu}, python {platform.python_version()}"
 
 
 def run_model_bench(version: str | None = None, calls: int = 2000, pipeline_calls: int = 2000) -> dict:

@@ -4,7 +4,9 @@ Every request is recorded — latency, HTTP status, a caller-supplied extraction
 `model_version` of the answer, and its start time on the run's clock — so that failures count
 against an architecture instead of stopping the run, and update timelines can be drawn.
 Sequential mode is one worker; concurrent mode is N threads, each with its own kept-alive
-connection of the project's HTTP client (`patterns.http`: the standard library, no proxies).
+connection of the lean client (`wire`: the request encoded once, no proxies), whose own CPU
+time is recorded (`LoadResult.client_cpu_s`) so a reader sees how much of a latency is the client.
+Each answer's `Server-Timing` header, when a server sends one, is kept per sample (`Sample.timing`).
 With several targets (e.g. every instance of a front), worker i sends to target i mod n, so
 every target gets traffic on the same clock.
 """
@@ -23,7 +25,9 @@ from urllib.parse import urlsplit
 from patterns import http
 
 from .progress import Progress
+from .server_timing import parse_server_timing
 from .stats import Summary, summarize
+from .wire import LeanConnection, encode_request
 
 Extract = Callable[[http.Answer], Any]
 
@@ -47,6 +51,7 @@ class Sample:
     error: str | None  # None exactly when the request succeeded (2xx and extraction worked)
     value: Any  # what `extract` returned for a successful answer, else None
     worker: int
+    timing: dict[str, float] = field(default_factory=dict)  # the answer's Server-Timing parts, in ms
 
     @property
     def ok(self) -> bool:
@@ -55,7 +60,8 @@ class Sample:
 
 @dataclass
 class LoadResult:
-    """All samples of one run and how it ended (`count`, `time` or `stopped`)."""
+    """All samples of one run and how it ended (`count`, `time` or `stopped`); `client_cpu_s` is
+    the CPU time the load generator's worker threads spent, summed over the workers."""
 
     url: str
     concurrency: int
@@ -64,6 +70,7 @@ class LoadResult:
     elapsed_s: float
     stopped_by: str
     samples: list[Sample] = field(default_factory=list)
+    client_cpu_s: float = 0.0
 
     @property
     def mode(self) -> str:
@@ -151,6 +158,7 @@ class LoadRun:
         self._threads: list[threading.Thread] = []
         self._origin = 0.0
         self._ended = 0.0
+        self._cpu_s = 0.0
 
     def start(self) -> LoadRun:
         self._origin = time.perf_counter()
@@ -196,6 +204,7 @@ class LoadRun:
             elapsed_s=self._ended,
             stopped_by=stopped_by,
             samples=samples,
+            client_cpu_s=self._cpu_s,
         )
 
     def _claim(self) -> bool:
@@ -206,13 +215,15 @@ class LoadRun:
             return True
 
     def _worker(self, worker: int) -> None:
+        cpu_started = time.thread_time()
         target = self.targets[worker % len(self.targets)]
-        path = urlsplit(target.url)._replace(scheme="", netloc="").geturl() or "/"
         body = None if target.json is None else jsonlib.dumps(target.json).encode()
-        with http.Connection(target.url, self.timeout_s) as connection:
+        request = encode_request(target.url, target.method, body, self.headers)
+        head_only = target.method == "HEAD"
+        with LeanConnection(target.url, self.timeout_s) as connection:
             next_start = self.clock()
             while not self._stop.is_set() and self.clock() < self.duration_s and self._claim():
-                sample = self._one(connection, target.method, path, body, worker)
+                sample = self._one(connection, request, head_only, worker)
                 with self._lock:
                     self._samples.append(sample)
                     self._failed += not sample.ok
@@ -225,16 +236,20 @@ class LoadRun:
                     break
         with self._lock:
             self._ended = max(self._ended, self.clock())
+            self._cpu_s += time.thread_time() - cpu_started
 
-    def _one(self, connection: http.Connection, method: str, path: str, body: bytes | None, worker: int) -> Sample:
+    def _one(self, connection: LeanConnection, request: bytes, head_only: bool, worker: int) -> Sample:
         started = time.perf_counter()
         status = value = error = None
+        timing = {}
         try:
-            response = connection.request(method, path, body, self.headers)
+            response = connection.send(request, head_only)
             status = response.status
         except http.NoAnswer as exc:
             error = "Timeout" if exc.timed_out else "ConnectionError"
         latency_ms = (time.perf_counter() - started) * 1000.0
+        if status is not None and "server-timing" in response.headers:
+            timing = parse_server_timing(response.headers["server-timing"])
         if status is not None and not 200 <= status < 300:
             error = f"HTTP {status}"
         elif status is not None and self.extract is not None:
@@ -243,7 +258,8 @@ class LoadRun:
             except (ValueError, KeyError, TypeError) as exc:  # the answer did not have the expected shape
                 error = f"bad answer: {type(exc).__name__}: {exc}"
         return Sample(
-            t_s=started - self._origin, latency_ms=latency_ms, status=status, error=error, value=value, worker=worker
+            t_s=started - self._origin, latency_ms=latency_ms, status=status, error=error, value=value, worker=worker,
+            timing=timing,
         )
 
 
