@@ -13,9 +13,10 @@ class InstallFailed(RuntimeError):
     """pip refused the wheel; the message carries pip's output."""
 
 
-def app_env(home: Path) -> Path:
-    """The embedded app's own site directory (on the front's PYTHONPATH)."""
-    return home / "embedded" / "app-env"
+def app_env(home: Path, app: str = "app") -> Path:
+    """An embedded app's own site directory (on its PYTHONPATH): `app` for the front, another name
+    for a second application, which carries its own copy of the model."""
+    return home / "embedded" / f"{app}-env"
 
 
 def wheel_dir(home: Path) -> Path:

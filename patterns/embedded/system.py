@@ -1,8 +1,10 @@
-"""The running embedded architecture: one front process with the model package on its path.
+"""The running embedded architecture: app processes with the model package on their path.
 
 Its model update is the only one this architecture has: build the model wheel, install it offline
-into the app's environment, restart the app (stop, then start: the strategy a single process
-allows; the report says what a better one would need).
+into each app's environment, restart every app process (stop, then start, one after another: the
+strategy plain processes allow; the report says what a better one would need). Replicas
+(`instances`) share one environment, as copies of one image would; a second application (the
+pricing report) carries its own, so the update rebuilds and restarts it too.
 """
 
 from __future__ import annotations
@@ -30,9 +32,15 @@ class EmbeddedSystem(System):
     capabilities = Capabilities(latency_floor="http_constant")
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
-                 namespace: str | None = None) -> None:
+                 namespace: str | None = None, instances: int = 1) -> None:
         super().__init__(settings, version, port or free_port(), namespace)
         self.store = ModelStore(self.settings.home / "models")
+        self.instances = instances
+
+    @classmethod
+    def scale_options(cls, count: int) -> dict:
+        """The whole app replicated: `count` app processes, each with the model in memory."""
+        return {"instances": count}
 
     @property
     def workdir(self) -> Path:
@@ -40,49 +48,75 @@ class EmbeddedSystem(System):
         so a measurement never rewrites the environment of an app the user runs."""
         return self.namespace_dir if self.namespace else self.settings.home
 
+    @property
+    def front_names(self) -> list[str]:
+        return [self.front_name] + [f"{self.front_name}-{i}" for i in range(2, self.instances + 1)]
+
+    @property
+    def front_urls(self) -> list[str]:
+        return [self.component(name).url for name in self.front_names]
+
     def start(self) -> EmbeddedSystem:
         self.version = self.version or self.store.latest()
         self.deploy(self.version)
-        self.launch(ManagedProcess(
-            self.front_name,
-            [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self._front_env(),
-            port=self.port,
-        ))
+        fronts = [self._front(name, self.port if i == 0 else free_port()) for i, name in enumerate(self.front_names)]
+        for front in fronts:  # start them all, then wait: replicas boot in parallel
+            self.components[front.name] = front
+            front.start()
+        for front in fronts:
+            front.wait_healthy()
         return self
 
-    def deploy(self, version: str) -> tuple[float, float]:
-        """Build and install the model package for `version`; return (build, install) seconds."""
+    def deploy(self, version: str, apps: tuple[str, ...] = ("app",)) -> tuple[float, float]:
+        """Build the model package for `version` once and install it into each app's environment;
+        return (build, install) seconds."""
         started = time.monotonic()
         wheel = build_model_wheel(version, wheel_dir(self.workdir), self.store)
         built = time.monotonic()
-        install_wheel(wheel, app_env(self.workdir))
+        for app in apps:
+            install_wheel(wheel, app_env(self.workdir, app))
         return built - started, time.monotonic() - built
 
+    def second_app_env(self) -> dict[str, str]:
+        """The second app carries its own copy of the model: its own environment, installed now."""
+        self.deploy(self.version, (self.second_app_name,))
+        own = app_env(self.workdir, self.second_app_name)
+        return {**self.component(self.front_name).env, "PYTHONPATH": _python_path(own)}
+
+    @property
+    def _apps(self) -> tuple[str, ...]:
+        """The environments an update rebuilds: the front's, and the second app's if it runs."""
+        return ("app", self.second_app_name) if self.second_app_name in self.components else ("app",)
+
     def update_watch(self) -> list[Path]:
-        return [wheel_dir(self.workdir), app_env(self.workdir)]
+        return [wheel_dir(self.workdir), *(app_env(self.workdir, app) for app in self._apps)]
 
     def apply_update(self, version: str) -> Applied:
-        build, install = self.deploy(version)
-        restart = self.restart(self.front_name)
+        apps = self._apps
+        build, install = self.deploy(version, apps)
+        restarted = [name for name in [*self.front_names, self.second_app_name] if name in self.components]
+        restarts = [Step(f"{name} restarted", self.restart(name), "switch") for name in restarted]
         return Applied(
             strategy="stop-then-start: rebuild the app's environment with the new model wheel, "
-                     "then restart the one app process",
+                     "then restart every app process, one after another",
             better_strategy="blue/green: start a second app process on the new environment behind a load "
                             "balancer, switch it over, stop the old one (a proxy in front, twice the memory "
                             "during the switch)",
             steps=(Step("model wheel built", build, "build"),
-                   Step("wheel installed into the app's environment", install, "build"),
-                   Step("app restarted", restart, "switch")),
+                   Step(f"wheel installed into {len(apps)} app environment(s)", install, "build"),
+                   *restarts),
         )
 
-    def _front_env(self) -> dict[str, str]:
-        path = [str(app_env(self.workdir)), str(CHECKOUT), os.environ.get("PYTHONPATH", "")]
-        return {
-            **self.settings.to_env(),
-            "ARCHLAB_ARCH": "embedded",
-            "PYTHONPATH": os.pathsep.join(part for part in path if part),
-        }
+    def _front(self, name: str, port: int) -> ManagedProcess:
+        env = {**self.settings.to_env(), "ARCHLAB_ARCH": "embedded", "PYTHONPATH": _python_path(app_env(self.workdir))}
+        argv = [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(port)]
+        return ManagedProcess(name, argv, env=env, port=port)
+
+
+def _python_path(environment: Path) -> str:
+    """An app's import path: its own environment first (the model package), then this checkout."""
+    path = [str(environment), str(CHECKOUT), os.environ.get("PYTHONPATH", "")]
+    return os.pathsep.join(part for part in path if part)
 
 
 SYSTEM = EmbeddedSystem

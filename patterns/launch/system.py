@@ -10,17 +10,21 @@ files before and after, the versions users are served), a per-run namespace remo
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import secrets
 import shutil
+import sys
+import time
 from pathlib import Path
 
 from shared_model import example_record
 
 from patterns import http
-from patterns.settings import Settings
+from patterns.settings import ENV_NAMES, Settings
 
-from .contract import Applied, Capabilities, FaultSpec, FileWatch, FloorSamples, ServedRequest, UpdateReport
-from .process import ManagedProcess
+from .contract import Applied, Capabilities, FaultSpec, FileWatch, FloorSamples, ServedRequest, Step, UpdateReport
+from .process import ManagedProcess, free_port
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,8 @@ class System:
     front_name = "web"
     capabilities = Capabilities()
     comparison_options: dict = {}  # how a comparison starts it (e.g. two instances), as constructor options
+    second_app = False  # also start a second application on the same model (`launch(arch, second_app=True)`)
+    second_app_name = "report"
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None) -> None:
@@ -77,6 +83,8 @@ class System:
     def __enter__(self) -> System:
         try:
             self.start()
+            if self.second_app:
+                self.launch_second_app()
         except BaseException:
             self.close()
             raise
@@ -110,6 +118,47 @@ class System:
             except (OSError, RuntimeError, ValueError, KeyError, TypeError):
                 versions.append(None)
         return versions
+
+    # -- a second application on the same model --------------------------------------------------
+
+    def launch_second_app(self) -> ManagedProcess:
+        """Start the pricing report (`patterns.report_app`), a different app that reaches the model
+        the way the front does: with the front's settings, or `second_app_env()` where it differs."""
+        port = free_port()
+        front_env = dict(self.component(self.front_name).env)
+        env = {ENV_NAMES["admin_token"]: secrets.token_urlsafe(32), **self.second_app_env()}
+        process = self.launch(ManagedProcess(
+            self.second_app_name,
+            [sys.executable, "-m", "patterns.report_app", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, port=port,
+        ))
+        self._second_app_front_env = front_env
+        return process
+
+    def second_app_env(self) -> dict[str, str]:
+        """The second app's environment: the front's (an architecture whose every app carries its
+        own copy of the model overrides this)."""
+        return dict(self.component(self.front_name).env)
+
+    @property
+    def second_app_url(self) -> str:
+        return self.component(self.second_app_name).url
+
+    def _repoint_second_app(self) -> Step | None:
+        """Give the running second app the front settings an update changed (the API's model
+        service moved to a new address), without restarting it; the step it took, if any."""
+        front_env = self.component(self.front_name).env
+        changed = {k: v for k, v in front_env.items() if self._second_app_front_env.get(k) != v}
+        if not changed:
+            return None
+        started = time.monotonic()
+        report = self.component(self.second_app_name)
+        http.call_json("POST", report.url + "/admin/settings", json={"env": changed}, timeout=30,
+                       headers={"Authorization": f"Bearer {report.env[ENV_NAMES['admin_token']]}"})
+        report.env.update(changed)  # and its restarts
+        self._second_app_front_env = dict(front_env)
+        return Step(f"{self.second_app_name} re-pointed ({', '.join(sorted(changed))})", time.monotonic() - started,
+                    "switch")
 
     # -- components and faults --------------------------------------------------------------------
 
@@ -166,6 +215,8 @@ class System:
         pids_before = self.pids()
         watch = FileWatch(self.settings.home, self.update_watch())
         applied = self.apply_update(version)
+        if self.second_app and (step := self._repoint_second_app()):
+            applied = dataclasses.replace(applied, steps=(*applied.steps, step))
         pids_after = self.pids()
         self.version = version
         return UpdateReport(

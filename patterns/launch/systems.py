@@ -22,6 +22,12 @@ def system_class(arch: str) -> type[System]:
     return importlib.import_module(f"patterns.{arch}.system").SYSTEM
 
 
-def launch(arch: str, **options) -> System:
-    """The (not yet started) system for `arch` as a context manager: `with launch("embedded") as s: s.url`."""
-    return system_class(arch)(**options)
+def launch(arch: str, second_app: bool = False, **options) -> System:
+    """The (not yet started) system for `arch` as a context manager: `with launch("embedded") as s: s.url`.
+
+    `second_app`: also start a second, different application on the same model (the pricing
+    report, `patterns.report_app`) once the system is up; `system.second_app_url` is its address.
+    """
+    system = system_class(arch)(**options)
+    system.second_app = second_app
+    return system
