@@ -1,0 +1,315 @@
+"""Which architecture fits a requirement, decided from one run's results.json alone.
+
+The lecture ends on "there is no best architecture, only the set of tradeoffs that best fits the
+system's requirements". This module makes that sentence computable: a `Requirement` is a few
+numbers a student can state ("p99 under 5 ms", "an update every hour, no failed request"), each
+turned into conditions on measured fields (`MEASURES`); `fits` checks every architecture of a
+results dict against them, and `verdict` names those that fit, those that do not with the number
+that ruled them out, and those whose inputs this run did not measure (never guessed). An
+architecture is known only by its name in the results and what was measured for it.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+
+from .page import fmt
+
+SECONDS_PER_DAY = 86_400
+
+
+def _walk(arch: dict, path: str) -> tuple[bool, object]:
+    """(found, value) of a dotted path such as "update.cost_s" in an architecture's results."""
+    value = arch
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return False, None
+        value = value[key]
+    return True, value
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measured value per architecture, where it is in results.json, and which way is better
+    (what colours a table column). A list is read as its length (components restarted); with
+    `null_is_never`, a null that was measured means "never" (an update that never converged)."""
+
+    key: str
+    label: str
+    path: str
+    unit: str = ""
+    lower_is_better: bool = True
+    null_is_never: bool = False
+
+    def value(self, arch: dict) -> float | bool | None:
+        found, value = _walk(arch, self.path)
+        if isinstance(value, list):
+            return len(value)
+        if found and value is None and self.null_is_never:
+            return math.inf
+        return value if isinstance(value, (int, float)) else None
+
+    def show(self, value) -> str:
+        if value == math.inf:
+            return "never (did not converge)"
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return f"{fmt(value)}{' ' + self.unit if self.unit else ''}"
+
+
+@dataclass(frozen=True)
+class CopiesFor(Measure):
+    """Copies of the model in memory when `applications` apps use it: one app's copies plus what the
+    second app added, once per further app (a straight line through the two measured points)."""
+
+    second: str = "second_app.model_copies"
+    applications: int = 1
+
+    def value(self, arch: dict) -> float | None:
+        first, both = super().value(arch), _walk(arch, self.second)[1]
+        if first is None or not isinstance(both, (int, float)):
+            return None
+        return first + (self.applications - 1) * (both - first)
+
+
+def model_copies_for(applications: int) -> Measure:
+    return CopiesFor(f"model_copies_for_{applications}", f"model copies for {applications} applications",
+                     "footprint.model_copies", applications=applications)
+
+
+MEASURES = {m.key: m for m in (
+    Measure("p50_ms", "p50 latency", "latency.summary_ms.p50", "ms"),
+    Measure("p99_ms", "p99 latency", "latency.summary_ms.p99", "ms"),
+    Measure("p50_over_floor", "p50 / floor", "p50_over_floor"),
+    Measure("update_build_s", "update build time", "update.build_s", "s"),
+    Measure("update_switch_s", "update switch time", "update.cost_s", "s", null_is_never=True),
+    Measure("update_failed", "requests failed during the update", "update.failed"),
+    Measure("update_restarted", "components restarted by the update", "update.restarted"),
+    Measure("app_carries_model", "the app carries scikit-learn", "app_carries_model"),
+    Measure("review_gate", "predictions reviewed before use", "capabilities.review_gate", lower_is_better=False),
+    Measure("processes", "processes running", "footprint.processes"),
+    Measure("rss_mib", "resident memory", "footprint.rss_mib.total", "MiB"),
+    Measure("app_environment_mib", "the app's installed environment", "footprint.app_environment_mib", "MiB"),
+    Measure("model_copies", "model copies in memory", "footprint.model_copies"),
+    Measure("code_lines", "lines of architecture-specific code", "footprint.code_lines"),
+    Measure("bad_answers", "answers users got from the bad model", "drill.bad_answers"),
+    Measure("rollback_s", "time to roll the bad model back", "drill.rollback_s", "s"),
+    Measure("second_app_copies", "model copies with a second app", "second_app.model_copies"),
+    Measure("apps_restarted", "applications rebuilt or restarted by an update, of two measured",
+            "second_app.apps_restarted"),
+)}
+
+_OPS = {"<=": (operator.le, "at most"), "==": (operator.eq, "exactly")}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One measured value against a limit; `note` says where the limit came from."""
+
+    measure: Measure
+    op: str  # a key of _OPS
+    limit: float | bool
+    note: str = ""
+
+    def wanted(self) -> str:
+        """The limit in words: "at most 5 ms", "exactly 0", "yes"."""
+        shown = self.measure.show(self.limit)
+        return shown if isinstance(self.limit, bool) else f"{_OPS[self.op][1]} {shown}"
+
+    def describe(self) -> str:
+        return f"{self.measure.label}: {self.wanted()}{f' ({self.note})' if self.note else ''}"
+
+    def check(self, arch: dict) -> Check:
+        value = self.measure.value(arch)
+        met = None if value is None else bool(_OPS[self.op][0](value, self.limit))
+        return Check(self, value, met)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition checked on one architecture: `met` is None when this run did not measure it."""
+
+    condition: Condition
+    value: float | bool | None
+    met: bool | None
+
+    def __str__(self) -> str:
+        measure = self.condition.measure
+        if self.met is None:
+            return f"{measure.label}: not measured in this run ({measure.path})"
+        if isinstance(self.condition.limit, bool):
+            required = "" if self.met else f", required {self.condition.wanted()}"
+            return f"{measure.label}: {measure.show(self.value)}{required}"
+        if self.met:
+            return f"{measure.label} {measure.show(self.value)} ({self.condition.wanted()})"
+        return f"{measure.label} {measure.show(self.value)}, required {self.condition.wanted()}"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a system needs, in numbers; None or False means "does not matter here".
+
+    `updates_per_day`: every update must reach all users before the next one (switch time at most
+    the interval); with `failed_per_day` set, the requests an update failed, times the updates a
+    day, must stay within it (counted at the comparison's request rate). `applications`: more than
+    one app uses the model, so an update may rebuild or restart none of them, and the fitting
+    architectures are ranked by the copies of the model those apps hold. Otherwise the fastest
+    (lowest p99) of those that fit is the best fit.
+    """
+
+    p99_ms: float | None = None
+    updates_per_day: float = 0
+    failed_per_day: float | None = None
+    human_review: bool = False
+    applications: int = 1
+    no_bad_answers: bool = False
+
+    def conditions(self) -> tuple[Condition, ...]:
+        conditions = []
+        if self.p99_ms is not None:
+            conditions.append(Condition(MEASURES["p99_ms"], "<=", self.p99_ms))
+        if self.updates_per_day > 0:
+            interval = SECONDS_PER_DAY / self.updates_per_day
+            conditions.append(Condition(MEASURES["update_switch_s"], "<=", interval, "the time between two updates"))
+            if self.failed_per_day is not None:
+                conditions.append(Condition(
+                    MEASURES["update_failed"], "<=", self.failed_per_day / self.updates_per_day,
+                    f"{fmt(self.failed_per_day)} a day at {fmt(self.updates_per_day)} updates a day"))
+        if self.human_review:
+            conditions.append(Condition(MEASURES["review_gate"], "==", True))
+        if self.applications > 1:
+            conditions.append(Condition(MEASURES["apps_restarted"], "==", 0, f"none of the {self.applications}"))
+        if self.no_bad_answers:
+            conditions.append(Condition(MEASURES["bad_answers"], "==", 0))
+        return tuple(conditions)
+
+    def prefer(self) -> Measure:
+        """The secondary measure that picks the best among the architectures that fit."""
+        return model_copies_for(self.applications) if self.applications > 1 else MEASURES["p99_ms"]
+
+    def describe(self) -> str:
+        return "; ".join(c.describe() for c in self.conditions()) or "nothing measured is required"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A requirement under a name a student understands, with its own secondary measure if it has one."""
+
+    name: str
+    requirement: Requirement
+    prefer: Measure | None = None  # None: the requirement's own choice
+
+
+PROFILES = (
+    Profile("p99 under 5 ms, a model update a month", Requirement(p99_ms=5, updates_per_day=1 / 30)),
+    Profile("hourly model updates, no failed request", Requirement(updates_per_day=24, failed_per_day=0)),
+    Profile("every prediction reviewed by a person before use", Requirement(human_review=True)),
+    Profile("five applications share one model", Requirement(applications=5)),
+    Profile("a bad model must never reach a user", Requirement(no_bad_answers=True), MEASURES["rollback_s"]),
+)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One architecture against a requirement: `fits` is None when a condition was not measured
+    and none of the measured ones failed."""
+
+    name: str
+    checks: tuple[Check, ...]
+
+    @property
+    def fits(self) -> bool | None:
+        if any(check.met is False for check in self.checks):
+            return False
+        return None if any(check.met is None for check in self.checks) else True
+
+    def why(self) -> str:
+        """The checks that decided: the failed ones if any, else the unmeasured ones, else all."""
+        return "; ".join(str(check) for check in self.checks if check.met is self.fits) or "nothing required"
+
+
+def fits(results: dict, requirement: Requirement) -> dict[str, Fit]:
+    """Every measured architecture of `results` checked against `requirement`, in the results' order."""
+    conditions = requirement.conditions()
+    return {name: Fit(name, tuple(c.check(arch) for c in conditions))
+            for name, arch in results["architectures"].items()}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Which architectures fit one requirement, which do not and why, and the best fit.
+
+    `best` lists the fitting architectures with the best value of a secondary measure, `prefer` says
+    which (several when tied; all that fit when no fitting architecture has that measure).
+    """
+
+    name: str
+    requirement: str
+    fits: dict[str, str]  # architecture -> the measured numbers that meet the requirement
+    fails: dict[str, str]  # architecture -> the measured number against the requirement
+    not_measured: dict[str, str]  # architecture -> what this run did not measure
+    best: list[str]
+    prefer: str  # the secondary measure, e.g. "lowest p99 latency"
+
+    def lines(self) -> list[str]:
+        """The verdict as text: the notebook prints it, the report shows it."""
+        lines = [f"{self.name} ({self.requirement})"]
+        if self.best:
+            lines.append(f"  best fit: {', '.join(self.best)} ({self.prefer})")
+        elif self.fails:
+            lines.append("  best fit: none (no architecture measured in this run fits)")
+        else:
+            lines.append("  best fit: not measured in this run")
+        lines += [f"  fits: {name}: {why}" for name, why in self.fits.items()]
+        lines += [f"  does not fit: {name}: {why}" for name, why in self.fails.items()]
+        lines += [f"  not measured: {name}: {why}" for name, why in self.not_measured.items()]
+        return lines
+
+
+def _best(results: dict, fitting: dict[str, str], prefer: Measure) -> tuple[list[str], str]:
+    """The fitting architectures with the best `prefer` value, and how they were chosen."""
+    values = {name: prefer.value(results["architectures"][name]) for name in fitting}
+    known = {name: v for name, v in values.items() if v is not None}
+    if not known:
+        return list(fitting), f"{prefer.label} not measured in this run: every fit is as good"
+    best = (min if prefer.lower_is_better else max)(known.values())
+    return [name for name, v in known.items() if v == best], \
+        f"{'lowest' if prefer.lower_is_better else 'highest'} {prefer.label}"
+
+
+def verdict(results: dict, requirement: Requirement, name: str = "", prefer: Measure | None = None) -> Verdict:
+    """Check `requirement` on every architecture of `results` and pick the best fit."""
+    prefer = prefer or requirement.prefer()
+    checked = fits(results, requirement)
+    by_outcome = {outcome: {n: f.why() for n, f in checked.items() if f.fits is outcome}
+                  for outcome in (True, False, None)}
+    unavailable = {n: f"not measured in this run: {why}" for n, why in results.get("unavailable", {}).items()}
+    best, chosen_by = _best(results, by_outcome[True], prefer)
+    return Verdict(
+        name=name or requirement.describe(),
+        requirement=requirement.describe(),
+        fits=by_outcome[True],
+        fails=by_outcome[False],
+        not_measured={**by_outcome[None], **unavailable},
+        best=best,
+        prefer=chosen_by,
+    )
+
+
+def verdicts(results: dict, profiles: tuple[Profile, ...] = PROFILES) -> list[Verdict]:
+    """The verdict of each requirement profile on one run's results."""
+    return [verdict(results, p.requirement, p.name, p.prefer) for p in profiles]
+
+
+def rank_columns(results: dict, measures: dict[str, Measure] = MEASURES) -> dict[str, dict[str, int]]:
+    """Per measure, each architecture's rank from 1 (best) on, equal values sharing a rank;
+    architectures without the value are left out, and so is a measure no architecture has."""
+    ranks = {}
+    for key, measure in measures.items():
+        values = {name: measure.value(arch) for name, arch in results["architectures"].items()}
+        known = {name: v if measure.lower_is_better else -v for name, v in values.items() if v is not None}
+        if known:
+            ranks[key] = {name: 1 + sum(other < v for other in known.values()) for name, v in known.items()}
+    return ranks
