@@ -24,7 +24,7 @@ from patterns import http
 from patterns.settings import ENV_NAMES, Settings
 
 from .contract import Applied, Capabilities, FaultSpec, FileWatch, FloorSamples, ServedRequest, Step, UpdateReport
-from .process import ManagedProcess, free_port
+from .process import ManagedProcess, free_port, wait_for_http
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class System:
 
     # -- a second application on the same model --------------------------------------------------
 
-    def launch_second_app(self) -> ManagedProcess:
+    def launch_second_app(self, timeout: float = 30.0) -> ManagedProcess:
         """Start the pricing report (`patterns.report_app`), a different app that reaches the model
         the way the front does: with the front's settings, or `second_app_env()` where it differs."""
         port = free_port()
@@ -133,6 +133,8 @@ class System:
             env=env, port=port,
         ))
         self._second_app_front_env = front_env
+        # Up is not serving: a streaming app answers 503 until the model arrives from the topic.
+        wait_for_http(process.url + "/report", timeout, alive=lambda: process.running)
         return process
 
     def second_app_env(self) -> dict[str, str]:
