@@ -205,12 +205,32 @@ def test_the_decision_lab_refuses_an_unknown_update_rate(results):
         decide(results, updates="hourly")
 
 
+@pytest.mark.parametrize(("sliders", "message"), [
+    ({"p99_ms": 0}, "p99_ms=0: a positive number of ms, or None"),
+    ({"applications": 0}, "applications=0: 1 or more"),
+    ({"updates": "a day", "failed_per_day": -1}, "failed_per_day=-1: 0 or more, or None"),
+])
+def test_the_decision_lab_refuses_values_out_of_range(results, sliders, message):
+    with pytest.raises(ValueError, match=message):
+        decide(results, **sliders)
+
+
 def test_the_lab_widgets_offer_every_requirement(results):
     lab = decision_lab(results)
     descriptions = [control.description for control in lab.children[:-1]]
     assert descriptions == ["p99 budget", "model update", "failed requests a day OK", "applications",
                             "a person reviews every prediction", "a bad model must never reach a user"]
     assert lab.children[1].options == tuple(UPDATE_RATES)
+
+
+def test_moving_a_control_redraws_the_verdict_decide_gives(results, capsys):
+    """Outside a kernel the lab's output area prints to stdout, so the redraw can be read here."""
+    lab = decision_lab(results)
+    capsys.readouterr()
+    review = next(c for c in lab.children if c.description == "a person reviews every prediction")
+    review.value = True
+    expected = decide(results, p99_ms=5, updates="a month", human_review=True)
+    assert "\n".join(expected.lines()) in capsys.readouterr().out
 
 
 def test_no_requirement_fits_everything_measured(results):

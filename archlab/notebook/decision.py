@@ -22,13 +22,14 @@ def decide(results: dict, *, p99_ms: float | None = None, updates: str = "never"
     """Which architectures of `results` fit these requirements: the lab's answer without a browser.
 
     `updates` is a key of UPDATE_RATES ("a month", "an hour", ...); `failed_per_day` the requests a
-    day that model updates may fail (None: any). Raises ValueError for an unknown update rate.
+    day that model updates may fail (None: any). Raises ValueError for an unknown update rate or a
+    value out of range (a budget of 0 ms, no application).
     """
     if updates not in UPDATE_RATES:
         raise ValueError(f"updates={updates!r}: expected one of {', '.join(UPDATE_RATES)}")
     requirement = Requirement(p99_ms=p99_ms, updates_per_day=UPDATE_RATES[updates], failed_per_day=failed_per_day,
                               human_review=human_review, applications=applications, no_bad_answers=no_bad_answers)
-    return verdict(results, requirement, f"your requirements, a model update {updates}")
+    return verdict(results, requirement, "your requirements")
 
 
 def decision_lab(results: dict) -> widgets.VBox:
@@ -45,14 +46,6 @@ def decision_lab(results: dict) -> widgets.VBox:
     }
     for control in controls.values():
         control.style.description_width = "initial"
-    output = widgets.Output()
-
-    def redraw(_change=None) -> None:
-        with output:
-            output.clear_output(wait=True)
-            print("\n".join(decide(results, **{name: c.value for name, c in controls.items()}).lines()))
-
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
+    output = widgets.interactive_output(lambda **values: print("\n".join(decide(results, **values).lines())),
+                                        controls)
     return widgets.VBox([*controls.values(), output])

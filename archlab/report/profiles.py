@@ -166,6 +166,23 @@ class Requirement:
     applications: int = 1
     no_bad_answers: bool = False
 
+    def __post_init__(self) -> None:
+        wrong = [f"{name}={value!r}: {expected}" for name, value, ok, expected in (
+            ("p99_ms", self.p99_ms, self.p99_ms is None or self.p99_ms > 0, "a positive number of ms, or None"),
+            ("updates_per_day", self.updates_per_day, self.updates_per_day >= 0, "0 (never) or more"),
+            ("failed_per_day", self.failed_per_day, self.failed_per_day is None or self.failed_per_day >= 0,
+             "0 or more, or None (any)"),
+            ("applications", self.applications, self.applications >= 1, "1 or more"),
+        ) if not ok]
+        if wrong:
+            raise ValueError("requirement: " + "; ".join(wrong))
+
+    def rate(self) -> str:
+        """The update rate in words: "24 updates a day", "one update every 30 days"."""
+        if self.updates_per_day >= 1:
+            return f"{fmt(self.updates_per_day)} updates a day"
+        return f"one update every {fmt(1 / self.updates_per_day)} days"
+
     def conditions(self) -> tuple[Condition, ...]:
         conditions = []
         if self.p99_ms is not None:
@@ -176,7 +193,7 @@ class Requirement:
             if self.failed_per_day is not None:
                 conditions.append(Condition(
                     MEASURES["update_failed"], "<=", self.failed_per_day / self.updates_per_day,
-                    f"{fmt(self.failed_per_day)} a day at {fmt(self.updates_per_day)} updates a day"))
+                    f"{fmt(self.failed_per_day)} a day, {self.rate()}"))
         if self.human_review:
             conditions.append(Condition(MEASURES["review_gate"], "==", True))
         if self.applications > 1:
