@@ -96,6 +96,7 @@ MEASURES = {m.key: m for m in (
     Measure("code_lines", "lines of architecture-specific code", "footprint.code_lines"),
     Measure("bad_answers", "answers users got from the bad model", "drill.bad_answers"),
     Measure("rollback_s", "time to roll the bad model back", "drill.rollback_s", "s"),
+    Measure("drill_failed", "requests failed during the drill", "drill.failed"),
     Measure("second_app_copies", "model copies with a second app", "second_app.model_copies"),
     Measure("apps_restarted", "applications rebuilt or restarted by an update, of two measured",
             "second_app.apps_restarted"),
