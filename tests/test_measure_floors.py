@@ -7,10 +7,12 @@ from kafka import KafkaAdminClient
 
 from archlab.measure import floors
 from archlab.measure.floors import http_constant_floor, linear_form, model_arithmetic_floor
+from patterns import http
 from patterns.launch.process import free_port, http_status
 from patterns.streaming.broker import LocalBroker
 from patterns.streaming.floor import kafka_roundtrip
 from shared_model import ModelStore, example_record, validate_record
+from shared_model.data import load_new_houses
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +59,30 @@ def test_kafka_roundtrip_floor_on_a_real_broker_leaves_no_topic(archlab_home):
     assert (len(floor.samples_ms), floor.failed) == (30, 0)
     assert broker.bootstrap_servers in floor.description
     assert "archlab.floor-test" not in topics
+
+
+def test_two_roundtrip_floor_runs_a_front_and_a_back_end_and_stops_both(archlab_home, monkeypatch):
+    ports = [free_port(), free_port()]
+    monkeypatch.setattr(floors, "free_port", iter(ports).__next__)
+    floor = floors.constant_floor("http_two_roundtrips", count=60)
+    assert floor.name == "http_two_roundtrips"
+    assert (len(floor.samples_ms), floor.failed) == (60, 0)
+    assert "two round trips" in floor.description
+    logs = archlab_home / "logs"
+    assert (logs / "floor-two-roundtrips-front.log").exists() and (logs / "floor-two-roundtrips-back.log").exists()
+    assert [http_status(f"http://127.0.0.1:{port}/health") for port in ports] == [None, None]
+
+
+def test_flask_floor_parses_the_body_as_the_front_does(archlab_home):
+    with floors.constant_server("flask_constant") as url:
+        good = http.call("POST", url, json=example_record())
+        bad = http.call("POST", url, headers={"Content-Type": "application/json"}, json=None)
+    assert (good.status, good.json()["model_version"]) == (200, "constant")
+    assert bad.status == 400  # no JSON body: refused like the front refuses it
+
+
+def test_raw_batch_rate_scores_a_dataframe(models):
+    houses = load_new_houses().head(200)
+    assert floors.raw_batch_rate(models[1], houses) > 0
+    with pytest.raises(ValueError, match="at least one row"):
+        floors.raw_batch_rate(models[1], houses.head(0))

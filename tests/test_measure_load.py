@@ -156,3 +156,10 @@ def test_several_targets_each_get_their_own_worker_on_one_clock(front):
     assert result.concurrency == 2 and len(result.samples) == 40
     served = {worker: {s.value for s in result.samples if s.worker == worker} for worker in (0, 1)}
     assert served == {0: {"v1"}, 1: {"v2"}}  # worker i sends to target i
+
+
+def test_the_clients_own_cpu_time_is_recorded_and_answers_carry_no_timing_unless_sent(front):
+    result = run_load(front.url + "/ok", count=50, duration_s=30, concurrency=2, progress=False)
+    assert result.client_cpu_s > 0
+    assert result.to_dict()["client_cpu_s"] == result.client_cpu_s
+    assert all(s.timing == {} for s in result.samples)

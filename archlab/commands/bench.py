@@ -6,6 +6,8 @@ import json
 
 from ..bench.formats import format_format_bench, run_format_bench
 from ..bench.model import format_model_bench, run_model_bench
+from ..bench.throughput import format_throughput_bench, run_throughput_bench
+from ..errors import UsageError
 
 
 def register(subparsers) -> None:
@@ -14,18 +16,42 @@ def register(subparsers) -> None:
     parser.add_argument("--calls", type=int, default=2000, help="single-record calls per path (default 2000)")
     parser.add_argument("--formats", action="store_true",
                         help="compare the stored formats (pickle, ONNX, MLflow, model.json): size, load, latency, parity")
+    parser.add_argument("--throughput", action="store_true",
+                        help="the constant floors (bare WSGI, Flask, two round trips) at concurrency 1, 8 and 32: "
+                             "requests/s, p50/p99, errors and the load client's CPU per request "
+                             "(--calls bounds the requests of each run)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="with --throughput: the time bound of each run (default 10)")
     parser.add_argument("--json", action="store_true", help="print the raw numbers as JSON")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    if args.formats:
+    if args.calls < 1 or args.seconds <= 0:
+        raise UsageError(f"--calls must be at least 1 and --seconds above 0; got {args.calls} and {args.seconds:g}")
+    if args.formats and args.throughput:
+        raise UsageError("choose one of --formats and --throughput")
+    if args.throughput:
+        result = run_throughput_bench(count=args.calls, seconds=args.seconds)
+        text = format_throughput_bench(result)
+    elif args.formats:
         result = run_format_bench(args.version, calls=args.calls)
         text = format_format_bench(result)
     else:
         result = run_model_bench(args.version, calls=args.calls, pipeline_calls=args.calls)
         text = format_model_bench(result)
     print(json.dumps(result, indent=1) if args.json else text)
-    print("reproduce with: archlab bench" + (" --formats" if args.formats else "") + f" --calls {args.calls}"
-          + (f" --version {args.version}" if args.version else ""))
+    print(f"reproduce with: {reproduce_command(args)}")
     return 0
+
+
+def reproduce_command(args) -> str:
+    words = ["archlab bench"]
+    if args.formats:
+        words.append("--formats")
+    if args.throughput:
+        words.append(f"--throughput --seconds {args.seconds:g}")
+    words.append(f"--calls {args.calls}")
+    if args.version and not args.throughput:
+        words.append(f"--version {args.version}")
+    return " ".join(words)
