@@ -6,7 +6,9 @@ client, a prediction is a pure function of its input, so a call that got no answ
 service (UNAVAILABLE: refused, reset; CANCELLED: a server beginning its graceful stop drops the
 calls it has received but not started) is retried, at most `attempts` times in all, on a fresh
 channel to the current `url`; a retry after a switch goes to the new service. A deadline is not
-retried (the service is alive but slow), nor is an answer.
+retried (the service is alive but slow), nor is an answer. With several instances (`url` lists
+them, comma-separated) there is one channel per instance, calls go round-robin, and an instance
+that is unavailable is passed over at once for another (`instances`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import grpc
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
+from .instances import Instances
 from .grpc_wire import channel, predict_request, service_answer
 from .proto import model_service_pb2 as messages
 from .proto import model_service_pb2_grpc as stubs
@@ -28,40 +31,43 @@ RETRIED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
 
 
 class GrpcModelClient:
-    """Calls ModelService.Predict at `url` (grpc://host:port); `url` may be switched at any time."""
+    """Calls ModelService.Predict at `url` (grpc://host:port, or several comma-separated); `url` may
+    be switched at any time."""
 
     def __init__(self, url: str, timeout: float = 5.0, attempts: int = 3, backoff: float = 0.05) -> None:
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self._lock = threading.Lock()
-        self._channel: grpc.Channel | None = None
-        self._stub: stubs.ModelServiceStub | None = None
+        self._channels: dict[str, tuple[grpc.Channel, stubs.ModelServiceStub]] = {}
         self.url = url
 
     @property
     def url(self) -> str:
-        return self._url
+        return str(self._instances)
 
     @url.setter
     def url(self, url: str) -> None:
-        """Switch to another service. Calls in flight finish on the old channel, so it is not closed."""
+        """Switch to other instances. Calls in flight finish on the old channels, so they are not closed."""
         with self._lock:
-            self._url = url.rstrip("/")
-            self._channel = self._stub = None
+            self._instances = Instances(url)
+            self._channels = {}
 
     def predict(self, records: list[dict]) -> Prediction:
         request = predict_request(records)
-        attempt = 0
+        tried = []
         while True:
-            attempt += 1
-            url, stub = self._current()
+            instances = self._instances
+            url = instances.pick()
+            tried.append(url)
             try:
-                reply = stub.Predict(request, timeout=self.timeout)
+                reply = self._stub(url).Predict(request, timeout=self.timeout)
+                instances.answered(url)
                 return Prediction(values=list(reply.predictions), model_version=reply.model_version)
             except grpc.RpcError as error:
                 answer = service_answer(error)
                 if answer is not None:
+                    instances.answered(url)
                     return read_answer(*answer, url)  # the service refused: read it as the HTTP answer
                 code = error.code()
                 if code == grpc.StatusCode.DEADLINE_EXCEEDED:
@@ -69,39 +75,44 @@ class GrpcModelClient:
                 self._forget(url)
                 if code not in RETRIED:
                     raise BackendUnavailable(f"calling the model service at {url} failed: {describe(error)}") from None
-                if attempt >= self.attempts:
+                another_answers = instances.refused(url)
+                if len(tried) >= self.attempts:
+                    where = ", ".join(dict.fromkeys(tried))
                     raise BackendUnavailable(
-                        f"the model service at {url} is not reachable ({describe(error)}); tried {attempt} times") from None
-                time.sleep(self.backoff * attempt)
+                        f"the model service at {where} is not reachable ({describe(error)}); tried {len(tried)} times") from None
+                if not another_answers:
+                    time.sleep(self.backoff * len(tried))
 
     def ready(self) -> dict:
-        """What the Ready RPC says, or why it could not be asked (for the front's /status)."""
-        url, stub = self._current()
+        """What the Ready RPC says at each instance, or why it could not be asked (for the front's /status)."""
+        instances = self._instances
+        return instances.summary([{**self._ready_at(url), "answered": instances.answers(url)} for url in instances.urls])
+
+    def close(self) -> None:
+        with self._lock:
+            for open_channel, _ in self._channels.values():
+                open_channel.close()
+            self._channels = {}
+
+    def _ready_at(self, url: str) -> dict:
         try:
-            reply = stub.Ready(messages.ReadyRequest(), timeout=min(self.timeout, 1.0))
+            reply = self._stub(url).Ready(messages.ReadyRequest(), timeout=min(self.timeout, 1.0))
         except grpc.RpcError as error:
             self._forget(url)
             return {"url": url, "answers": False, "ready": False, "reason": describe(error)}
         return {"url": url, "answers": True, **ready_fields(reply)}
 
-    def close(self) -> None:
+    def _stub(self, url: str) -> stubs.ModelServiceStub:
         with self._lock:
-            if self._channel is not None:
-                self._channel.close()
-            self._channel = self._stub = None
-
-    def _current(self) -> tuple[str, stubs.ModelServiceStub]:
-        with self._lock:
-            if self._stub is None:
-                self._channel = channel(self._url)
-                self._stub = stubs.ModelServiceStub(self._channel)
-            return self._url, self._stub
+            if url not in self._channels:
+                opened = channel(url)
+                self._channels[url] = (opened, stubs.ModelServiceStub(opened))
+            return self._channels[url][1]
 
     def _forget(self, url: str) -> None:
         """The next call opens a fresh channel, which connects at once instead of after gRPC's backoff."""
         with self._lock:
-            if self._url == url:
-                self._channel = self._stub = None
+            self._channels.pop(url, None)
 
 
 def ready_fields(reply: messages.ReadyReply) -> dict:

@@ -8,7 +8,9 @@ to every prediction.
 Retry policy. A prediction is a pure function of its input, so sending it twice cannot double any
 effect. Failures at the connection level (refused, reset, a kept-alive socket the service closed,
 a connect timeout) are therefore retried, at most `attempts` times in all, with a short backoff;
-each attempt reads the current `url`, so a retry after a switch goes to the new service. A read
+each attempt reads the current `url`, so a retry after a switch goes to the new service. With
+several instances (`url` lists them, comma-separated) calls go round-robin and a refused
+connection is retried at once on another instance (`instances`). A read
 timeout is not retried: the service is alive but slow, and asking again would only double the
 user's wait. An HTTP error answer is not retried either: the service has spoken.
 """
@@ -25,6 +27,7 @@ from urllib.parse import urlsplit
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
+from .instances import Instances
 
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 RETRYABLE = (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine, socket.gaierror)
@@ -35,7 +38,8 @@ class _ReadTimeout(Exception):
 
 
 class HttpModelClient:
-    """Calls `POST {url}/v1/predict`; `url` may be switched at any time (zero-downtime replacement)."""
+    """Calls `POST {url}/v1/predict` (one instance or several, comma-separated); `url` may be switched
+    at any time (zero-downtime replacement)."""
 
     def __init__(
         self,
@@ -45,11 +49,19 @@ class HttpModelClient:
         attempts: int = 3,
         backoff: float = 0.05,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.url = url
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self.attempts = max(1, attempts)
         self.backoff = backoff
-        self._local = threading.local()  # .connection and .url of this thread's kept-alive socket
+        self._local = threading.local()  # .connections: this thread's kept-alive socket per instance
+
+    @property
+    def url(self) -> str:
+        return str(self._instances)
+
+    @url.setter
+    def url(self, url: str) -> None:
+        self._instances = Instances(url)
 
     def predict(self, records: list[dict]) -> Prediction:
         status, data, url = self._request("POST", "/v1/predict", json.dumps(records).encode(), self.read_timeout)
@@ -60,32 +72,43 @@ class HttpModelClient:
         return read_answer(status, body, url)
 
     def ready(self) -> dict:
-        """What GET /ready says, or why it could not be asked (for the front's /status)."""
-        url = self.url
-        try:
-            status, data, url = self._request("GET", "/ready", None, min(self.read_timeout, 1.0), attempts=1)
-            return {"url": url, "answers": True, **json.loads(data)}
-        except (BackendUnavailable, ValueError) as exc:
-            return {"url": url, "answers": False, "ready": False, "reason": str(exc)}
+        """What GET /ready says at each instance, or why it could not be asked (for the front's /status)."""
+        instances = self._instances
+        return instances.summary([{**self._ready_at(url), "answered": instances.answers(url)} for url in instances.urls])
 
     def close(self) -> None:
-        self._drop()
+        for url in list(self._connections()):
+            self._drop(url)
+
+    def _ready_at(self, url: str) -> dict:
+        self._drop(url)  # ask on a fresh connection: whether the instance takes connections now
+        try:
+            status, data = self._exchange(url, "GET", "/ready", None, min(self.read_timeout, 1.0))
+            return {"url": url, "answers": True, **json.loads(data)}
+        except (_ReadTimeout, OSError, http.client.HTTPException, ValueError) as exc:
+            self._drop(url)
+            problem = "did not answer in time" if isinstance(exc, _ReadTimeout) else f"is not reachable ({_describe(exc)})"
+            reason = f"the model service at {url} {problem}"
+            return {"url": url, "answers": False, "ready": False, "reason": reason}
+
+    def _connections(self) -> dict[str, http.client.HTTPConnection]:
+        if not hasattr(self._local, "connections"):
+            self._local.connections = {}
+        return self._local.connections
 
     def _connection(self, url: str) -> http.client.HTTPConnection:
-        local = self._local
-        if getattr(local, "url", None) != url or local.connection is None:
-            self._drop()
+        connections = self._connections()
+        if url not in connections:
+            for stale in [known for known in connections if known not in self._instances.urls]:
+                self._drop(stale)  # an instance the front was switched away from
             parts = urlsplit(url)
-            local.connection = http.client.HTTPConnection(parts.hostname, parts.port or 80,
-                                                          timeout=self.connect_timeout)
-            local.url = url
-        return local.connection
+            connections[url] = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=self.connect_timeout)
+        return connections[url]
 
-    def _drop(self) -> None:
-        connection = getattr(self._local, "connection", None)
+    def _drop(self, url: str) -> None:
+        connection = self._connections().pop(url, None)
         if connection is not None:
             connection.close()
-        self._local.connection = None
 
     def _exchange(self, url: str, method: str, path: str, body: bytes | None, read_timeout: float):
         connection = self._connection(url)
@@ -99,28 +122,31 @@ class HttpModelClient:
         except TimeoutError:
             raise _ReadTimeout from None
 
-    def _request(self, method: str, path: str, body: bytes | None, read_timeout: float,
-                 attempts: int | None = None) -> tuple[int, bytes, str]:
-        attempts = attempts or self.attempts
-        attempt = 0
+    def _request(self, method: str, path: str, body: bytes | None, read_timeout: float) -> tuple[int, bytes, str]:
+        tried = []
         while True:
-            attempt += 1
-            url = self.url
+            instances = self._instances
+            url = instances.pick()
+            tried.append(url)
             try:
                 status, data = self._exchange(url, method, path, body, read_timeout)
+                instances.answered(url)
                 return status, data, url
             except _ReadTimeout:
-                self._drop()
+                self._drop(url)
                 raise BackendUnavailable(
                     f"the model service at {url} did not answer within {read_timeout:g} s") from None
             except (*RETRYABLE, TimeoutError) as exc:  # TimeoutError here: while connecting
-                self._drop()
-                if attempt >= attempts:
-                    raise BackendUnavailable(f"the model service at {url} is not reachable "
-                                             f"({_describe(exc)}); tried {attempt} times") from None
-                time.sleep(self.backoff * attempt)
+                self._drop(url)
+                another_answers = isinstance(exc, ConnectionRefusedError) and instances.refused(url)
+                if len(tried) >= self.attempts:
+                    where = ", ".join(dict.fromkeys(tried))
+                    raise BackendUnavailable(f"the model service at {where} is not reachable "
+                                             f"({_describe(exc)}); tried {len(tried)} times") from None
+                if not another_answers:
+                    time.sleep(self.backoff * len(tried))
             except (OSError, http.client.HTTPException) as exc:
-                self._drop()
+                self._drop(url)
                 raise BackendUnavailable(f"calling the model service at {url} failed: {_describe(exc)}") from None
 
 

@@ -1,8 +1,12 @@
 """The running api architecture: the web front plus the model service (HTTP) or worker (RabbitMQ).
 
-A model update replaces only the model process and never the front (blue/green): start the new
-instance, wait until it is ready, switch the front to it, stop the old one gracefully (it finishes
-what it has in flight).
+The model service scales on its own: `model_instances=N` starts N model processes (`model-service`,
+`model-service-2`, ... or `model-worker`, ...) beside ONE front, whose client spreads requests over
+them (HTTP, gRPC: `MODEL_SERVICE_URL` lists them all; RabbitMQ: N consumers of the same queue).
+
+A model update replaces only the model processes and never the front (blue/green): start the new
+set, wait until every one is ready, switch the front to it, stop the old ones gracefully (each
+finishes what it has in flight).
 """
 
 from __future__ import annotations
@@ -27,14 +31,21 @@ from .grpc_process import GrpcServiceProcess
 
 # Seconds an old model process gets to finish its in-flight requests before SIGKILL.
 DRAIN_GRACE = 10.0
+# Model processes one system may run (each loads its own copy of the model; this machine has 2 cores).
+MAX_MODEL_INSTANCES = 8
 
 
 class ApiSystem(System):
     architecture = "api"
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
-                 namespace: str | None = None, transport: str | None = None) -> None:
+                 namespace: str | None = None, transport: str | None = None, model_instances: int = 1) -> None:
+        if isinstance(model_instances, bool) or not isinstance(model_instances, int) \
+                or not 1 <= model_instances <= MAX_MODEL_INSTANCES:
+            raise ValueError(f"model_instances must be a whole number from 1 to {MAX_MODEL_INSTANCES}; "
+                             f"got {model_instances!r}")
         super().__init__(settings, version, port or free_port(), namespace)
+        self.model_instances = model_instances
         self.store = ModelStore(self.settings.home / "models")
         self.transport = transport or self.settings.model_transport
         if self.transport not in TRANSPORTS:
@@ -43,6 +54,11 @@ class ApiSystem(System):
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(scalable_component=self.model_component, latency_floor=f"{self.transport}_constant")
+
+    @classmethod
+    def scale_options(cls, count: int) -> dict:
+        """`count` model processes behind the one front."""
+        return {"model_instances": count}
 
     @classmethod
     def comparison_variants(cls, settings: Settings) -> dict[str, dict]:
@@ -63,13 +79,21 @@ class ApiSystem(System):
         """The component that holds the model: `model-service` (HTTP, gRPC) or `model-worker` (AMQP)."""
         return "model-worker" if self.transport == "amqp" else "model-service"
 
+    @property
+    def model_names(self) -> list[str]:
+        """Every model process: `model-service`, `model-service-2`, ... (`model-worker`... with AMQP)."""
+        base = self.model_component
+        return [base] + [f"{base}-{n}" for n in range(2, self.model_instances + 1)]
+
     def start(self) -> ApiSystem:
         self.version = self.version or self.store.latest()
-        model = self._launch_model(self.version)
+        models = [self.launch(self._model_process(self.version, name)) for name in self.model_names]
+        if self.transport == "amqp":
+            self._wait_for_workers(len(models))
         self.settings = with_admin_token(self.settings)  # the front's admin route needs a credential
         front_env = {**self.settings.to_env(), "ARCHLAB_ARCH": "api", "MODEL_TRANSPORT": self.transport}
-        if self.transport != "amqp":  # a service with an address (HTTP, gRPC): point the front at it
-            front_env["MODEL_SERVICE_URL"] = model.url
+        if self.transport != "amqp":  # services with an address (HTTP, gRPC): point the front at them all
+            front_env["MODEL_SERVICE_URL"] = ",".join(model.url for model in models)
         self.launch(ManagedProcess(
             self.front_name,
             [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -88,40 +112,44 @@ class ApiSystem(System):
     def start_component(self, name: str, timeout: float = 30.0) -> float:
         started = time.monotonic()
         super().start_component(name, timeout)
-        if name == "model-worker":
-            self._wait_for_workers(1, timeout)
+        if self.transport == "amqp" and name in self.model_names:
+            self._wait_for_workers(sum(self.component(n).running for n in self.model_names), timeout)
         return time.monotonic() - started
 
     def apply_update(self, version: str) -> Applied:
         return self.replace_model_service(version)
 
     def replace_model_service(self, version: str) -> Applied:
-        """Swap the model process for one serving `version` without failing requests."""
-        name = self.model_component
-        old = self.component(name)
+        """Swap every model process for one serving `version` without failing requests."""
+        names = self.model_names
+        old = [self.component(name) for name in names]
         started = time.monotonic()
-        new = self._model_process(version).start()
+        new = [self._model_process(version, name).start() for name in names]
         try:
-            new.wait_healthy()
+            for process in new:
+                process.wait_healthy()
             if self.transport == "amqp":
-                self._wait_for_workers(2)  # both consume the queue: stopping the old one loses nothing
+                self._wait_for_workers(len(old) + len(new))  # all consume the queue: stopping the old loses nothing
             ready = time.monotonic()
             if self.transport != "amqp":
-                self._switch_front(new.url)
+                self._switch_front([process.url for process in new])
         except BaseException:
-            new.stop()  # the old process keeps serving: the front was not switched
+            for process in new:
+                process.stop()  # the old processes keep serving: the front was not switched
             raise
         switched = time.monotonic()
-        self.components[name] = new
-        old.stop(grace=DRAIN_GRACE)
+        self.components.update(zip(names, new))
+        for process in old:
+            process.stop(grace=DRAIN_GRACE)
         stopped = time.monotonic()
+        what = names[0] if len(names) == 1 else f"{len(names)} {self.model_component}s"
         return Applied(
-            strategy="blue/green: start the new model process beside the old one, switch the front to it, "
-                     "stop the old one after it finished its requests",
+            strategy="blue/green: start the new model processes beside the old ones, switch the front to them, "
+                     "stop the old ones after they finished their requests",
             better_strategy="",
-            steps=(Step(f"new {name} started and ready", ready - started, "build"),
-                   Step("front switched to it", switched - ready, "switch"),
-                   Step(f"old {name} drained and stopped", stopped - switched, "switch")),
+            steps=(Step(f"new {what} started and ready", ready - started, "build"),
+                   Step("front switched to them", switched - ready, "switch"),
+                   Step(f"old {what} drained and stopped", stopped - switched, "switch")),
         )
 
     def remove_namespace(self) -> None:
@@ -135,29 +163,24 @@ class ApiSystem(System):
             resources["queue"] = f"{self.settings.model_queue} on {redact(self.settings.amqp_url)}"
         return resources
 
-    def _launch_model(self, version: str) -> ManagedProcess:
-        process = self.launch(self._model_process(version))
-        if self.transport == "amqp":
-            self._wait_for_workers(1)
-        return process
-
-    def _model_process(self, version: str) -> ManagedProcess:
+    def _model_process(self, version: str, name: str) -> ManagedProcess:
         env = {**self.settings.to_env(), "ARCHLAB_MODEL_VERSION": version}
         if self.transport == "amqp":
-            return ManagedProcess("model-worker", [sys.executable, "-m", "patterns.api.amqp_worker"], env=env)
+            return ManagedProcess(name, [sys.executable, "-m", "patterns.api.amqp_worker"], env=env)
         port = free_port()
         if self.transport == "grpc":
-            return GrpcServiceProcess("model-service", port, env=env)
+            return GrpcServiceProcess(name, port, env=env)
         return ManagedProcess(
-            "model-service",
+            name,
             [sys.executable, "-m", "patterns.api.service", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             port=port,
             health_path="/ready",
         )
 
-    def _switch_front(self, url: str) -> None:
-        """Point the running front at `url`, and its future restarts too (its environment)."""
+    def _switch_front(self, urls: list[str]) -> None:
+        """Point the running front at `urls`, and its future restarts too (its environment)."""
+        url = ",".join(urls)
         http.call_json("POST", self.url + "/admin/model-service", json={"url": url}, timeout=10,
                        headers=admin_headers(self.settings))
         self.component(self.front_name).env["MODEL_SERVICE_URL"] = url
