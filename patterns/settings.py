@@ -32,6 +32,7 @@ class Settings:
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     model_queue: str = "archlab.predict"
     model_timeout: float = 5.0
+    model_cost_ms: float = 0.0  # busy CPU per prediction call in the model's process (patterns.model_cost)
     kafka_bootstrap_servers: str | None = None
     kafka_model_topic: str = "archlab.models"
     database_url: str | None = None
@@ -46,6 +47,8 @@ class Settings:
             values["home"] = Path(values["home"]).expanduser().resolve()
         if "model_timeout" in values:
             values["model_timeout"] = _seconds(ENV_NAMES["model_timeout"], values["model_timeout"])
+        if "model_cost_ms" in values:
+            values["model_cost_ms"] = _milliseconds(ENV_NAMES["model_cost_ms"], values["model_cost_ms"])
         settings = cls(**values)
         if settings.arch not in ARCHITECTURES:
             raise ValueError(f"ARCHLAB_ARCH must be one of {', '.join(ARCHITECTURES)}; got {settings.arch!r}")
@@ -92,6 +95,7 @@ ENV_NAMES = {
     "amqp_url": "AMQP_URL",
     "model_queue": "MODEL_QUEUE",
     "model_timeout": "MODEL_TIMEOUT",
+    "model_cost_ms": "MODEL_COST_MS",
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
     "kafka_model_topic": "KAFKA_MODEL_TOPIC",
     "database_url": "DATABASE_URL",
@@ -107,4 +111,15 @@ def _seconds(name: str, text: str) -> float:
         value = 0.0
     if not value > 0:
         raise ValueError(f"{name} must be a positive number of seconds; got {text!r}")
+    return value
+
+
+def _milliseconds(name: str, text: str) -> float:
+    """A non-negative, finite number of milliseconds; ValueError naming the setting otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"{name} must be a non-negative number of milliseconds (e.g. 20); got {text!r}")
     return value

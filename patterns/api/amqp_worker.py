@@ -2,7 +2,9 @@
 
     python -m patterns.api.amqp_worker [--queue archlab.predict]
 
-Reads AMQP_URL, MODEL_QUEUE and ARCHLAB_MODEL_VERSION. Takes one message at a time (prefetch 1) and
+Reads AMQP_URL, MODEL_QUEUE, ARCHLAB_MODEL_VERSION and MODEL_COST_MS (CPU milliseconds each prediction
+spends first, `patterns.model_cost`); each reply carries the worker's Server-Timing parts in its
+`Server-Timing` header, as the HTTP service's answer does. Takes one message at a time (prefetch 1) and
 acknowledges it only after replying, so a worker that dies mid-request leaves the message for
 another. On SIGTERM it finishes the current message and exits. If the broker connection is lost
 it exits with status 1 (the launcher restarts components; a retry loop here would hide the fault).
@@ -21,6 +23,8 @@ import pika.exceptions
 
 from shared_model import ModelError, ModelStore
 
+from patterns.server_timing import HEADER as SERVER_TIMING
+from patterns.server_timing import ServerTiming
 from patterns.settings import Settings
 
 from .amqp import STATUS_HEADER, connection_parameters, declare_queue, redact
@@ -29,10 +33,10 @@ from .predicting import Reply, answer_body, error_reply
 log = logging.getLogger("patterns.api.amqp_worker")
 
 
-def answer(model, body: bytes) -> Reply:
+def answer(model, body: bytes, cost_ms: float = 0.0) -> Reply:
     """The reply to one request body (never raises: a bad message must not kill the worker)."""
     try:
-        return answer_body(model, body)
+        return answer_body(model, body, cost_ms)
     except Exception:
         log.exception("prediction failed")
         return error_reply(500, "the model worker hit an unexpected error; it has been logged")
@@ -41,17 +45,18 @@ def answer(model, body: bytes) -> Reply:
 class Worker:
     """Consumes `queue` and replies on each message's `reply_to` until `stop()`."""
 
-    def __init__(self, model, url: str, queue: str) -> None:
+    def __init__(self, model, url: str, queue: str, cost_ms: float = 0.0) -> None:
         self.model = model
         self.url = url
         self.queue = queue
+        self.cost_ms = cost_ms
         self._stopping = False
 
     def stop(self) -> None:
         self._stopping = True
 
     def reply_for(self, body: bytes) -> Reply:
-        return answer(self.model, body)
+        return answer(self.model, body, self.cost_ms)
 
     @property
     def answers_with(self) -> str:
@@ -72,7 +77,9 @@ class Worker:
                 connection.close()
 
     def _on_message(self, channel, method, properties, body: bytes) -> None:
+        timing = ServerTiming()
         reply = self.reply_for(body)
+        timing.add_all(reply.timing)
         if properties.reply_to:
             channel.basic_publish(
                 exchange="",
@@ -81,15 +88,18 @@ class Worker:
                 properties=pika.BasicProperties(
                     correlation_id=properties.correlation_id,
                     content_type="application/json",
-                    headers={STATUS_HEADER: reply.status},
+                    headers={STATUS_HEADER: reply.status, SERVER_TIMING: timing.header()},
                 ),
             )
         channel.basic_ack(method.delivery_tag)
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m patterns.api.amqp_worker", description=__doc__.splitlines()[0])
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # e.g. MODEL_COST_MS=fast
+        parser.exit(2, f"{parser.prog}: {exc}\n")
     parser.add_argument("--queue", default=settings.model_queue)
     parser.add_argument("--model-version", default=settings.model_version)
     args = parser.parse_args(argv)
@@ -100,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as exc:
         log.error("the model could not be loaded: %s", exc)
         return 1
-    worker = Worker(model, url, args.queue)
+    worker = Worker(model, url, args.queue, settings.model_cost_ms)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     try:

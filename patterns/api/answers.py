@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from shared_model import ValidationError
 
+from patterns.server_timing import parse_parts
 from patterns.web.backend import BackendUnavailable, Prediction
 
 
-def read_answer(status: int, body, source: str) -> Prediction:
-    """A Prediction from a 200; ValidationError for 422; BackendUnavailable for anything else."""
+def read_answer(status: int, body, source: str, server_timing: str | None = None) -> Prediction:
+    """A Prediction from a 200 (its `timing`: the parts of the service's Server-Timing header, if
+    it sent one); ValidationError for 422; BackendUnavailable for anything else."""
     body = body if isinstance(body, dict) else {}
     if status == 200 and isinstance(body.get("predictions"), list) and "model_version" in body:
-        return Prediction(values=body["predictions"], model_version=body["model_version"])
+        return Prediction(values=body["predictions"], model_version=body["model_version"],
+                          timing=parse_parts(server_timing))
     if status == 422:
         raise ValidationError.from_json(body)
     reason = body.get("message") or body.get("error") or "no explanation in the answer"

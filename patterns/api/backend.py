@@ -9,6 +9,8 @@ without a failed request.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, request
@@ -36,7 +38,11 @@ class ApiBackend:
         self.transport = transport
 
     def predict(self, records: list[dict]) -> Prediction:
-        return self.client.predict(records)
+        """The service's prices; `timing`: its `validation` and `model` parts and the `hop`, the rest
+        of the call (network, serialization, the service's framework)."""
+        started = time.perf_counter()
+        prediction = self.client.predict(records)
+        return dataclasses.replace(prediction, timing=hop_timing(prediction.timing, started))
 
     def status(self) -> dict:
         return {"transport": self.transport, "model_service": self.client.ready()}
@@ -46,6 +52,14 @@ class ApiBackend:
 
     def close(self) -> None:
         self.client.close()
+
+
+def hop_timing(service: dict[str, float], started: float) -> dict[str, float]:
+    """The Server-Timing parts of a call to the model service that began at `started`: the parts it
+    reported itself (`validation`, `model`), and the `hop`, the whole call minus them."""
+    call_ms = (time.perf_counter() - started) * 1000.0
+    own = {name: service[name] for name in ("validation", "model") if name in service}
+    return {**own, "hop": max(0.0, call_ms - sum(own.values()))}
 
 
 def create_backend(settings: Settings) -> ApiBackend:

@@ -4,7 +4,8 @@ The service answers what the HTTP service would (`predicting.predict_payload`): 
 PredictReply; any other status becomes a gRPC status code (`GRPC_CODES`) whose message is the HTTP
 service's JSON error body, with the HTTP status itself in the trailing metadata key
 `archlab-status`. So a client tells "the service refused" (key present: read it as HTTP) from
-"the call never reached the service" (no key: refused connection, reset, deadline).
+"the call never reached the service" (no key: refused connection, reset, deadline). Every answer's
+trailing metadata also carries the service's Server-Timing parts under `server-timing`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from urllib.parse import urlsplit
 import grpc
 from google.protobuf import json_format
 
+from patterns.server_timing import parse_parts
+
 from .proto import model_service_pb2 as messages
 
 SCHEME = "grpc"
 STATUS_KEY = "archlab-status"
+TIMING_KEY = "server-timing"
 GRPC_CODES = {400: grpc.StatusCode.INVALID_ARGUMENT, 422: grpc.StatusCode.INVALID_ARGUMENT, 503: grpc.StatusCode.UNAVAILABLE}
 
 # Reconnect quickly when a service comes back (gRPC's default backoff grows to 120 s), and let
@@ -62,3 +66,8 @@ def service_answer(error: grpc.RpcError) -> tuple[int, object] | None:
     except ValueError:
         body = None
     return int(status), body
+
+
+def service_timing(metadata) -> dict[str, float]:
+    """The service's Server-Timing parts from a call's trailing metadata (empty if it sent none)."""
+    return parse_parts(dict(metadata or ()).get(TIMING_KEY))

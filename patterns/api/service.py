@@ -7,6 +7,10 @@ names (pickle, onnx, mlflow or json; with onnx no scikit-learn is imported). The
 port opens, so `/health` (the process answers) and `/ready` (the model is loaded: send traffic)
 answer different questions, as a load balancer or the launcher's replacement step needs.
 On SIGTERM it stops accepting connections and finishes the requests in flight (see `graceful`).
+
+Each prediction call first spends MODEL_COST_MS of CPU (`patterns.model_cost`), and each answer to
+POST /v1/predict says in its `Server-Timing` header what validating and predicting took
+(`validation`, `model`, `total`): the front subtracts them from its call to find the hop.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from shared_model import ModelError, ModelStore
 from shared_model.formats import load_model
 from shared_model.keys import require_keys_for_listener
 
+from patterns.server_timing import HEADER as SERVER_TIMING
+from patterns.server_timing import ServerTiming
 from patterns.settings import MODEL_FORMATS, Settings
 
 from .graceful import GracefulServer
@@ -37,9 +43,11 @@ RUNTIME_MODULES = {"scikit-learn": "sklearn", "onnxruntime": "onnxruntime", "mlf
 
 
 class ModelSlot:
-    """The loaded model, or the reason there is none yet (read by request threads, set once)."""
+    """The loaded model, or the reason there is none yet (read by request threads, set once), and
+    the CPU milliseconds each prediction call spends first (MODEL_COST_MS)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cost_ms: float = 0.0) -> None:
+        self.cost_ms = cost_ms
         self.model = None
         self.reason = "the model is loading"
         self.failed = False
@@ -62,8 +70,12 @@ def create_app(slot: ModelSlot) -> Flask:
 
     @app.post("/v1/predict")
     def predict():
-        reply = answer_body(slot.model, request.get_data())
-        return jsonify(reply.body), reply.status
+        timing = ServerTiming()
+        reply = answer_body(slot.model, request.get_data(), slot.cost_ms)
+        timing.add_all(reply.timing)
+        response = make_response(jsonify(reply.body), reply.status)
+        response.headers[SERVER_TIMING] = timing.header()
+        return response
 
     @app.get("/health")
     def health():
@@ -113,17 +125,22 @@ def create_app(slot: ModelSlot) -> Flask:
 
 
 def service_arguments(prog: str, description: str, argv: list[str] | None) -> argparse.Namespace:
-    """The command line both model services take (HTTP here, gRPC in grpc_service); a listener
-    others can reach is refused with the development signing key (exit 2)."""
+    """The command line both model services take (HTTP here, gRPC in grpc_service), with
+    `model_cost_ms` from MODEL_COST_MS; a listener others can reach is refused with the development
+    signing key, and a setting that cannot be read names itself (exit 2)."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        parser.exit(2, f"{parser.prog}: {exc}\n")
     parser.add_argument("--model-version", default=settings.model_version)
     parser.add_argument("--model-format", default=settings.model_format, choices=MODEL_FORMATS,
                         help="which stored file to load and predict with (MODEL_FORMAT)")
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
+    args.model_cost_ms = settings.model_cost_ms
     try:
         require_keys_for_listener(args.host)  # the development signing key only where no one else connects
     except ModelError as exc:
@@ -135,7 +152,7 @@ def service_arguments(prog: str, description: str, argv: list[str] | None) -> ar
 def main(argv: list[str] | None = None) -> int:
     args = service_arguments("python -m patterns.api.service", __doc__.splitlines()[0], argv)
 
-    slot = ModelSlot()
+    slot = ModelSlot(args.model_cost_ms)
     server = GracefulServer(create_app(slot), args.host, args.port, threads=args.threads, max_body=MAX_BODY_BYTES)
 
     def load_or_stop() -> None:

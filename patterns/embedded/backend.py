@@ -1,4 +1,5 @@
-"""The embedded backend: the model package installed in this app's environment, called in-process."""
+"""The embedded backend: the model package installed in this app's environment, called in-process
+(after MODEL_COST_MS of CPU per call, `patterns.model_cost`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import importlib
 
 from shared_model import ModelError
 
+from patterns.model_cost import predict as predict_at_cost
 from patterns.settings import Settings
 from patterns.web.backend import BackendUnavailable, Prediction
 
@@ -17,15 +19,18 @@ class EmbeddedBackend:
 
     architecture = "embedded"
 
-    def __init__(self, model=None, problem: str | None = None, package_file: str | None = None) -> None:
+    def __init__(self, model=None, problem: str | None = None, package_file: str | None = None,
+                 cost_ms: float = 0.0) -> None:
         self.model = model
         self.problem = problem
         self.package_file = package_file
+        self.cost_ms = cost_ms
 
     def predict(self, records: list[dict]) -> Prediction:
         if self.model is None:
             raise BackendUnavailable(self.problem)
-        return Prediction(self.model.predict_many(records), self.model.version)
+        values, model_ms = predict_at_cost(self.model, records, self.cost_ms)
+        return Prediction(values, self.model.version, timing={"model": model_ms})
 
     def status(self) -> dict:
         return {
@@ -56,4 +61,4 @@ def create_backend(settings: Settings) -> EmbeddedBackend:
         model = package.load()
     except ModelError as exc:
         return EmbeddedBackend(problem=f"the installed model package was refused: {exc}", package_file=package.__file__)
-    return EmbeddedBackend(model=model, package_file=package.__file__)
+    return EmbeddedBackend(model=model, package_file=package.__file__, cost_ms=settings.model_cost_ms)

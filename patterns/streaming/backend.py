@@ -1,9 +1,11 @@
-"""The streaming backend: predicts with whatever model the background feed last swapped in."""
+"""The streaming backend: predicts with whatever model the background feed last swapped in (after
+MODEL_COST_MS of CPU per call, `patterns.model_cost`)."""
 
 from __future__ import annotations
 
 import logging
 
+from patterns.model_cost import predict as predict_at_cost
 from patterns.settings import Settings
 from patterns.web.backend import BackendUnavailable, Prediction
 
@@ -16,9 +18,10 @@ class StreamingBackend:
 
     architecture = "streaming"
 
-    def __init__(self, feed: ModelFeed | None, problem: str | None = None) -> None:
+    def __init__(self, feed: ModelFeed | None, problem: str | None = None, cost_ms: float = 0.0) -> None:
         self.feed = feed
         self.problem = problem
+        self.cost_ms = cost_ms
 
     def predict(self, records: list[dict]) -> Prediction:
         model = self.feed.model if self.feed is not None else None  # the one read of the reference
@@ -27,7 +30,8 @@ class StreamingBackend:
                 f"no model has arrived yet from topic {self.feed.topic!r} "
                 f"(broker {self.feed.bootstrap_servers}: {self.feed.broker}); publish one with `archlab publish VERSION`"
             ))
-        return Prediction(model.predict_many(records), model.version)
+        values, model_ms = predict_at_cost(model, records, self.cost_ms)
+        return Prediction(values, model.version, timing={"model": model_ms})
 
     def status(self) -> dict:
         if self.feed is None:
@@ -57,4 +61,4 @@ def create_backend(settings: Settings) -> StreamingBackend:
         ))
     require_keys_for_broker(settings.kafka_bootstrap_servers)
     feed = ModelFeed(settings.kafka_bootstrap_servers, settings.kafka_model_topic).start()
-    return StreamingBackend(feed)
+    return StreamingBackend(feed, cost_ms=settings.model_cost_ms)

@@ -28,11 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
 
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()  # ValueError names the setting, e.g. MODEL_COST_MS=fast
         require_keys_for_listener(args.host)
         backend = load_backend(settings)
-    except ModelError as exc:  # e.g. the development signing key where others could reach the app
+    except (ValueError, ModelError) as exc:  # e.g. the development signing key where others could reach the app
         print(f"python -m patterns.web: {exc}", file=sys.stderr)
         return 2
     # SIGTERM unwinds through `finally`, so the backend closes its connections and threads.

@@ -1,16 +1,23 @@
-"""The JSON side of the front: POST /predict, GET /example, GET /health, GET /status."""
+"""The JSON side of the front: POST /predict, GET /example, GET /health, GET /status.
+
+Each answer to POST /predict says where its time went in a `Server-Timing` header: `validation`
+(parsing and validating the body), the parts its back end measured (`model`; for the model API
+also `hop`, with the service's own validation added to `validation`; async: `database`), `total`.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from shared_model import example_record, imputed_fields, validate_batch, validate_record
 from shared_model.keys import signing_mode
 
 from patterns.json_body import MalformedBody, parse_json
+from patterns.server_timing import HEADER as SERVER_TIMING
+from patterns.server_timing import ServerTiming
 
 from .backend import Accepted, timed_predict
 from .runtime import loaded_distributions
@@ -47,8 +54,11 @@ def example():
 def predict():
     """One house (an object) or several (a list) -> prices, model version, architecture, time,
     and per house the fields it did not give, which the model imputed (`imputed`)."""
-    records = cleaned_records(read_json())
+    timing = g.server_timing = ServerTiming()
+    with timing.part("validation"):
+        records = cleaned_records(read_json())
     result, elapsed_ms = timed_predict(backend(), records)
+    timing.add_all(result.timing)
     architecture = backend().architecture
     imputed = [imputed_fields(record) for record in records]
     if isinstance(result, Accepted):
@@ -60,6 +70,15 @@ def predict():
         imputed=imputed,
         elapsed_ms=round(elapsed_ms, 3),
     )
+
+
+@bp.after_request
+def add_server_timing(response):
+    """The Server-Timing header on every answer to POST /predict, a refusal (422, 503) included."""
+    timing = g.pop("server_timing", None)
+    if timing is not None:
+        response.headers[SERVER_TIMING] = timing.header()
+    return response
 
 
 def read_json():

@@ -27,17 +27,22 @@ class BackendUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Prediction:
-    """Prices for the submitted records, in order, and the model version that produced them."""
+    """Prices for the submitted records, in order, and the model version that produced them;
+    `timing`: where the back end's time went, in milliseconds (`model`, `hop`...), for the answer's
+    Server-Timing header (not part of what the prediction is, so not compared)."""
 
     values: list[float]
     model_version: str
+    timing: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class Accepted:
-    """Stored for later scoring (async): one ticket `{"id", "status_url"}` per submitted record."""
+    """Stored for later scoring (async): one ticket `{"id", "status_url"}` per submitted record;
+    `timing` as in Prediction (`database`: storing them)."""
 
     tickets: list[dict] = field(default_factory=list)
+    timing: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 @runtime_checkable
