@@ -144,11 +144,14 @@ def test_server_timing_header_parsing(header, parts):
 
 
 class RawAnswers(BaseHTTPRequestHandler):
-    """Answers in the shapes the lean client must read: chunked with a trailer, close-delimited, 204."""
+    """Answers in the shapes the lean client must read: chunked with a trailer, close-delimited, 204,
+    a kept-alive connection closed after the answer without notice, and an answer cut short."""
 
     protocol_version = "HTTP/1.1"
+    paths: list[str] = []  # every request received, in order
 
     def do_GET(self):
+        self.paths.append(self.path)
         if self.path == "/chunked":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                              b"4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\nX-Trailer: 1\r\n\r\n")
@@ -157,28 +160,46 @@ class RawAnswers(BaseHTTPRequestHandler):
             self.close_connection = True
         elif self.path == "/empty":
             self.wfile.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        elif self.path in ("/then-close", "/truncated"):
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n" +
+                             (b"0123456789" if self.path == "/then-close" else b"012"))
+            self.close_connection = True
 
     def log_message(self, *args):
         pass
 
 
-def test_the_lean_client_reads_chunked_close_delimited_and_empty_answers_on_one_connection():
+@pytest.fixture
+def raw_server():
+    RawAnswers.paths.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), RawAnswers)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
     try:
-        with LeanConnection(url, timeout=5) as connection:
-            answers = [connection.send(encode_request(url + path, "GET", None, {}))
-                       for path in ("/chunked", "/empty", "/chunked", "/until-close", "/chunked")]
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_the_lean_client_reads_each_answer_shape_on_one_connection(raw_server):
+    paths = ("/chunked", "/empty", "/chunked", "/until-close", "/chunked", "/then-close", "/chunked")
+    with LeanConnection(raw_server, timeout=5) as connection:
+        answers = [connection.send(encode_request(raw_server + path, "GET", None, {})) for path in paths]
     assert [(a.status, a.body) for a in answers] == [
-        (200, b"abcdefg"), (204, b""), (200, b"abcdefg"), (200, b"all of it"), (200, b"abcdefg")]
+        (200, b"abcdefg"), (204, b""), (200, b"abcdefg"), (200, b"all of it"), (200, b"abcdefg"),
+        (200, b"0123456789"), (200, b"abcdefg")]  # the last one on a fresh connection: the server had closed
     assert answers[3].headers["connection"] == "close"
+
+
+def test_an_answer_cut_short_is_no_answer_and_is_not_sent_again(raw_server):
+    with LeanConnection(raw_server, timeout=5) as connection:
+        connection.send(encode_request(raw_server + "/chunked", "GET", None, {}))
+        with pytest.raises(http.NoAnswer, match="middle of its answer"):
+            connection.send(encode_request(raw_server + "/truncated", "GET", None, {}))
+    assert RawAnswers.paths.count("/truncated") == 1
 
 
 def test_the_lean_client_reports_no_answer_when_nothing_listens():

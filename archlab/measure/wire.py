@@ -8,7 +8,7 @@ from the servers it measures; so the request bytes are built once per worker and
 read with the few rules HTTP/1.1 servers use here: Content-Length, chunked, or close-delimited.
 
 Failures are `patterns.http.NoAnswer`, as with the project's client, and answers are
-`patterns.http.Answer`, so `extract` callables work on either.
+`patterns.http.Answer` (header names in lower case), so `extract` callables work on either.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class LeanConnection:
         self.timeout = timeout
         self._sock: socket.socket | None = None
         self._buffer = b""
+        self._received = False  # any byte of the current answer arrived
 
     def send(self, request: bytes, head_only: bool = False) -> http.Answer:
         """Send pre-encoded `request` and read its answer. A kept-alive connection the server
@@ -77,6 +78,7 @@ class LeanConnection:
         if self._sock is None:
             self._sock = socket.create_connection(self.address, self.timeout)
             self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._received = bool(self._buffer)
         self._sock.sendall(request)
         status, headers, close = self._read_head()
         while 100 <= status < 200:  # an interim answer (100 Continue): the real one follows
@@ -95,8 +97,11 @@ class LeanConnection:
 
     def _fill(self) -> None:
         data = self._sock.recv(RECV_BYTES)
+        if not data and self._received:
+            raise ConnectionAbortedError("the server closed the connection in the middle of its answer")
         if not data:
-            raise _ClosedBeforeAnswer("the server closed the connection before answering in full")
+            raise _ClosedBeforeAnswer("the server closed the connection without answering")
+        self._received = True
         self._buffer += data
 
     def _read_line_block(self, end: bytes) -> bytes:
@@ -143,4 +148,4 @@ class LeanConnection:
 
 
 class _ClosedBeforeAnswer(ConnectionError):
-    """EOF where an answer (or the rest of one) was due."""
+    """EOF before any byte of the answer: on a kept-alive connection, the server had closed it while idle."""
