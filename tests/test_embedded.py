@@ -13,10 +13,13 @@ import zipfile
 import pytest
 import requests
 
+from archlab.measure.footprint import measure_footprint
 from archlab.notebook.traffic import update_under_traffic
 from launch_helpers import embedded_system, writable_home
 from patterns.embedded.deploy import app_env, install_wheel
+from patterns.embedded.system import EmbeddedSystem
 from patterns.embedded.wheel import PACKAGE, build_model_wheel, distribution_version
+from patterns.settings import Settings
 from shared_model import ModelNotFoundError, ModelStore, example_record
 
 pytestmark = pytest.mark.slow  # starts real front processes
@@ -96,3 +99,17 @@ def test_tampered_installed_model_is_refused_with_503(home):
         status = requests.get(f"{system.url}/status", timeout=10).json()
     assert response.status_code == 503 and "refused" in response.json()["message"]
     assert status["model_version"] is None and "refused" in status["problem"]
+
+
+def test_replicas_each_answer_and_the_update_restarts_every_one(home):
+    assert EmbeddedSystem.scale_options(3) == {"instances": 3}
+    with EmbeddedSystem(version="v1", settings=Settings(home=home), instances=2) as system:
+        assert len(set(system.front_urls)) == 2
+        assert system.served_versions() == ["v1", "v1"]
+        replicas = measure_footprint(system)
+        report = system.update_model("v2")
+        assert system.served_versions() == ["v2", "v2"]
+    assert set(report.restarted) == {"web", "web-2"}
+    assert [step.phase for step in report.steps] == ["build", "build", "switch", "switch"]
+    assert replicas.model_copies == 2  # the whole app, model included, is what each replica costs
+    assert replicas.rss_mib["web"] > 50 and replicas.rss_mib["web-2"] > 50
