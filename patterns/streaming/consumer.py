@@ -10,7 +10,9 @@ arrives meanwhile. The feed
 - verifies every bundle that claims to be newer as it completes (bounded unzip, Ed25519 signature
   by a trusted key, digests, library versions: nothing unpickled), keeps only the best verified
   candidate while it catches up, unpickles that one alone, and counts what it rejects by reason;
-- never moves to an older or equal version (see `newness`);
+- never moves to an older or equal version (see `order.py`), except by a signed rollback pin
+  (`pin.py`), which ranks above the bad build it replaces: a pin that is unsigned, signed by an
+  untrusted key or tampered with is refused and counted (`pin-refused`);
 - keeps serving when the broker is away, reports it, reconnects by itself, and seeks back when
   its position is past the end of the partition (an in-memory broker restarted and the topic came
   back shorter: a consumer left there would silently receive nothing).
@@ -19,11 +21,10 @@ arrives meanwhile. The feed
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from kafka import KafkaConsumer
 from kafka.errors import KafkaError
@@ -32,6 +33,8 @@ from shared_model.artifacts import BundleTooLarge, compatibility_problems, load_
 from shared_model.errors import IncompatibleModelError, IntegrityError
 from shared_model.keys import TrustedKeys, trusted_keys
 
+from .order import newness
+from .pin import Pin, PinRefused, claimed_rank, verified_pin
 from .topic import REQUEST_TIMEOUT_MS, BrokerUnavailable, model_partition
 from .wire import STALE_SECONDS, Artifact, Assembler, RejectedMessage
 
@@ -44,29 +47,10 @@ HEALTH_CHECK_SECONDS = 1.0
 RECONNECT_SECONDS = 0.5
 
 
-def version_order(version: str) -> tuple[int, str]:
-    """Natural order of version names: v2 < v10. Names without a number sort first."""
-    match = re.match(r"v([0-9]+)", version)
-    return (int(match.group(1)) if match else -1, version)
-
-
-def newness(version: str, created: str) -> tuple:
-    """What "newer" means: a higher version; for the same version, a later build (`created`)."""
-    return (version_order(version), created)
-
-
-def claimed_newness(headers: dict[str, str]) -> tuple:
-    """Newness as a message's (unverified) headers claim it."""
-    return newness(headers["version"], headers.get("created", ""))
-
-
-def model_newness(model) -> tuple:
-    """Newness as a verified model's signed metadata states it."""
-    return newness(model.version, model.metadata.get("created", ""))
-
-
 def rejection_reason(exc: Exception) -> str:
     """The /status counter a refused bundle lands in."""
+    if isinstance(exc, PinRefused):
+        return "pin-refused"
     if isinstance(exc, BundleTooLarge):
         return "too-large"
     if isinstance(exc, IncompatibleModelError):
@@ -78,11 +62,13 @@ def rejection_reason(exc: Exception) -> str:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A verified bundle's files, not yet unpickled: the best one seen while catching up."""
+    """A verified bundle's files, not yet unpickled: the best one seen while catching up.
+    `rank` is its place in `order.py` (a pin's when `pin` is set)."""
 
     files: dict[str, bytes]
-    newness: tuple
+    rank: tuple
     offset: int
+    pin: Pin | None = None
 
 
 def past_end(position: int, end: int) -> bool:
@@ -101,6 +87,8 @@ class ModelFeed:
         self.fetch_max_wait_ms = fetch_max_wait_ms
         self.stale_seconds = stale_seconds
         self.model = None
+        self.model_rank: tuple | None = None  # what a message must outrank to replace the model
+        self.model_pin: Pin | None = None  # the rollback pin the model is served by, if any
         self.model_offset: int | None = None
         self.broker = "connecting"
         self.rejected = 0
@@ -131,6 +119,7 @@ class ModelFeed:
             "model_digest": model.digest if model else None,
             "model_created": model.metadata.get("created") if model else None,
             "model_offset": self.model_offset,
+            "pin": asdict(self.model_pin) if self.model_pin else None,
             "broker": self.broker,
             "bootstrap_servers": self.bootstrap_servers,
             "topic": self.topic,
@@ -247,51 +236,53 @@ class ModelFeed:
             self._resume_at = record.offset + 1  # a reconnect never starts in the middle of a bundle
 
     def _consider(self, artifact: Artifact) -> None:
-        """Verify a bundle that claims to be newer than what is served and pending; keep the best.
+        """Verify a bundle that claims to outrank what is served and pending; keep the best.
 
-        Older claims are skipped unopened. Nothing is unpickled here, whatever the bundle holds.
+        Lower claims are skipped unopened. Nothing is unpickled here, whatever the bundle holds.
         """
-        claimed = claimed_newness(artifact.headers)
-        if not self._is_newer(claimed) or (self._pending is not None and claimed <= self._pending.newness):
+        claimed = claimed_rank(artifact.headers)
+        if not self._is_newer(claimed) or (self._pending is not None and claimed <= self._pending.rank):
             return
         try:
             files = unpack(artifact.bundle)
             metadata = verified_metadata(files, self.keys)
+            pin = verified_pin(files, metadata, self.keys)
         except IntegrityError as exc:
             self._reject(artifact.offset, rejection_reason(exc), f"{type(exc).__name__}: {exc}")
             return
         problems = compatibility_problems(metadata)
         if problems:
             self._reject(artifact.offset, "incompatible", f"built with other libraries: {'; '.join(problems)}")
-        elif newness(metadata["version"], metadata.get("created", "")) != claimed:
+        elif (pin.rank if pin else newness(metadata["version"], metadata.get("created", ""))) != claimed:
             self._reject(artifact.offset, "header-mismatch", f"headers claim {artifact.headers['version']} "
-                                                             f"but the signed metadata says {metadata['version']}")
+                                                             f"(rank {claimed}) but the signed metadata and pin "
+                                                             f"say {metadata['version']}")
         else:
-            self._pending = Candidate(files, claimed, artifact.offset)
+            self._pending = Candidate(files, claimed, artifact.offset, pin)
 
     def _apply_pending(self) -> None:
-        """Load the best verified candidate (the newest signed version), if it beats what is served."""
+        """Load the best verified candidate (the newest signed version or pin), if it beats what is served."""
         candidate, self._pending = self._pending, None
-        if candidate is None or not self._is_newer(candidate.newness):
+        if candidate is None or not self._is_newer(candidate.rank):
             return
         try:
             model = load_files(candidate.files, self.keys)
         except Exception as exc:  # signed, yet unloadable: keep serving the current model
             self._reject(candidate.offset, rejection_reason(exc), f"{type(exc).__name__}: {exc}")
             return
-        self._swap(model, candidate.offset)
+        self._swap(model, candidate)
 
     def _is_newer(self, claimed: tuple) -> bool:
-        current = self.model
-        return current is None or claimed > model_newness(current)
+        return self.model_rank is None or claimed > self.model_rank
 
-    def _swap(self, model, offset: int) -> None:
+    def _swap(self, model, candidate: Candidate) -> None:
         previous = self.model
         self.model = model  # the single assignment every request sees atomically
-        self.model_offset = offset
+        self.model_rank, self.model_pin, self.model_offset = candidate.rank, candidate.pin, candidate.offset
         self.swaps += 1
         self._has_model.set()
-        log.info("now serving %s %s (offset %d; was %s)", model.name, model.version, offset,
+        how = f"signed rollback pin replacing {candidate.pin.replaces}" if candidate.pin else "newest version"
+        log.info("now serving %s %s (%s, offset %d; was %s)", model.name, model.version, how, candidate.offset,
                  previous.version if previous else "nothing")
 
     def _reject(self, offset: int | None, reason: str, message: str) -> None:

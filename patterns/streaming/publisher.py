@@ -16,7 +16,10 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
 from shared_model import ModelStore, bundle_metadata
+from shared_model.artifacts import pack
 
+from .order import newness
+from .pin import Pin, make_pin
 from .topic import PARTITION, REQUEST_TIMEOUT_MS, BrokerUnavailable, ensure_topic, model_partition
 from .wire import CHUNK_BYTES, encode
 
@@ -43,20 +46,36 @@ class Publisher:
         self.topic = topic
         self.store = store or ModelStore()
         self.chunk_bytes = chunk_bytes
-        self.current: str | None = None
+        self.current: str | None = None  # the version apps were last told to serve
+        self.newest: dict | None = None  # metadata of the highest-ranked ordinary bundle sent (what a pin replaces)
         self._producer: KafkaProducer | None = None
 
     def publish(self, version: str) -> Published:
         """Send stored `version` (unknown version: shared_model.ModelNotFoundError)."""
         bundle = self.store.bundle(version)
-        published = self.send_bundle(bundle, bundle_metadata(bundle))
+        metadata = bundle_metadata(bundle)
+        published = self.send_bundle(bundle, metadata)
         self.current = version
+        if self.newest is None or newness(metadata["version"], metadata["created"]) > newness(
+                self.newest["version"], self.newest["created"]):
+            self.newest = metadata
         return published
 
-    def send_bundle(self, bundle: bytes, metadata: dict) -> Published:
+    def publish_pin(self, version: str) -> tuple[Pin, Published]:
+        """Send stored `version` with a rollback pin, signed with the store's key, replacing the newest
+        version sent (see pin.py): every app serves `version` again although it is older."""
+        if self.newest is None:
+            raise ValueError(f"nothing was published on {self.topic!r} yet: there is nothing to roll back from")
+        metadata, files = self.store.verified_files(version)  # vouch only for a model that verifies here
+        pin, pin_files = make_pin(metadata, self.newest, self.store.key)
+        published = self.send_bundle(pack({**files, **pin_files}), metadata, pin.headers())
+        self.current = version
+        return pin, published
+
+    def send_bundle(self, bundle: bytes, metadata: dict, extra_headers: dict[str, str] | None = None) -> Published:
         """Send any bundle with these header values, also one that consumers should refuse."""
         ensure_topic(self.bootstrap_servers, self.topic)
-        messages = encode(bundle, metadata, self.chunk_bytes)
+        messages = encode(bundle, metadata, self.chunk_bytes, extra_headers)
         producer = self._connect()
         try:
             futures = [

@@ -1,7 +1,9 @@
 """The running streaming architecture: a broker (unless external), N app instances, a publisher.
 
 Its model update is a publish: every instance verifies the new bundle, loads it beside the model it
-serves and swaps it in; nothing is rebuilt or restarted. With an external cluster
+serves and swaps it in; nothing is rebuilt or restarted. Going back to an older version (a
+rollback after a bad model) is a publish too, with a signed pin (`pin.py`) the instances obey
+although the version is older. With an external cluster
 (`KAFKA_BOOTSTRAP_SERVERS`) the broker is the user's: never stopped, only reported.
 """
 
@@ -10,7 +12,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
+from typing import TypeVar
 
 from shared_model import ModelStore
 from shared_model.artifacts import PICKLE_FILE, pack
@@ -22,10 +27,12 @@ from patterns.settings import Settings
 
 from .broker import MANAGED_BROKER_ENV, LocalBroker, address_file
 from .floor import kafka_roundtrip
+from .order import newness
 from .publisher import Published, Publisher
 from .topic import delete_topic
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+Sent = TypeVar("Sent")
 POLL_SECONDS = 0.005
 
 
@@ -100,19 +107,45 @@ class StreamingSystem(System):
         return [waited[i] for i in range(self.instances)]
 
     def apply_update(self, version: str, timeout: float = 30.0) -> Applied:
-        """Publish `version`; propagation counts from "publish returned" to "every instance serves it"."""
-        started = time.monotonic()
-        self.publish(version)
-        published = time.monotonic() - started
-        per_instance = self.wait_until_serving(version, timeout)
+        """Publish `version`; propagation counts from "publish returned" to "every instance serves it".
+
+        A version older than the newest one published would be ignored by every instance (a
+        replay must not roll users back): moving users to it is a rollback (`apply_rollback`)."""
+        newest = self.publisher.newest
+        metadata = self.store.metadata(version)
+        if newest and newness(version, metadata["created"]) < newness(newest["version"], newest["created"]):
+            return self.apply_rollback(version, timeout)
+        _, steps, details = self._publish_and_wait(version, self.publish, "model published", timeout)
         return Applied(
             strategy="hot swap: the signed model is published to the topic; every running instance verifies it, "
                      "loads it beside the one it serves and swaps it in",
-            better_strategy="",
-            steps=(Step("model published to the topic", published, "build"),
-                   Step(f"all {self.instances} instances serve it", max(per_instance), "switch")),
-            details={"propagation_s": max(per_instance), "instance_seconds": per_instance},
+            better_strategy="", steps=steps, details=details,
         )
+
+    def apply_rollback(self, version: str, timeout: float = 30.0) -> Applied:
+        """Publish the older `version` with a pin signed by the training key that replaces the newest
+        version published; every instance verifies the pin and serves `version` again."""
+        (pin, _), steps, details = self._publish_and_wait(version, self.publisher.publish_pin,
+                                                          "model and signed rollback pin published", timeout)
+        return Applied(
+            strategy=f"signed rollback: {version} republished with a pin signed by the training key (serve {version} "
+                     f"instead of {pin.replaces} built {pin.replaces_created}); every instance verified the pin and "
+                     f"swapped {version} back in although it is older; a replay of {pin.replaces} now ranks below "
+                     "the pin and is ignored, a newer version number replaces it as usual",
+            better_strategy="", steps=steps, details={**details, "pin": asdict(pin)},
+        )
+
+    def _publish_and_wait(self, version: str, send: Callable[[str], Sent], label: str,
+                          timeout: float) -> tuple[Sent, tuple[Step, ...], dict]:
+        """`send(version)`, then wait until every instance serves it: what `send` returned, the two
+        steps, and the propagation details."""
+        started = time.monotonic()
+        sent = send(version)
+        published = time.monotonic() - started
+        per_instance = self.wait_until_serving(version, timeout)
+        steps = (Step(f"{label} to the topic", published, "build"),
+                 Step(f"all {self.instances} instances serve it", max(per_instance), "switch"))
+        return sent, steps, {"propagation_s": max(per_instance), "instance_seconds": per_instance}
 
     def faults(self) -> list[FaultSpec]:
         faults = super().faults()

@@ -59,10 +59,13 @@ class Artifact:
     offset: int
 
 
-def encode(bundle: bytes, metadata: Mapping[str, object], chunk_bytes: int = CHUNK_BYTES) -> list[Message]:
-    """The messages that carry `bundle`; `metadata` supplies the name/version/digest/created headers."""
+def encode(bundle: bytes, metadata: Mapping[str, object], chunk_bytes: int = CHUNK_BYTES,
+           extra_headers: Mapping[str, str] | None = None) -> list[Message]:
+    """The messages that carry `bundle`; `metadata` supplies the name/version/digest/created headers,
+    `extra_headers` more (a rollback pin's, see pin.py)."""
     chunks = [bundle[i : i + chunk_bytes] for i in range(0, len(bundle), chunk_bytes)] or [b""]
     common = [(name, str(metadata.get(name, "")).encode()) for name in METADATA_HEADERS]
+    common += [(name, value.encode()) for name, value in (extra_headers or {}).items()]
     common += [
         ("publish-id", uuid.uuid4().hex.encode()),
         ("sha256", hashlib.sha256(bundle).hexdigest().encode()),
