@@ -1,0 +1,64 @@
+"""The bad-model drill on real systems: the faulty v3 rolled out under traffic, detected by the
+plausibility rule on users' answers, rolled back; its counts agree with the traffic log."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared_model import example_record
+
+from archlab.compare.budget import QUICK
+from archlab.compare.drill import run_drill
+from drill_helpers import faulty_home, home_with_v3  # noqa: F401  (fixtures)
+from patterns.launch.systems import launch
+from patterns.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def check_drill(drill, instances: int) -> None:
+    """What every architecture that serves answers at once must show."""
+    log = drill.timeline
+    assert drill.bad_answers == sum(p.version == "v3" for p in log) > 0  # users got v3: the monitor's count
+    assert drill.detection.startswith("model v3: price") and "above the highest sale price" in drill.detection
+    assert drill.detected_after_s is not None and drill.rollback_s is not None
+    first_bad = min(p.t_s for p in log if p.version == "v3")
+    detected = next(e.t_s for e in drill.events if e.label.startswith("detected"))
+    assert detected >= first_bad  # detected from an answer a user received, not before
+    assert drill.requests == len(log) and drill.failed == sum(p.error is not None for p in log)
+    workers = {p.worker for p in log}
+    assert len(workers) == instances
+    for worker in workers:  # each instance: v2, then v3, then v2 to the end
+        served = [p.version for p in log if p.worker == worker and p.version]
+        assert served[0] == "v2" and served[-1] == "v2" and "v3" in served
+    assert drill.as_dict()["bad_answers"] == drill.bad_answers
+
+
+@pytest.fixture
+def started(home_with_v3, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    systems = []
+
+    def start(arch: str, **options):
+        systems.append(launch(arch, settings=Settings.from_env(), version="v2", **options))
+        return systems[-1].__enter__()
+
+    yield start
+    for system in systems:
+        system.close()
+
+
+def test_the_drill_on_the_embedded_system_rebuilds_twice_and_ends_on_v2(started):
+    system = started("embedded")
+    drill = run_drill(system, QUICK, example_record())
+    check_drill(drill, instances=1)
+    assert "rebuil" in drill.rollback_strategy.lower() or "restart" in drill.rollback_strategy.lower()
+    assert system.served_versions() == ["v2"]
+
+
+def test_the_drill_on_two_streaming_instances_rolls_back_with_the_signed_pin(started):
+    system = started("streaming", instances=2)
+    drill = run_drill(system, QUICK, example_record())
+    check_drill(drill, instances=2)
+    assert "signed rollback" in drill.rollback_strategy and drill.failed == 0
+    assert system.served_versions() == ["v2", "v2"]
