@@ -31,7 +31,7 @@ def test_submit_new_houses_then_score_once(cli_env, capsys):
     assert "stored 1459 requests" in capsys.readouterr().out
     assert main(["score", "--once", "--chunk-size", "500"]) == 0
     out = capsys.readouterr().out
-    assert "scored 1459 requests in 3 chunks: 1459 predicted, 0 failed" in out
+    assert "scored 1459 requests in 3 chunks: 1459 predicted (0 rejected by the review gate), 0 failed" in out
     assert statuses(cli_env) == {"predicted": 1459}
 
 

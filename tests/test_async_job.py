@@ -73,7 +73,8 @@ class ModelThatBreaksOn:
     """A real model whose vectorised call fails when one poisoned value is in the batch."""
 
     def __init__(self, model, poisoned_area: float):
-        self.model, self.poisoned_area, self.version = model, poisoned_area, model.version
+        self.model, self.poisoned_area = model, poisoned_area
+        self.version, self.metadata = model.version, model.metadata
 
     def predict(self, records):
         if any(r["GrLivArea"] == self.poisoned_area for r in records):

@@ -11,6 +11,7 @@ from patterns.settings import Settings
 from patterns.web import create_app
 
 job_module = async_module("job")
+schedule_module = async_module("schedule")
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def start_worker(front):
 
     def start():
         job = job_module.ScoringJob(backend.store, backend.models)
-        thread = threading.Thread(target=job.run_every, args=(3600.0, stop), daemon=True)
+        thread = threading.Thread(target=job.run_on, args=(schedule_module.Every(3600.0), stop), daemon=True)
         thread.start()
         threads.append(thread)
 

@@ -61,7 +61,7 @@ def test_a_version_1_database_keeps_its_data_under_prefixed_names(database_url):
         assert (claim.request_id, claim.payload) == (2, houses(2)[1])
         assert store.submit(houses(1), source="test") == [3]  # ids go on after the copied ones
         with store.engine.connect() as conn:
-            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3]
+            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3, 4]
     finally:
         store.close()
 
@@ -90,8 +90,8 @@ def test_expired_lease_returns_rows_and_the_late_owner_writes_nothing(store):
     fresh = store.claim("alive", limit=3, lease_seconds=60)
     assert [c.request_id for c in fresh] == [c.request_id for c in stale]
 
-    late = store.finish("dead", [(c, "v1", 1.0) for c in stale], [])
-    done = store.finish("alive", [(c, "v1", 2.0) for c in fresh], [])
+    late = store.finish("dead", [(c, "v1", 1.0, None) for c in stale], [])
+    done = store.finish("alive", [(c, "v1", 2.0, None) for c in fresh], [])
 
     assert (late.predicted, late.lost) == (0, 3)
     assert (done.predicted, done.lost) == (3, 0)
@@ -101,7 +101,7 @@ def test_expired_lease_returns_rows_and_the_late_owner_writes_nothing(store):
 def test_two_predictions_from_the_same_run_are_impossible(store):
     [request_id] = store.submit(houses(1), source="test")
     [claim] = store.claim("a", limit=1, lease_seconds=60)
-    store.finish("a", [(claim, "v1", 1.0)], [])
+    store.finish("a", [(claim, "v1", 1.0, None)], [])
     row = {"request_id": request_id, "run_id": claim.run_id, "model_version": "v1", "value": 2.0,
            "created_at": schema.utcnow(), "review_status": "pending"}
     with pytest.raises(IntegrityError), store.engine.begin() as conn:
@@ -120,7 +120,7 @@ def test_a_request_whose_worker_keeps_dying_is_failed(store):
 def test_failures_are_recorded_per_row(store):
     store.submit(houses(2), source="test")
     good, bad = store.claim("a", limit=2, lease_seconds=60)
-    result = store.finish("a", [(good, "v1", 100_000.0)], [(bad, "GrLivArea: is not a number")])
+    result = store.finish("a", [(good, "v1", 100_000.0, None)], [(bad, "GrLivArea: is not a number")])
     assert (result.predicted, result.failed) == (1, 1)
     assert statuses(store) == {"predicted": 1, "failed": 1}
     assert store.request(bad.request_id)["error"] == "GrLivArea: is not a number"
@@ -129,7 +129,7 @@ def test_failures_are_recorded_per_row(store):
 def test_rerun_keeps_history_and_review_marks_predictions(store):
     ids = store.submit(houses(2), source="test")
     claims = store.claim("a", limit=2, lease_seconds=60)
-    store.finish("a", [(c, "v1", 100.0) for c in claims], [])
+    store.finish("a", [(c, "v1", 100.0, None) for c in claims], [])
     first = store.request(ids[0])["predictions"][0]
     assert store.review([first["id"]], "validated", "ann") == 1
 
@@ -137,7 +137,7 @@ def test_rerun_keeps_history_and_review_marks_predictions(store):
     assert queued == 1
     [claim] = store.claim("a", limit=10, lease_seconds=60)
     assert (claim.request_id, claim.run_id, claim.version) == (ids[0], run_id, "v2")
-    store.finish("a", [(claim, "v2", 200.0)], [])
+    store.finish("a", [(claim, "v2", 200.0, None)], [])
 
     history = store.request(ids[0])["predictions"]
     assert [(p["model_version"], p["value"], p["review_status"]) for p in history] == [

@@ -1,7 +1,9 @@
-"""The batch job: claim a chunk, validate it, predict it vectorised, write it in one transaction.
+"""The batch job: claim a chunk, validate it, predict it vectorised, pass it through the review
+gate, write it in one transaction.
 
 A bad row never sinks its chunk: rows failing validation are marked failed with their field
 errors, and if the vectorised call fails the chunk is retried row by row to isolate the culprit.
+A scheduled worker runs a pass at its schedule's times (`schedule.py`) and whenever the front asks.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from shared_model import ModelError, ModelStore, validate_batch
 from shared_model.errors import describe
 
+from .gate import Previous, ReviewGate
+from .schedule import Cron, Every
 from .store import DATABASE_DOWN_ERRORS, Claim, Store
 
 log = logging.getLogger(__name__)
@@ -36,13 +41,14 @@ POLL_SECONDS = 0.2  # how often a scheduled worker looks for a "score now" reque
 class JobStats:
     claimed: int = 0
     predicted: int = 0
+    rejected: int = 0  # of the predicted, by the review gate
     failed: int = 0
     lost: int = 0
     chunks: int = 0
     seconds: float = 0.0
 
     def add(self, other: JobStats) -> None:
-        for name in ("claimed", "predicted", "failed", "lost", "chunks", "seconds"):
+        for name in ("claimed", "predicted", "rejected", "failed", "lost", "chunks", "seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -51,8 +57,8 @@ class JobStats:
 
     def summary(self) -> str:
         return (
-            f"scored {self.claimed} requests in {self.chunks} chunks: {self.predicted} predicted, "
-            f"{self.failed} failed, {self.lost} lost to an expired lease; "
+            f"scored {self.claimed} requests in {self.chunks} chunks: {self.predicted} predicted "
+            f"({self.rejected} rejected by the review gate), {self.failed} failed, {self.lost} lost to an expired lease; "
             f"{self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s)"
         )
 
@@ -92,12 +98,18 @@ class ScoringJob:
         self.chunk_size = chunk_size
         self.lease_seconds = lease_seconds
         self.owner = owner or new_owner()
-        self._loaded: dict[str, object] = {}
+        self.schedule: Every | Cron | None = None  # set while run_on runs; the heartbeat reports it
+        self.next_run: datetime | None = None
+        self._loaded: dict[str, tuple[object, ReviewGate]] = {}
 
     def model(self, version: str):
         """The loaded (verified) model for `version`, cached for the job's lifetime."""
+        return self._model_and_gate(version)[0]
+
+    def _model_and_gate(self, version: str) -> tuple[object, ReviewGate]:
         if version not in self._loaded:
-            self._loaded[version] = self.models.load(version)
+            model = self.models.load(version)
+            self._loaded[version] = (model, ReviewGate(model.metadata))
         return self._loaded[version]
 
     def score_chunk(self, default_version: str) -> JobStats | None:
@@ -109,18 +121,21 @@ class ScoringJob:
         groups: dict[str, list[Claim]] = defaultdict(list)
         for claim in claims:
             groups[claim.version or default_version].append(claim)
+        previous = self.store.previous_predictions([claim.request_id for claim in claims])
         values, failures = [], []
         for version, group in groups.items():
-            self._score_group(version, group, values, failures)
+            self._score_group(version, group, previous, values, failures)
         finished = self.store.finish(self.owner, values, failures)
         return JobStats(
-            claimed=len(claims), predicted=finished.predicted, failed=finished.failed, lost=finished.lost,
-            chunks=1, seconds=time.perf_counter() - started,
+            claimed=len(claims), predicted=finished.predicted, rejected=finished.rejected, failed=finished.failed,
+            lost=finished.lost, chunks=1, seconds=time.perf_counter() - started,
         )
 
-    def _score_group(self, version: str, group: list[Claim], values: list, failures: list) -> None:
+    def _score_group(
+        self, version: str, group: list[Claim], previous: dict[int, Previous], values: list, failures: list,
+    ) -> None:
         try:
-            model = self.model(version)
+            model, gate = self._model_and_gate(version)
         except ModelError as exc:
             failures.extend((claim, f"model {version} unavailable: {exc}") for claim in group)
             return
@@ -137,7 +152,7 @@ class ScoringJob:
             elif not math.isfinite(value):
                 failures.append((claim, f"model {version} returned a non-finite value ({value})"))
             else:
-                values.append((claim, model.version, float(value)))
+                values.append((claim, model.version, float(value), gate.reason(value, previous.get(claim.request_id))))
 
     @staticmethod
     def _predict_one(model, record: dict) -> float | str:
@@ -171,8 +186,9 @@ class ScoringJob:
                 pass  # its heartbeat goes stale instead
 
     def _beat(self) -> None:
+        next_run = None if self.next_run is None else self.next_run.astimezone(UTC).replace(tzinfo=None)
         try:
-            self.store.beat(self.owner)
+            self.store.beat(self.owner, None if self.schedule is None else self.schedule.text, next_run)
         except DATABASE_DOWN_ERRORS as exc:  # the pass reports the outage; keep beating
             log.warning("heartbeat failed: %s", exc)
 
@@ -189,27 +205,28 @@ class ScoringJob:
             total.add(chunk)
         return total
 
-    def run_every(self, seconds: float, stop: threading.Event) -> JobStats:
-        """Run a pass every `seconds` until `stop` is set, and one at once whenever the front asks
-        ("score now"); a failing pass is reported, not fatal."""
+    def run_on(self, schedule: Every | Cron, stop: threading.Event) -> JobStats:
+        """Run a pass at `schedule`'s times until `stop` is set, and one at once whenever the front
+        asks ("score now"); a failing pass is reported, not fatal, and tried again
+        `schedule.retry_seconds` later."""
         total = JobStats()
-        next_pass = time.monotonic()
+        self.schedule, self.next_run = schedule, schedule.first_run(_now())
         with self.heartbeat():
             while not stop.is_set():
                 try:
                     asked = self.store.take_score_request(self.owner)
                     if asked is not None:
                         total.add(self._answer(asked, stop))
-                    elif time.monotonic() >= next_pass:
-                        next_pass = time.monotonic() + seconds
+                    elif _now() >= self.next_run:
                         passed = self._pass(stop)
+                        self.next_run = schedule.next_run(_now())
                         total.add(passed)
                         if passed.claimed:
-                            log.info("%s", passed.summary())
-                except (*DATABASE_DOWN_ERRORS, ModelError) as exc:  # database away or no model yet: try next time
-                    log.warning("scoring pass failed, retrying in %s s: %s", seconds, exc)
-                    stop.wait(seconds)
-                stop.wait(max(0.0, min(POLL_SECONDS, next_pass - time.monotonic())))
+                            log.info("%s; next pass %s", passed.summary(), self.next_run.isoformat(timespec="seconds"))
+                except (*DATABASE_DOWN_ERRORS, ModelError) as exc:  # database away or no model yet: try again
+                    log.warning("scoring pass failed, retrying in %s s: %s", schedule.retry_seconds, exc)
+                    stop.wait(schedule.retry_seconds)
+                stop.wait(max(0.0, min(POLL_SECONDS, (self.next_run - _now()).total_seconds())))
         return total
 
     def _answer(self, request_id: int, stop: threading.Event) -> JobStats:
@@ -222,3 +239,7 @@ class ScoringJob:
         self.store.finish_score_request(request_id, stats=stats.as_dict())
         log.info("score request %s: %s", request_id, stats.summary())
         return stats
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -27,12 +27,13 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
+    inspect,
     select,
     text,
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PREFIX = "archlab_"
 
 REQUEST_STATUSES = ("pending", "claimed", "predicted", "failed")
@@ -103,6 +104,9 @@ def request_tables(meta: MetaData, prefix: str) -> tuple[Table, Table, Table, Ta
 
 
 runs, requests, payloads, predictions = request_tables(metadata, PREFIX)
+# Version 4: why the review gate (`gate.py`) rejected a prediction; kept when a person overrides it.
+# Added here, not in request_tables, which also describes version 1's tables for migrating them.
+predictions.append_column(Column("gate_reason", Text))
 
 # Each scoring worker says it is alive here (a heartbeat thread), so a claim whose owner stopped
 # beating can be told apart from one a worker is busy with.
@@ -112,6 +116,8 @@ workers = Table(
     Column("owner", String(128), primary_key=True),  # the claim owner, ScoringJob.owner
     Column("started_at", DateTime, nullable=False),
     Column("last_seen", DateTime, nullable=False),
+    Column("schedule", String(128)),  # version 4: when it runs passes ("cron 0 2 * * * (UTC)"), None: once
+    Column("next_run", DateTime),  # version 4: its next scheduled pass
 )
 
 # "Score now": the front queues a row, a worker runs a pass for it and writes the pass's stats.
@@ -167,8 +173,23 @@ def _add_workers_and_actions(conn: Connection) -> None:
     metadata.create_all(conn, tables=[workers, score_requests, actions])
 
 
+def _add_gate_and_schedule(conn: Connection) -> None:
+    """Version 4: the review gate's reason on predictions, each worker's schedule and next run.
+
+    A column is added only where missing: versions 2 and 3 create their tables from today's
+    definitions, so a database migrated from version 1 or 2 already has them.
+    """
+    for table, names in ((predictions, ("gate_reason",)), (workers, ("schedule", "next_run"))):
+        present = {column["name"] for column in inspect(conn).get_columns(table.name)}
+        for name in names:
+            if name not in present:
+                column = table.c[name]
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} "
+                                  f"{column.type.compile(dialect=conn.dialect)}"))
+
+
 # version -> step that brings the schema from version-1 to version. Append, never edit.
-MIGRATIONS = {2: _add_prefix, 3: _add_workers_and_actions}
+MIGRATIONS = {2: _add_prefix, 3: _add_workers_and_actions, 4: _add_gate_and_schedule}
 
 
 class SchemaTooNewError(RuntimeError):

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
+from .gate import GATE_REVIEWER, Previous
 from .schema import (
     REVIEW_STATUSES,
     SchemaTooNewError,
@@ -64,7 +65,8 @@ class Claim:
 
 @dataclass(frozen=True)
 class Finished:
-    predicted: int
+    predicted: int  # including those the review gate rejected
+    rejected: int  # by the review gate, as they were stored
     failed: int
     lost: int  # rows whose lease expired and went to another worker before we wrote them
 
@@ -131,6 +133,15 @@ def _status_update(ids: list[int], status: str, error: str | None = None):
         .where(requests.c.id.in_(ids))
         .values(status=status, error=error, claim_owner=None, lease_expires=None)
     )
+
+
+def _prediction_row(claim: Claim, version: str, value: float, gate_reason: str | None, now) -> dict:
+    """A new prediction: awaiting review, or already rejected by the review gate. Every row has the
+    same keys (one executemany)."""
+    rejected = gate_reason is not None
+    return {"request_id": claim.request_id, "run_id": claim.run_id, "model_version": version, "value": value,
+            "created_at": now, "review_status": "rejected" if rejected else "pending", "gate_reason": gate_reason,
+            "reviewed_by": GATE_REVIEWER if rejected else None, "reviewed_at": now if rejected else None}
 
 
 def _record(conn: Connection, actor: str, action: str, **detail) -> None:
@@ -264,14 +275,18 @@ class Store:
     def finish(
         self,
         owner: str,
-        values: Iterable[tuple[Claim, str, float]],
+        values: Iterable[tuple[Claim, str, float, str | None]],
         failures: Iterable[tuple[Claim, str]],
     ) -> Finished:
-        """Write one chunk's outcome in one transaction, only for rows `owner` still holds."""
+        """Write one chunk's outcome in one transaction, only for rows `owner` still holds.
+
+        `values` are (claim, model version, value, why the review gate rejected it or None): a
+        rejected prediction is stored already reviewed, as rejected by the gate.
+        """
         values, failures = list(values), list(failures)
         ids = [c.request_id for c, *_ in values] + [c.request_id for c, _ in failures]
         if not ids:
-            return Finished(0, 0, 0)
+            return Finished(0, 0, 0, 0)
         now = utcnow()
         with self._write() as conn:
             mine = set(
@@ -281,21 +296,25 @@ class Store:
                     .with_for_update()
                 ).scalars()
             )
-            done = [(c, v, x) for c, v, x in values if c.request_id in mine]
+            done = [row for row in values if row[0].request_id in mine]
             bad = [(c, e) for c, e in failures if c.request_id in mine]
             if done:
-                conn.execute(
-                    insert(predictions),
-                    [
-                        {"request_id": c.request_id, "run_id": c.run_id, "model_version": version, "value": value,
-                         "created_at": now, "review_status": "pending"}
-                        for c, version, value in done
-                    ],
-                )
+                conn.execute(insert(predictions), [_prediction_row(*row, now) for row in done])
                 conn.execute(_status_update([c.request_id for c, *_ in done], "predicted"))
             for claim, error in bad:
                 conn.execute(_status_update([claim.request_id], "failed", error=error))
-        return Finished(len(done), len(bad), len(ids) - len(done) - len(bad))
+        rejected = sum(1 for *_, reason in done if reason is not None)
+        return Finished(len(done), rejected, len(bad), len(ids) - len(done) - len(bad))
+
+    def previous_predictions(self, request_ids: Sequence[int]) -> dict[int, Previous]:
+        """Each request's newest prediction that was not rejected (what the review gate compares a
+        new one with); requests without one are left out."""
+        kept = predictions.c.review_status != "rejected"
+        newest = select(func.max(predictions.c.id)).where(kept, predictions.c.request_id.in_(list(request_ids)))
+        query = (select(predictions.c.request_id, predictions.c.model_version, predictions.c.value)
+                 .where(predictions.c.id.in_(newest.group_by(predictions.c.request_id).scalar_subquery())))
+        with self._read() as conn:
+            return {row.request_id: Previous(row.model_version, row.value) for row in conn.execute(query)}
 
     # -- review and re-run ------------------------------------------------------------------
 
@@ -336,6 +355,15 @@ class Store:
                         request_ids=None if request_ids is None else list(request_ids))
         return run_id, queued
 
+    def run_reviews(self, run_id: int) -> dict[str, int] | None:
+        """How many of run `run_id`'s predictions are pending, validated, rejected; None: no such run."""
+        with self._read() as conn:
+            if conn.execute(select(runs.c.id).where(runs.c.id == run_id)).first() is None:
+                return None
+            return dict(conn.execute(select(predictions.c.review_status, func.count())
+                                     .where(predictions.c.run_id == run_id)
+                                     .group_by(predictions.c.review_status)).all())
+
     def recent_actions(self, limit: int = 50) -> list[dict]:
         """The newest recorded actions (who reviewed, re-ran, asked to score), newest first."""
         with self._read() as conn:
@@ -344,14 +372,16 @@ class Store:
 
     # -- workers: heartbeats and claims left behind -----------------------------------------
 
-    def beat(self, owner: str) -> None:
-        """Record that worker `owner` is alive now; a new worker also forgets long-dead ones."""
+    def beat(self, owner: str, schedule: str | None = None, next_run=None) -> None:
+        """Record that worker `owner` is alive now, with its schedule and next scheduled pass (naive
+        UTC); a new worker also forgets long-dead ones."""
         now = utcnow()
+        state = {"last_seen": now, "schedule": schedule, "next_run": next_run}
         with self._write() as conn:
-            seen = conn.execute(update(workers).where(workers.c.owner == owner).values(last_seen=now)).rowcount
+            seen = conn.execute(update(workers).where(workers.c.owner == owner).values(**state)).rowcount
             if not seen:
                 conn.execute(delete(workers).where(workers.c.last_seen < now - timedelta(seconds=FORGET_WORKER_SECONDS)))
-                conn.execute(insert(workers).values(owner=owner, started_at=now, last_seen=now))
+                conn.execute(insert(workers).values(owner=owner, started_at=now, **state))
 
     def retire(self, owner: str) -> None:
         """Worker `owner` stops on purpose: forget it."""
@@ -365,6 +395,14 @@ class Store:
         """Owners of the workers whose heartbeat is recent."""
         with self._read() as conn:
             return list(conn.execute(self._live_owners(utcnow())).scalars())
+
+    def schedules(self) -> list[dict]:
+        """Each live worker's owner, schedule and next scheduled pass, the soonest first."""
+        query = (select(workers.c.owner, workers.c.schedule, workers.c.next_run)
+                 .where(workers.c.owner.in_(self._live_owners(utcnow()).scalar_subquery()))
+                 .order_by(workers.c.next_run.is_(None), workers.c.next_run, workers.c.owner))
+        with self._read() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
 
     def stuck_claims(self) -> StuckClaims | None:
         """Claimed rows whose worker stopped beating, or None when every claim has a live worker."""
@@ -425,7 +463,7 @@ class Store:
     # -- reading ----------------------------------------------------------------------------
 
     def request(self, request_id: int) -> dict | None:
-        """One request with its predictions, newest first."""
+        """One request with its payload (as submitted) and its predictions, newest first."""
         with self._read() as conn:
             row = conn.execute(select(requests).where(requests.c.id == request_id)).mappings().first()
             if row is None:
@@ -433,7 +471,8 @@ class Store:
             history = conn.execute(
                 select(predictions).where(predictions.c.request_id == request_id).order_by(predictions.c.id.desc())
             ).mappings().all()
-        return {**row, "predictions": [dict(p) for p in history]}
+            payload = conn.execute(select(payloads.c.payload).where(payloads.c.request_id == request_id)).scalar()
+        return {**row, "payload": payload, "predictions": [dict(p) for p in history]}
 
     def counts(self) -> dict[str, int]:
         """Requests per status and predictions per review status (current predictions only)."""
@@ -463,7 +502,7 @@ class Store:
             select(
                 requests.c.id, requests.c.status, requests.c.source, requests.c.submitted_at, requests.c.error,
                 current.c.id.label("prediction_id"), current.c.model_version, current.c.value,
-                current.c.review_status, current.c.reviewed_by,
+                current.c.review_status, current.c.reviewed_by, current.c.gate_reason,
             )
             .select_from(requests.outerjoin(current, current.c.request_id == requests.c.id))
             .order_by(requests.c.id.desc())
@@ -482,7 +521,7 @@ class Store:
                 predictions.c.request_id, requests.c.status.label("request_status"), requests.c.submitted_at,
                 predictions.c.id.label("prediction_id"), predictions.c.run_id, predictions.c.model_version,
                 predictions.c.value, predictions.c.created_at, predictions.c.review_status,
-                predictions.c.reviewed_by, predictions.c.reviewed_at,
+                predictions.c.reviewed_by, predictions.c.reviewed_at, predictions.c.gate_reason,
                 predictions.c.id.in_(current_ids).label("current"),
             )
             .select_from(predictions.join(requests, requests.c.id == predictions.c.request_id))

@@ -28,6 +28,7 @@ from patterns.web.auth import admin_headers, with_admin_token
 from .database import own_database
 from .intake import submit_records
 from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, new_owner
+from .schedule import Cron
 from .store import Store
 from .worker import build_job
 
@@ -42,9 +43,11 @@ class AsyncSystem(System):
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, workers: int = 1, every: float = 1.0,
-                 lease: float = DEFAULT_LEASE_SECONDS) -> None:
+                 lease: float = DEFAULT_LEASE_SECONDS, schedule: str | None = None) -> None:
+        """`schedule`, a cron expression (e.g. "0 2 * * *"), replaces the `every` seconds interval."""
         super().__init__(settings, version, port or free_port(), namespace)
         self.workers, self.every, self.lease = workers, every, lease
+        self.schedule = None if schedule is None else Cron.parse(schedule).expression  # refused here if malformed
         self.database = None
         self.database_down = False
         self._served_url: str | None = None
@@ -67,8 +70,9 @@ class AsyncSystem(System):
             [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, port=self.port,
         ))
-        argv = [sys.executable, "-m", "patterns.async.worker", "--every", str(self.every),
-                "--workers", str(self.workers), "--lease", str(self.lease)]
+        when = ["--schedule", self.schedule] if self.schedule else ["--every", str(self.every)]
+        argv = [sys.executable, "-m", "patterns.async.worker", *when, "--workers", str(self.workers),
+                "--lease", str(self.lease)]
         self.launch(ManagedProcess("worker", argv + (["--version", self.version] if self.version else []),
                                    env=env, port=None, supervised=True))
         return self
@@ -187,22 +191,32 @@ class AsyncSystem(System):
     # -- the model update -----------------------------------------------------------------------
 
     def apply_update(self, version: str, timeout: float = 60.0) -> Applied:
-        """Re-run every stored request with `version`; the scheduled worker predicts, a script reviews."""
+        """Re-run every stored request with `version`; the worker predicts, the review gate rejects the
+        implausible predictions as they are stored, a script reviews the rest.
+
+        This is also the rollback (`System.rollback` is not overridden): re-running with the good
+        version answers every request again, the ones whose bad prediction the gate rejected included,
+        and the gate compares the good answers with the last ones it did not reject."""
         started = time.monotonic()
-        queued = self._call("POST", "/api/async/rerun", {"version": version})["queued"]
+        rerun = self._call("POST", "/api/async/rerun", {"version": version})
+        queued = rerun["queued"]
         self.wait_idle(timeout)
         predicted = time.monotonic() - started
+        rejected = self._call("GET", f"/api/async/runs/{rerun['run_id']}")["reviews"].get("rejected", 0)
         validated = self.validate_pending()
         reviewed = time.monotonic() - started - predicted
         return Applied(
             strategy="re-run and review: every stored request is predicted again with the new model on the "
-                     "worker's next pass, then the new predictions are reviewed (here by a script; in production "
-                     "by a person)",
+                     "worker's next pass; the review gate rejects a prediction outside the prices training saw "
+                     "or more than 3x off the request's previous one, which is then never served; a reviewer "
+                     "(here a script, in production a person) validates the rest. A rollback is the same "
+                     "re-run with the good model: it answers the rejected requests too",
             better_strategy="",
-            steps=(Step(f"{queued} stored requests re-predicted by the worker", predicted, "build"),
+            steps=(Step(f"{queued} stored requests re-predicted by the worker, {rejected} rejected by the review "
+                        f"gate", predicted, "build"),
                    Step(f"{validated} new predictions reviewed and served", reviewed, "switch")),
             rebuilt=(f"{queued} predictions of stored requests",),
-            details={"queued": queued, "validated": validated},
+            details={"queued": queued, "rejected": rejected, "validated": validated},
         )
 
     # -- what the system measures about itself --------------------------------------------------
@@ -219,7 +233,7 @@ class AsyncSystem(System):
             for _ in range(count):
                 started = time.perf_counter()
                 claims = store.claim(owner, 1, self.lease)
-                store.finish(owner, [(claim, "floor", 0.0) for claim in claims], [])
+                store.finish(owner, [(claim, "floor", 0.0, None) for claim in claims], [])
                 samples.append((time.perf_counter() - started) * 1000.0)
         finally:
             store.close()

@@ -42,7 +42,7 @@ WORKER_GRACE_SECONDS = 10.0  # a worker process that is starting has this long t
 NO_WORKER_NOW = "no scoring worker is running"
 START_ONE = "start one (`archlab score --every 5`, or `archlab serve async`) and ask again"
 REPORT_COLUMNS = ("request_id", "request_status", "submitted_at", "prediction_id", "run_id", "model_version",
-                  "value", "created_at", "review_status", "reviewed_by", "reviewed_at", "current")
+                  "value", "created_at", "review_status", "reviewed_by", "reviewed_at", "gate_reason", "current")
 
 
 def backend():
@@ -226,6 +226,25 @@ def api_score_request(request_id: int):
     return jsonify(wait_for_score(request_id, _wait_seconds(seconds, "wait"), withdraw=False))
 
 
+@bp.get("/api/async/runs/<int:run_id>")
+@signed_in(REVIEWER, ADMIN)
+@database
+def api_run(run_id: int):
+    """A submission's or re-run's predictions by review status (what the review gate rejected)."""
+    reviews = backend().store.run_reviews(run_id)
+    if reviews is None:
+        abort(404, description=f"there is no run {run_id}")
+    return jsonify(run_id=run_id, reviews=reviews)
+
+
+@bp.get("/api/async/schedule")
+@signed_in(REVIEWER, ADMIN)
+@database
+def api_schedule():
+    """The running workers' schedules and next scheduled passes (UTC), the soonest first."""
+    return jsonify([{**row, "next_run": iso(row["next_run"])} for row in backend().store.schedules()])
+
+
 @bp.get("/api/async/requests")
 @signed_in(REVIEWER, ADMIN)
 @database
@@ -271,7 +290,8 @@ def dashboard():
         actor=g.actor,
         actions=store.recent_actions(limit=10),
         stuck=store.stuck_claims(),
-        workers=len(store.live_workers()),
+        schedules=store.schedules(),
+        rejected=store.listing(Filters(review="rejected"), limit=LISTING_LIMIT),
     )
 
 

@@ -1,7 +1,8 @@
 """The scoring job as a process: `python -m patterns.async.worker` (the same options as `archlab score`).
 
-`--once` scores everything pending and exits; `--every SECONDS` runs a pass on that interval until
-SIGTERM/SIGINT. `--workers N` starts N such processes and waits for them: they share the queue
+`--once` scores everything pending and exits; `--every SECONDS` runs a pass on that interval, and
+`--schedule CRON` at the times a cron expression names (`"0 2 * * *"`: nightly at 02:00 UTC), until
+SIGTERM/SIGINT; either kind also runs a pass whenever the front asks ("score now"). `--workers N` starts N such processes and waits for them: they share the queue
 safely through the store's row claiming.
 """
 
@@ -19,6 +20,7 @@ from shared_model import ModelError, ModelNotFoundError, ModelStore
 from patterns.settings import Settings
 
 from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, MAX_CHUNK_SIZE, JobStats, ScoringJob
+from .schedule import Cron, Every, ScheduleError
 from .store import DatabaseUnavailable, Store
 
 CHILD_STOP_TIMEOUT_SECONDS = 30
@@ -38,10 +40,21 @@ def _positive(kind, upper=None):
     return parse
 
 
+def _cron(text: str) -> Cron:
+    """A bad expression is a usage error (exit 2) that names the bad field."""
+    try:
+        return Cron.parse(text)
+    except ScheduleError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--once", action="store_true", help="score everything pending, then exit (the default)")
     when.add_argument("--every", type=_positive(float), metavar="SECONDS", help="run a pass every SECONDS")
+    when.add_argument("--schedule", type=_cron, metavar="CRON",
+                      help='run a pass at the times a five-field cron expression names, in UTC '
+                           '(e.g. "0 2 * * *": nightly at 02:00)')
     parser.add_argument("--workers", type=_positive(int), default=1, metavar="N", help="worker processes (default 1)")
     parser.add_argument("--version", help="model version for requests not pinned to one by a re-run "
                                           "(default: ARCHLAB_MODEL_VERSION, else the newest)")
@@ -74,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(message)s")
     job = build_job(Settings.from_env(), args.version, args.chunk_size, args.lease)
     try:
-        if args.every:
+        if schedule := args.schedule or (Every(args.every) if args.every else None):
             stop = threading.Event()
             _stop_on_signals(stop)
-            total = job.run_every(args.every, stop)
+            total = job.run_on(schedule, stop)
         else:
             total = job.run_once()
         print(f"worker {job.owner}: {outcome(job, total)}", flush=True)
@@ -97,7 +110,10 @@ def outcome(job: ScoringJob, total: JobStats) -> str:
 def _child_argv(args: argparse.Namespace) -> list[str]:
     argv = [sys.executable, "-m", "patterns.async.worker", "--chunk-size", str(args.chunk_size),
             "--lease", str(args.lease)]
-    argv += ["--every", str(args.every)] if args.every else ["--once"]
+    if args.schedule:
+        argv += ["--schedule", args.schedule.expression]
+    else:
+        argv += ["--every", str(args.every)] if args.every else ["--once"]
     return argv + (["--version", args.version] if args.version else [])
 
 
