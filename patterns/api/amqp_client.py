@@ -19,6 +19,7 @@ import uuid
 import pika
 import pika.exceptions
 
+from patterns.server_timing import HEADER as SERVER_TIMING
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .amqp import DIRECT_REPLY_TO, STATUS_HEADER, connection_parameters, declare_queue, redact
@@ -33,9 +34,10 @@ class _Caller:
         self._connection: pika.BlockingConnection | None = None
         self._channel = None
         self._expected: str | None = None  # correlation id of the request in flight
-        self._reply: tuple[int, bytes] | None = None
+        self._reply: tuple[int, bytes, str | None] | None = None
 
-    def call(self, body: bytes, timeout: float, where: str) -> tuple[int, bytes]:
+    def call(self, body: bytes, timeout: float, where: str) -> tuple[int, bytes, str | None]:
+        """The worker's reply: its status, body and Server-Timing header."""
         channel = self.open()
         correlation_id = self._expected = uuid.uuid4().hex
         self._reply = None
@@ -73,7 +75,8 @@ class _Caller:
     def _on_reply(self, channel, method, properties, body: bytes) -> None:
         """Keep the reply to the request in flight; a late reply to one that timed out is dropped."""
         if properties.correlation_id == self._expected:
-            self._reply = (int((properties.headers or {}).get(STATUS_HEADER, 500)), body)
+            headers = properties.headers or {}
+            self._reply = (int(headers.get(STATUS_HEADER, 500)), body, headers.get(SERVER_TIMING))
 
     def drop(self) -> None:
         """Forget the connection (closing it if still open); the next call opens a new one."""
@@ -103,7 +106,7 @@ class AmqpModelClient:
     def predict(self, records: list[dict]) -> Prediction:
         caller = self._caller()
         try:
-            status, answer = caller.call(json.dumps(records).encode(), self.timeout, self.where)
+            status, answer, timing = caller.call(json.dumps(records).encode(), self.timeout, self.where)
         except (pika.exceptions.AMQPError, OSError) as exc:
             caller.drop()
             raise BackendUnavailable(f"RabbitMQ at {redact(self.url)} is not reachable ({exc!r})") from None
@@ -111,7 +114,7 @@ class AmqpModelClient:
             payload = json.loads(answer)
         except ValueError:
             payload = None
-        return read_answer(status, payload, self.where)
+        return read_answer(status, payload, self.where, timing)
 
     def ready(self) -> dict:
         """Whether the broker answers and how many workers consume the queue (for /status)."""

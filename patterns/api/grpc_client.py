@@ -23,7 +23,7 @@ from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
 from .instances import Instances
-from .grpc_wire import channel, predict_request, service_answer
+from .grpc_wire import channel, predict_request, service_answer, service_timing
 from .proto import model_service_pb2 as messages
 from .proto import model_service_pb2_grpc as stubs
 
@@ -61,9 +61,10 @@ class GrpcModelClient:
             url = instances.pick()
             tried.append(url)
             try:
-                reply = self._stub(url).Predict(request, timeout=self.timeout)
+                reply, call = self._stub(url).Predict.with_call(request, timeout=self.timeout)
                 instances.answered(url)
-                return Prediction(values=list(reply.predictions), model_version=reply.model_version)
+                return Prediction(values=list(reply.predictions), model_version=reply.model_version,
+                                  timing=service_timing(call.trailing_metadata()))
             except grpc.RpcError as error:
                 answer = service_answer(error)
                 if answer is not None:

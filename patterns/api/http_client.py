@@ -24,6 +24,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from patterns.server_timing import HEADER as SERVER_TIMING
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
@@ -64,12 +65,12 @@ class HttpModelClient:
         self._instances = Instances(url)
 
     def predict(self, records: list[dict]) -> Prediction:
-        status, data, url = self._request("POST", "/v1/predict", json.dumps(records).encode(), self.read_timeout)
+        status, data, url, timing = self._request("POST", "/v1/predict", json.dumps(records).encode(), self.read_timeout)
         try:
             body = json.loads(data)
         except ValueError:
             body = None
-        return read_answer(status, body, url)
+        return read_answer(status, body, url, timing)
 
     def ready(self) -> dict:
         """What GET /ready says at each instance, or why it could not be asked (for the front's /status)."""
@@ -83,7 +84,7 @@ class HttpModelClient:
     def _ready_at(self, url: str) -> dict:
         self._drop(url)  # ask on a fresh connection: whether the instance takes connections now
         try:
-            status, data = self._exchange(url, "GET", "/ready", None, min(self.read_timeout, 1.0))
+            status, data, _ = self._exchange(url, "GET", "/ready", None, min(self.read_timeout, 1.0))
             return {"url": url, "answers": True, **json.loads(data)}
         except (_ReadTimeout, OSError, http.client.HTTPException, ValueError) as exc:
             self._drop(url)
@@ -111,6 +112,7 @@ class HttpModelClient:
             connection.close()
 
     def _exchange(self, url: str, method: str, path: str, body: bytes | None, read_timeout: float):
+        """Status, body and Server-Timing header of the service's answer."""
         connection = self._connection(url)
         if connection.sock is None:
             connection.connect()  # bounded by connect_timeout
@@ -118,20 +120,21 @@ class HttpModelClient:
         try:
             connection.request(method, path, body, JSON_HEADERS)
             response = connection.getresponse()
-            return response.status, response.read()
+            return response.status, response.read(), response.getheader(SERVER_TIMING)
         except TimeoutError:
             raise _ReadTimeout from None
 
-    def _request(self, method: str, path: str, body: bytes | None, read_timeout: float) -> tuple[int, bytes, str]:
+    def _request(self, method: str, path: str, body: bytes | None,
+                 read_timeout: float) -> tuple[int, bytes, str, str | None]:
         tried = []
         while True:
             instances = self._instances
             url = instances.pick()
             tried.append(url)
             try:
-                status, data = self._exchange(url, method, path, body, read_timeout)
+                status, data, timing = self._exchange(url, method, path, body, read_timeout)
                 instances.answered(url)
-                return status, data, url
+                return status, data, url, timing
             except _ReadTimeout:
                 self._drop(url)
                 raise BackendUnavailable(
