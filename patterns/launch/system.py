@@ -155,8 +155,9 @@ class System:
             return None
         started = time.monotonic()
         report = self.component(self.second_app_name)
-        http.call_json("POST", report.url + "/admin/settings", json={"env": changed}, timeout=30,
-                       headers={"Authorization": f"Bearer {report.env[ENV_NAMES['admin_token']]}"})
+        if report.running:  # a stopped one gets them when it starts again
+            http.call_json("POST", report.url + "/admin/settings", json={"env": changed}, timeout=30,
+                           headers={"Authorization": f"Bearer {report.env[ENV_NAMES['admin_token']]}"})
         report.env.update(changed)  # and its restarts
         self._second_app_front_env = dict(front_env)
         return Step(f"{self.second_app_name} re-pointed ({', '.join(sorted(changed))})", time.monotonic() - started,

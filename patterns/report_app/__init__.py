@@ -17,21 +17,22 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
 from werkzeug.test import Client
 
 from patterns.settings import Settings
-from patterns.web import auth
+from patterns.web import auth, errors
 from patterns.web.api import runtime
 from patterns.web.backend import Backend, BackendUnavailable, load_backend
 
 from .report import PricingReport
 
 LOOPBACK = ("127.0.0.1", "::1")
+MAX_CONTENT_LENGTH = 64 * 1024  # its only body is a few settings
 
 
 def create_report_app(backend: Backend | None = None, settings: Settings | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__)  # its own error page (templates/error.html): it has no form to go back to
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     settings = settings or Settings.from_env()
     auth.init_app(app, settings)
     backend = backend if backend is not None else load_backend(settings)
@@ -57,18 +58,17 @@ def create_report_app(backend: Backend | None = None, settings: Settings | None 
     @auth.json_only
     def change_settings():
         if request.remote_addr not in LOOPBACK:
-            return _error(403, "Forbidden", "the admin route only answers on loopback")
+            return errors.error_response(403, "Forbidden", "the admin route only answers on loopback")
         body = request.get_json(silent=True)
         changes = body.get("env") if isinstance(body, dict) else None
         if not isinstance(changes, dict) or not all(isinstance(v, str) for v in changes.values()):
-            return _error(400, "Bad request", 'send {"env": {"NAME": "value", ...}}: the settings that changed')
+            return errors.error_response(400, "Bad request", 'send {"env": {"NAME": "value", ...}}: the changed settings')
         changed = Settings.from_env({**os.environ, **changes})
         backend = load_backend(changed)
         current_app.extensions["archlab.report"].use(backend, answer_reader(backend, changed)).close()
         return jsonify(changed=sorted(changes))
 
-    app.register_error_handler(HTTPException, lambda exc: _error(exc.code, exc.name, exc.description))
-    app.register_error_handler(BackendUnavailable, lambda exc: _error(503, "Model back end unavailable", exc.message))
+    errors.register(app)
     return app
 
 
@@ -92,6 +92,3 @@ def answer_reader(backend: Backend, settings: Settings):
 
     return follow
 
-
-def _error(status: int, title: str, message: str):
-    return jsonify(error=title, message=message), status

@@ -12,7 +12,7 @@ from shared_model.keys import require_keys_for_listener
 
 from patterns.web.serving import create_server
 
-from . import create_report_app
+from . import MAX_CONTENT_LENGTH, create_report_app
 
 
 def _exit_on_sigterm(signum, frame):
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # unwinds through `finally`: the backend closes
     try:
         print(f"archlab pricing report on http://{args.host}:{args.port}/report", flush=True)
-        create_server(app, args.host, args.port, threads=4, max_body=64 * 1024, ident="archlab-report").run()
+        create_server(app, args.host, args.port, threads=4, max_body=MAX_CONTENT_LENGTH, ident="archlab-report").run()
     finally:
         app.extensions["archlab.report"].backend.close()
     return 0
