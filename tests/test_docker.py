@@ -524,3 +524,115 @@ def test_probe_rejects_unknown_checks():
     result = probe("disk")
     assert result.returncode == 2 and "unknown check 'disk'" in result.stderr
     assert probe().returncode == 2
+
+
+# --- scale-out: `up --scale` of the model service (behind nginx) and of the async worker ---------
+
+# Services a README command scales with `--scale NAME=N`, per system file.
+SCALED = {"compose.api.yaml": ("model-service", "amqp-worker", "grpc-service"), "compose.async.yaml": ("worker",)}
+LOAD_BALANCER = "model-lb"
+NGINX_CONF = DOCKER / "nginx.model-service.conf"
+
+
+def nginx_blocks(text: str) -> list:
+    """An nginx config as nested `(directive, [args], children or None)`, comments dropped; unbalanced
+    braces or a directive without its `;` fail the parse, as `nginx -t` would."""
+    tokens = re.findall(r'"[^"]*"|[{};]|[^\s{};"]+', re.sub(r"#[^\n]*", "", text))
+    stack, words = [[]], []
+    for token in tokens:
+        if token == ";":
+            assert words, "an empty statement"
+            stack[-1].append((words[0], words[1:], None))
+            words = []
+        elif token == "{":
+            children = []
+            stack[-1].append((words[0], words[1:], children))
+            stack.append(children)
+            words = []
+        elif token == "}":
+            assert not words and len(stack) > 1, f"unbalanced braces or a directive without ';': {words}"
+            stack.pop()
+        else:
+            words.append(token)
+    assert len(stack) == 1 and not words, "unclosed block or a directive without ';' at the end"
+    return stack[0]
+
+
+def directives(blocks: list, name: str) -> list:
+    return [block for block in blocks if block[0] == name]
+
+
+def balancer_server() -> tuple[str, list]:
+    """The load balancer's one `server` block: its listen port and its directives."""
+    (_, _, server), = directives(nginx_blocks(NGINX_CONF.read_text()), "server")
+    (_, [listen], _), = directives(server, "listen")
+    return listen, server
+
+
+def test_scaled_services_have_no_fixed_name_or_host_port(resolved):
+    """`--scale` starts N containers of one service: a container_name or a published host port
+    would collide between them."""
+    for file, names in SCALED.items():
+        services = resolved[file]["services"]
+        for name in names:
+            service = services[name]
+            assert "container_name" not in service, f"{file} {name} has a fixed container_name"
+            published = [p for p in service.get("ports", []) if p.get("published")]
+            assert not published, f"{file} {name} publishes host port(s) {published}"
+
+
+def test_the_load_balancer_upstreams_the_model_service_on_its_port(resolved):
+    services = resolved["compose.api.yaml"]["services"]
+    balancer = services[LOAD_BALANCER]
+    assert balancer["image"].startswith("nginx:"), "nginx from its official image"
+    mounted = {Path(v["source"]).resolve(): v["target"] for v in balancer.get("volumes", []) if v["type"] == "bind"}
+    assert mounted.get(NGINX_CONF.resolve()) == "/etc/nginx/conf.d/default.conf"
+    assert balancer["depends_on"]["model-service"]["condition"] == "service_healthy"
+
+    http = nginx_blocks(NGINX_CONF.read_text())  # conf.d/*.conf is included in nginx's http block
+    assert [args for _, args, _ in directives(http, "resolver")] == [["127.0.0.11", "valid=5s", "ipv6=off"]]
+    (_, [upstream], servers), = directives(http, "upstream")
+    (_, [address, *options], _), = directives(servers, "server")
+    assert "resolve" in options and directives(servers, "zone"), "re-resolve the name: replicas come and go"
+    host, _, port = address.partition(":")
+    model_service = services["model-service"]["build"]
+    dockerfile = Path(model_service["context"]) / model_service.get("dockerfile", "Dockerfile")
+    assert host == "model-service" and port == exposed_port(dockerfile, model_service["target"])
+
+    _, server = balancer_server()
+    (_, _, location), = directives(server, "location")
+    assert [args for _, args, _ in directives(location, "proxy_pass")] == [[f"http://{upstream}"]]
+
+
+def exposed_port(dockerfile: Path, target: str) -> str:
+    """The port the `target` stage's EXPOSE names (its CMD listens there)."""
+    stage, exposed = None, {}
+    for instruction, arguments in instructions(dockerfile):
+        if instruction == "FROM":
+            words = arguments.split()
+            stage = words[-1] if len(words) >= 3 and words[-2].upper() == "AS" else None
+        elif instruction == "EXPOSE":
+            exposed[stage] = arguments.split("/")[0]
+    return exposed[target]
+
+
+def test_the_api_front_calls_the_load_balancer(resolved):
+    services = resolved["compose.api.yaml"]["services"]
+    listen, _ = balancer_server()
+    front = services["web"]
+    assert front["environment"]["MODEL_SERVICE_URL"] == f"http://{LOAD_BALANCER}:{listen}"
+    assert front["depends_on"][LOAD_BALANCER]["condition"] == "service_healthy"
+    assert "model-service" not in front["depends_on"], "the front reaches the model service only through nginx"
+
+
+def test_the_nginx_parse_refuses_a_broken_config():
+    with pytest.raises(AssertionError):
+        nginx_blocks("upstream x { server a:1 }")
+    with pytest.raises(AssertionError):
+        nginx_blocks("server { listen 80;")
+
+
+def test_the_readme_gives_the_scale_commands():
+    readme = (DOCKER / "README.md").read_text()
+    assert "docker compose -f docker/compose.api.yaml up --build --scale model-service=2" in readme
+    assert "docker compose -f docker/compose.async.yaml up --build --scale worker=4" in readme
