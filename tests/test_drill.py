@@ -10,7 +10,7 @@ from shared_model import example_record
 from archlab.compare.budget import QUICK
 from archlab.compare.drill import run_drill
 from drill_helpers import faulty_home, home_with_v3  # noqa: F401  (fixtures)
-from patterns.launch.systems import launch
+from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -62,3 +62,14 @@ def test_the_drill_on_two_streaming_instances_rolls_back_with_the_signed_pin(sta
     check_drill(drill, instances=2)
     assert "signed rollback" in drill.rollback_strategy and drill.failed == 0
     assert system.served_versions() == ["v2", "v2"]
+
+
+def test_the_drill_on_the_async_system_serves_no_v3_answer_behind_its_review_gate(started):
+    system = started("async", **system_class("async").comparison_options)
+    assert system.capabilities.answers_later and system.capabilities.review_gate
+    drill = run_drill(system, QUICK, example_record())
+    assert drill.bad_answers == sum(p.version == "v3" for p in drill.timeline) == 0
+    assert drill.detected_after_s is None and drill.detection is None  # no user ever read a flagged answer
+    assert drill.failed == 0 and drill.requests > 0
+    assert "review gate" in drill.rollout_strategy
+    assert system.served_versions() == ["v2"]

@@ -1,6 +1,7 @@
 """The bad-model drill: how far a faulty model reaches before it is stopped, in any architecture.
 
-Steady traffic on every front instance (what users read, `served_requests()`), then the faulty
+Steady traffic on every front instance (what users read, `served_requests()`: the answer to a
+POST, or for a system that answers later, a stored request's reviewed answer), then the faulty
 version (v3: prices in the wrong unit, see shared_model.config) is rolled out the architecture's own
 way (`update_model`). A monitor reads every answer users get, as production monitoring would, and
 the first price the plausibility rule (`shared_model.implausible`) flags is the detection; then the
