@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import MetaData, create_engine, inspect, insert, select
+from sqlalchemy import MetaData, create_engine, insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from async_helpers import async_module, houses, predictions_per_request, statuses
@@ -62,6 +62,30 @@ def test_a_version_1_database_keeps_its_data_under_prefixed_names(database_url):
         assert store.submit(houses(1), source="test") == [3]  # ids go on after the copied ones
         with store.engine.connect() as conn:
             assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3, 4]
+    finally:
+        store.close()
+
+
+def test_a_version_3_database_gains_the_gate_and_schedule_columns(database_url):
+    """Version 3 had no review gate nor schedules: its tables are today's less those columns."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        schema.migrate(conn)
+        for table, column in (("archlab_predictions", "gate_reason"), ("archlab_workers", "schedule"),
+                              ("archlab_workers", "next_run")):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(update(schema.schema_version).values(version=3))
+    engine.dispose()
+    store = store_module.Store.connect(database_url)
+    try:
+        store.submit(houses(1), source="test")
+        [claim] = store.claim("w", limit=1, lease_seconds=60)
+        store.finish("w", [(claim, "v3", 9e6, "the price is outside")], [])
+        store.beat("w", "cron 0 2 * * * (UTC)", schema.utcnow())
+        assert store.request(1)["predictions"][0]["gate_reason"] == "the price is outside"
+        assert store.schedules()[0]["schedule"] == "cron 0 2 * * * (UTC)"
+        with store.engine.connect() as conn:
+            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [3, 4]
     finally:
         store.close()
 

@@ -14,7 +14,7 @@ import pytest
 from async_helpers import ANN, REVIEWERS, async_module, csrf_token, houses
 from patterns.settings import Settings
 from patterns.web import create_app
-from shared_model import ModelStore, example_record
+from shared_model import REQUIRED_FIELDS, ModelStore, example_record, input_fields
 
 JSON = {"Accept": "application/json"}
 
@@ -84,6 +84,18 @@ def test_a_rejected_prediction_is_not_served(client, backend):
                 headers=ANN)
     answer = client.get(ticket["status_url"], headers=JSON).get_json()
     assert (answer["state"], answer["prediction"]) == ("rejected", None)
+
+
+def test_the_status_names_the_fields_the_model_fills_in(client, backend):
+    """As the synchronous answers do (`imputed`): here for a house given with its required fields only."""
+    given = {name: example_record()[name] for name in REQUIRED_FIELDS}
+    [full, bare] = submit(client, [example_record(), given])
+    assert client.get(full["status_url"], headers=JSON).get_json()["imputed"] == []
+    imputed = client.get(bare["status_url"], headers=JSON).get_json()["imputed"]
+    assert set(imputed) == {spec.name for spec in input_fields()} - set(REQUIRED_FIELDS)
+    assert client.post("/predict", json=given).get_json()["imputed"] == [imputed]  # what the 202 said
+    assert "Not given, filled in by the model: " + ", ".join(imputed) in client.get(bare["status_url"]).get_data(
+        as_text=True)
 
 
 def test_form_submission_answers_202_with_the_ticket(client):
