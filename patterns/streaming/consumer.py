@@ -33,7 +33,7 @@ from shared_model.artifacts import BundleTooLarge, compatibility_problems, load_
 from shared_model.errors import IncompatibleModelError, IntegrityError
 from shared_model.keys import TrustedKeys, trusted_keys
 
-from .order import newness
+from .order import metadata_rank, newness  # noqa: F401  (newness: the order tests read it here)
 from .pin import Pin, PinRefused, claimed_rank, verified_pin
 from .topic import REQUEST_TIMEOUT_MS, BrokerUnavailable, model_partition
 from .wire import STALE_SECONDS, Artifact, Assembler, RejectedMessage
@@ -253,7 +253,7 @@ class ModelFeed:
         problems = compatibility_problems(metadata)
         if problems:
             self._reject(artifact.offset, "incompatible", f"built with other libraries: {'; '.join(problems)}")
-        elif (pin.rank if pin else newness(metadata["version"], metadata.get("created", ""))) != claimed:
+        elif (pin.rank if pin else metadata_rank(metadata)) != claimed:
             self._reject(artifact.offset, "header-mismatch", f"headers claim {artifact.headers['version']} "
                                                              f"(rank {claimed}) but the signed metadata and pin "
                                                              f"say {metadata['version']}")

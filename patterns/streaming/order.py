@@ -26,6 +26,11 @@ def newness(version: str, created: str) -> tuple:
     return (version_order(version), created, ORDINARY, "")
 
 
+def metadata_rank(metadata) -> tuple:
+    """The rank of the bundle `metadata` describes (a model's metadata.json)."""
+    return newness(metadata["version"], metadata["created"])
+
+
 def pin_rank(replaces: str, replaces_created: str, issued: str) -> tuple:
     """A rollback pin's rank: just above the build (`replaces`, `replaces_created`) it replaces."""
     return (version_order(replaces), replaces_created, PINNED, issued)

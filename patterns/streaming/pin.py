@@ -20,7 +20,7 @@ from shared_model.artifacts import check_signature, sign
 from shared_model.errors import IntegrityError
 from shared_model.keys import SigningKey, TrustedKeys
 
-from .order import newness, pin_rank
+from .order import metadata_rank, newness, pin_rank
 
 PIN_FILE = "pin.json"
 PIN_SIGNATURE_FILE = "pin.signature"
@@ -53,7 +53,7 @@ class Pin:
 def make_pin(good: Mapping, bad: Mapping, key: SigningKey) -> tuple[Pin, dict[str, bytes]]:
     """The pin putting the model of metadata `good` in place of the build of metadata `bad`, and its
     two signed files. Only an older version can be pinned: a newer one is an ordinary publish."""
-    if newness(good["version"], good["created"]) >= newness(bad["version"], bad["created"]):
+    if metadata_rank(good) >= metadata_rank(bad):
         raise ValueError(f"a rollback pin serves an older version: {good['version']} is not older than {bad['version']}")
     pin = Pin(serve=good["version"], digest=good["digest"], replaces=bad["version"], replaces_created=bad["created"],
               issued=datetime.now(timezone.utc).isoformat(timespec="microseconds"))
@@ -81,7 +81,7 @@ def verified_pin(files: Mapping[str, bytes], metadata: Mapping, keys: TrustedKey
     if (pin.serve, pin.digest) != (metadata["version"], metadata["digest"]):
         raise PinRefused(f"rollback pin names {pin.serve} ({pin.digest[:12]}) but the bundle holds "
                          f"{metadata['version']} ({metadata['digest'][:12]})")
-    if newness(pin.serve, metadata["created"]) >= newness(pin.replaces, pin.replaces_created):
+    if metadata_rank(metadata) >= newness(pin.replaces, pin.replaces_created):
         raise PinRefused(f"rollback pin serves {pin.serve}, which is not older than {pin.replaces}")
     return pin
 

@@ -18,7 +18,7 @@ from kafka.errors import KafkaError
 from shared_model import ModelStore, bundle_metadata
 from shared_model.artifacts import pack
 
-from .order import newness
+from .order import metadata_rank
 from .pin import Pin, make_pin
 from .topic import PARTITION, REQUEST_TIMEOUT_MS, BrokerUnavailable, ensure_topic, model_partition
 from .wire import CHUNK_BYTES, encode
@@ -56,10 +56,14 @@ class Publisher:
         metadata = bundle_metadata(bundle)
         published = self.send_bundle(bundle, metadata)
         self.current = version
-        if self.newest is None or newness(metadata["version"], metadata["created"]) > newness(
-                self.newest["version"], self.newest["created"]):
+        if self.newest is None or metadata_rank(metadata) > metadata_rank(self.newest):
             self.newest = metadata
         return published
+
+    def needs_pin(self, version: str) -> bool:
+        """Does stored `version` rank below the newest version sent? Then apps ignore it unless a pin
+        (`publish_pin`) comes with it."""
+        return self.newest is not None and metadata_rank(self.store.metadata(version)) < metadata_rank(self.newest)
 
     def publish_pin(self, version: str) -> tuple[Pin, Published]:
         """Send stored `version` with a rollback pin, signed with the store's key, replacing the newest

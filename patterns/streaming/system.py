@@ -27,7 +27,6 @@ from patterns.settings import Settings
 
 from .broker import MANAGED_BROKER_ENV, LocalBroker, address_file
 from .floor import kafka_roundtrip
-from .order import newness
 from .publisher import Published, Publisher
 from .topic import delete_topic
 
@@ -111,9 +110,7 @@ class StreamingSystem(System):
 
         A version older than the newest one published would be ignored by every instance (a
         replay must not roll users back): moving users to it is a rollback (`apply_rollback`)."""
-        newest = self.publisher.newest
-        metadata = self.store.metadata(version)
-        if newest and newness(version, metadata["created"]) < newness(newest["version"], newest["created"]):
+        if self.publisher.needs_pin(version):
             return self.apply_rollback(version, timeout)
         _, steps, details = self._publish_and_wait(version, self.publish, "model published", timeout)
         return Applied(
