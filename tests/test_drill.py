@@ -50,6 +50,8 @@ def started(home_with_v3, monkeypatch):  # noqa: F811
 
 def test_the_drill_on_the_embedded_system_rebuilds_twice_and_ends_on_v2(started):
     system = started("embedded")
+    with pytest.raises(ValueError, match=r"starts from v1 on every instance; they serve \['v2'\]"):
+        run_drill(system, QUICK, example_record(), good="v1")
     drill = run_drill(system, QUICK, example_record())
     check_drill(drill, instances=1)
     assert "rebuil" in drill.rollback_strategy.lower() or "restart" in drill.rollback_strategy.lower()

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from shared_model import ModelStore, implausible
+from shared_model import ModelStore, implausible, training_price_range
 
 from patterns import http
 from patterns.launch.contract import ServedRequest
@@ -69,13 +69,13 @@ def answered_price(served: ServedRequest, body: dict) -> float:
 
 class Monitor:
     """Reads every answer users get (the load run's `extract`): counts answers per version and keeps
-    the first one the plausibility rule flags against its model's training prices."""
+    the first one the plausibility rule flags against its model's training prices. `models` maps
+    each version it may see to its metadata (another version is an answer of the wrong shape)."""
 
-    def __init__(self, served: ServedRequest, store: ModelStore) -> None:
-        self.served, self.store = served, store
+    def __init__(self, served: ServedRequest, models: dict[str, dict]) -> None:
+        self.served, self.models = served, models
         self.answers: Counter[str] = Counter()
         self.flagged: tuple[float, str] | None = None  # (time.perf_counter(), why)
-        self._metadata: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._seen_flag = threading.Event()
 
@@ -83,10 +83,8 @@ class Monitor:
         body = answer.json()
         version = self.served.version_in(body)
         price = answered_price(self.served, body)
+        why = implausible(price, self.models[version])
         with self._lock:
-            if version not in self._metadata:
-                self._metadata[version] = self.store.metadata(version)
-            why = implausible(price, self._metadata[version])
             self.answers[version] += 1
             if why and self.flagged is None:
                 self.flagged = (time.perf_counter(), f"model {version}: {why}")
@@ -100,9 +98,19 @@ class Monitor:
 
 def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str = "v2",
               watch_s: float = WATCH_S) -> Drill:
-    """Roll `bad` out under traffic on `system` (serving `good`), detect it, roll back to `good`."""
+    """Roll `bad` out under traffic on `system` (serving `good`), detect it, roll back to `good`.
+
+    Refused before any traffic: a system not serving `good` everywhere (ValueError), a version
+    whose metadata records no training price range to judge by (shared_model.ModelError)."""
+    store = ModelStore(system.settings.home / "models")
+    models = {version: store.metadata(version) for version in (good, bad)}
+    for metadata in models.values():
+        training_price_range(metadata)
+    serving = system.served_versions()
+    if set(serving) != {good}:
+        raise ValueError(f"the drill starts from {good} on every instance; they serve {serving}")
     served = system.served_requests(record)
-    monitor = Monitor(served[0], ModelStore(system.settings.home / "models"))  # every instance answers alike
+    monitor = Monitor(served[0], models)  # every instance answers alike
     targets = [Target(s.url, s.method, s.body) for s in served]
     run = start_load(targets, extract=monitor.extract, count=1_000_000, duration_s=2 * budget.update_timeout_s + 60,
                      interval_s=budget.update_interval_s, timeout_s=3, progress=False)
