@@ -13,10 +13,10 @@ import pytest
 import requests
 
 from archlab.cli import main
-from async_helpers import ANN, REVIEWERS, async_module, houses, statuses
+from async_helpers import ANN, async_module, houses, statuses
 from patterns.settings import Settings
-from patterns.web import create_app
 from patterns.web.auth import admin_headers
+from test_async_score_now import front  # noqa: F401 - the in-process front (a fixture) of the "score now" tests
 
 schedule_module = async_module("schedule")
 NIGHTLY = "0 2 * * *"
@@ -62,15 +62,7 @@ def test_next_run_follows_cron(expression, after, expected):
 
 
 @pytest.fixture
-def front(database_url, home_with_models):
-    settings = Settings(home=home_with_models, arch="async", database_url=database_url, reviewers=REVIEWERS)
-    backend = async_module("backend").create_backend(settings)
-    yield backend, create_app(backend, settings=settings).test_client()
-    backend.close()
-
-
-@pytest.fixture
-def nightly_worker(front):
+def nightly_worker(front):  # noqa: F811 - the fixture imported above
     """A worker on the nightly schedule, in a thread, once its first heartbeat is in the store."""
     backend, _ = front
     stop = threading.Event()
@@ -85,7 +77,7 @@ def nightly_worker(front):
     thread.join(30)
 
 
-def test_a_nightly_worker_shows_its_next_run_and_scores_at_once_when_asked(front, nightly_worker):
+def test_a_nightly_worker_shows_its_next_run_and_scores_at_once_when_asked(front, nightly_worker):  # noqa: F811
     backend, client = front
     expected = next_two_am(datetime.now(UTC))
     [worker] = client.get("/api/async/schedule", headers=ANN).get_json()
