@@ -8,6 +8,7 @@ the call it timed to get the `hop` (network, serialization, the service's framew
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -49,7 +50,7 @@ def format_parts(parts: Mapping[str, float]) -> str:
 
 
 def parse_parts(header: str | None) -> dict[str, float]:
-    """A Server-Timing header's parts as name -> milliseconds; parts without a usable `dur` are left out."""
+    """A Server-Timing header's parts as name -> milliseconds; parts without a finite `dur` are left out."""
     parts = {}
     for entry in (header or "").split(","):
         name, _, params = entry.strip().partition(";")
@@ -57,7 +58,10 @@ def parse_parts(header: str | None) -> dict[str, float]:
             key, _, value = param.strip().partition("=")
             if name and key.strip().lower() == "dur":
                 try:
-                    parts[name.strip()] = float(value.strip().strip('"'))
+                    milliseconds = float(value.strip().strip('"'))
                 except ValueError:
-                    pass
+                    break
+                if math.isfinite(milliseconds):
+                    parts[name.strip()] = milliseconds
+                break
     return parts

@@ -149,4 +149,5 @@ def test_the_header_format_and_its_reading_agree():
     header = format_parts({"validation": 0.12, "model": 0.4, "total": 0.7})
     assert header == "validation;dur=0.120, model;dur=0.400, total;dur=0.700"
     assert parse_parts(header) == {"validation": 0.12, "model": 0.4, "total": 0.7}
-    assert parse_parts('cache;desc="hit", db;dur=oops, model;desc="v2";dur=2') == {"model": 2.0}
+    assert parse_parts('cache;desc="hit", db;dur=oops, hop;dur=inf, model;desc="v2";dur=2') == {"model": 2.0}
+    assert parse_parts(None) == {}
