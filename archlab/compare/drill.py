@@ -27,7 +27,7 @@ from patterns import http
 from patterns.launch.contract import ServedRequest
 
 from ..measure.load import Target, start_load
-from ..measure.timeline import converged_at, failures_between
+from ..measure.timeline import converged_at
 from ..report import Event, TimelinePoint
 from .budget import Budget
 from .drive import SETTLE_S, _wait_converged
@@ -144,7 +144,7 @@ def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str =
         detected_after_s=None if detected is None else detected - started,
         detection=None if flagged is None else flagged[1],
         rollback_s=None if converged is None else max(0.0, converged - origin),
-        failed=failures_between(samples, started, max((s.t_s for s in samples), default=started)),
+        failed=sum(not s.ok for s in samples),
         requests=len(samples),
         rollout_strategy=rollout.strategy,
         rollback_strategy=rollback.strategy,
