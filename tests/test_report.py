@@ -8,8 +8,9 @@ import pytest
 
 from archlab.measure.floors import Floor, http_constant_floor
 from archlab.measure.load import run_load, start_load
+from archlab.measure.throughput import measure_throughput
 from archlab.report import Architecture, Fault, Latency, Results, Update, load_results, write_report
-from archlab.report.page import fmt
+from archlab.report.numbers import fmt
 from patterns.launch.process import free_port
 
 from measure_helpers import fake_front, model_version, wait_until
@@ -51,21 +52,45 @@ def results(tmp_path_factory):
             return Fault.from_load(component, run_load(url, count=10, duration_s=30, timeout_s=1, progress=False),
                                    user_sees)
 
+        def throughput():
+            return [measure_throughput(front.url + "/ok", concurrency, count=30, duration_s=10,
+                                       json={"GrLivArea": 1500}).as_dict() for concurrency in (1, 4)]
+
         architectures = {
             "embedded": Architecture(
                 "embedded", latency("http_constant"), _measure_update(front),
-                {"app": fault("app", dead, "no answer")}, {"started": True}, ["web"]),
+                {"app": fault("app", dead, "no answer")}, {"started": True}, ["web"],
+                capabilities={"review_gate": False}, throughput=throughput(),
+                footprint={"processes": [{"component": "web", "pid": 1, "parent": 0, "command": "python",
+                                          "rss_mib": 90.5, "model_runtime": "scikit-learn"}],
+                           "rss_mib": {"web": 90.5, "total": 90.5}, "app_environment_mib": 180.2,
+                           "model_copies": 1, "code_lines": 230},
+                drill={"requests": 120, "bad_answers": 14, "detected_after_s": 1.5, "rollback_s": 3.25, "failed": 7,
+                       "rollback_strategy": "stop-then-start"},
+                second_app={"model_copies": 2, "model_copies_by_component": {"web": "scikit-learn",
+                                                                             "report": "scikit-learn"},
+                            "restarted_by_update": {"front": True, "report": True}, "apps_restarted": 2,
+                            "versions_after_update": ["v2"]}),
             "api": Architecture(
                 "api", latency("http_constant"), None,
                 {"app": fault("app", dead, "no answer"),
                  "model_service": fault("model_service", front.url + "/flaky", "503 every other request")},
-                {"started": False}, ["web", "model-service"], notes=["the front retries once"]),
+                {"started": False}, ["web", "model-service"], capabilities={"review_gate": False},
+                notes=["the front retries once"]),
             "async": Architecture(
                 "async", latency("db_transaction"), None,
                 {"database": Fault.external("database", "a shared server: not stopped by archlab")},
-                {"started": False, "after the update": False}),
+                {"started": False, "after the update": False},
+                capabilities={"answers_later": True, "review_gate": True}),
         }
-    return Results(floors=floors, architectures=architectures, quick=True)
+        scale_out = [{"architecture": "embedded", "scaled": "the whole app", "instances": n, "model_cost_ms": 5.0,
+                      "throughput": run, "components": ["web"], "cpu_s_by_process": {"web (pid 1)": 0.5},
+                      "rss_mib_each": 90.5} for n, run in zip((1, 2), throughput())]
+        scale_out.append({"architecture": "async", "scaled": "worker", "instances": 1, "model_cost_ms": 0.0,
+                          "throughput": {"rows": 100, "rows_per_s": 5000.0}, "components": ["worker"],
+                          "cpu_s_by_process": {}, "rss_mib_each": 80.0})
+    return Results(floors=floors, architectures=architectures, quick=True, scale_out=scale_out,
+                   throughput_floors={"http_constant": throughput()}, duration_s=12.5)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +137,7 @@ def _parse(folder):
 
 def _at(data, path):
     for key in path.split("/"):
-        data = data[key]
+        data = data[int(key)] if isinstance(data, list) else data[key]
     return data
 
 
@@ -129,13 +154,36 @@ def test_every_number_on_the_page_is_the_one_in_the_json(report):
     paths = {path for path, _ in numbers}
     for must_show in ("architectures/embedded/latency/summary_ms/p50", "architectures/api/latency/summary_ms/p99",
                       "floors/http_constant/summary_ms/p50", "architectures/embedded/update/cost_s",
-                      "architectures/api/faults/model_service/failed", "architectures/embedded/p50_over_floor"):
+                      "architectures/api/faults/model_service/failed", "architectures/embedded/p50_over_floor",
+                      "architectures/embedded/throughput/1/requests_per_s", "throughput_floors/http_constant/0/p99_ms",
+                      "architectures/embedded/footprint/rss_mib/total", "architectures/embedded/drill/bad_answers",
+                      "architectures/embedded/second_app/apps_restarted", "scale_out/1/throughput/requests_per_s",
+                      "scale_out/2/throughput/rows_per_s"):
         assert must_show in paths
     for path, shown in numbers:
         value = _at(data, path)
         assert shown == fmt(value), path
         if value is not None:
             assert float(shown.replace(",", "")) == pytest.approx(value, rel=0.006, abs=5e-4), path
+
+
+def test_the_page_concludes_with_each_requirement_profile_decided_from_the_json(report):
+    data = json.loads((report / "results.json").read_text())
+    page = (report / "index.html").read_text()
+    review = next(p for p in data["profiles"] if "reviewed" in p["name"])
+    assert list(review["fits"]) == ["async"] and sorted(review["fails"]) == ["api", "embedded"]
+    for profile in data["profiles"]:
+        assert profile["name"] in page
+        for arch, why in profile["fails"].items():
+            assert f"<li>{arch}: {why}</li>" in page
+
+
+def test_tradeoff_cells_are_coloured_best_to_worst_from_the_measured_ranks(report):
+    data = json.loads((report / "results.json").read_text())
+    ranks = data["ranks"]["p50_ms"]
+    best = min(ranks, key=ranks.get)
+    assert ranks[best] == 1
+    assert f'title="rank 1 of {max(ranks.values())}"' in (report / "index.html").read_text()
 
 
 def test_tradeoff_table_has_no_number_that_is_not_from_the_json(report):

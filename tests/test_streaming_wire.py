@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from patterns.streaming.consumer import newness, past_end
+from patterns.streaming.consumer import past_end
+from patterns.streaming.order import newness
 from patterns.streaming import wire
 from patterns.streaming.wire import Artifact, Assembler, RejectedMessage, encode
 

@@ -10,8 +10,8 @@ from .models import print_table
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("train", help="train and store model versions v1 and v2")
-    parser.add_argument("versions", nargs="*", metavar="VERSION", help="train only these versions (default: all)")
+    parser = subparsers.add_parser("train", help="train and store model versions v1 and v2 (v3, the deliberately faulty version of the bad-model drill, only when named)")
+    parser.add_argument("versions", nargs="*", metavar="VERSION", help="train only these versions (default: v1 and v2; v3 is the faulty one, prices x10)")
     parser.set_defaults(func=run)
 
 

@@ -21,6 +21,13 @@ class Budget:
     floor_model_calls: int
     floor_http_requests: int
     floor_system_samples: int  # each system's own floors (broker round trips, store transactions)
+    concurrencies: tuple[int, ...]  # clients in flight for the throughput runs
+    throughput_requests: int  # each throughput run: at most this many requests...
+    throughput_seconds: float  # ...and this many seconds
+    scale_concurrency: int  # clients in flight when one and two instances of the scaled part are compared
+    model_cost_ms: float  # the model-cost knob for the scale-out run beside the plain one (a heavier model)
+    scale_plain: bool  # also compare one and two instances without the knob
+    job_scale_rows: int  # houses the async workers score for their rows/s with one and two workers
 
 
 FULL = Budget(
@@ -29,6 +36,8 @@ FULL = Budget(
     fault_requests=20, fault_seconds=10,
     async_samples=10, async_batch=1459,
     floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
+    concurrencies=(1, 8, 32), throughput_requests=3000, throughput_seconds=2.0,
+    scale_concurrency=8, model_cost_ms=5.0, scale_plain=True, job_scale_rows=5836,
 )
 
 QUICK = Budget(
@@ -37,4 +46,6 @@ QUICK = Budget(
     fault_requests=5, fault_seconds=5,
     async_samples=3, async_batch=1459,
     floor_model_calls=2000, floor_http_requests=200, floor_system_samples=30,
+    concurrencies=(1, 8, 32), throughput_requests=400, throughput_seconds=1.0,
+    scale_concurrency=8, model_cost_ms=5.0, scale_plain=False, job_scale_rows=1459,
 )

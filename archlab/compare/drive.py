@@ -15,6 +15,7 @@ from patterns import http
 from patterns.launch.contract import ServedRequest
 
 from ..measure.load import LoadResult, Target, run_load, start_load
+from ..measure.throughput import measure_throughput
 from ..measure.timeline import converged_at
 from ..report import Event, Fault, Latency, Update
 from .budget import Budget
@@ -44,6 +45,17 @@ def measure_latency(system, budget: Budget, record: dict) -> Latency:
     result = predict_load(system, record, count=budget.latency_requests, duration_s=budget.latency_seconds,
                           extract=served_version, label=f"{system.architecture}: latency")
     return Latency.from_load(result, f"POST /predict through the front, {result.mode}", floor)
+
+
+def measure_concurrency(system, budget: Budget, record: dict) -> list[dict]:
+    """POST /predict spread over every front instance by 1, 8, 32... clients in flight (bounded in
+    count and seconds); none for a system that answers later (its figure is the job's rows/s)."""
+    if system.capabilities.answers_later:
+        return []
+    targets = [Target(url + "/predict", "POST", record) for url in system.front_urls]
+    return [measure_throughput(targets, concurrency, count=budget.throughput_requests,
+                               duration_s=budget.throughput_seconds, json=record).as_dict()
+            for concurrency in budget.concurrencies]
 
 
 def _extractor(served: ServedRequest):
@@ -127,6 +139,8 @@ def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
     faults = {}
     targets = [Target(url + "/predict", "POST", record) for url in system.front_urls]
     for spec in system.faults():
+        if spec.component == system.second_app_name:  # another app: its users are not the front's
+            continue
         if not spec.breakable:
             faults[spec.component] = Fault.external(spec.component, spec.how)
             continue

@@ -9,34 +9,51 @@ import uuid
 from pathlib import Path
 
 from shared_model import ModelStore, example_record, train_and_store, validate_record
+from shared_model.plausibility import PRICE_RANGE_KEY
 
 from patterns.launch.systems import launch, system_class
 from patterns.settings import ARCHITECTURES, Settings
 
-from ..measure.floors import Floor, http_constant_floor, model_arithmetic_floor
+from ..measure.floors import CONSTANT_FLOORS, Floor, constant_floor, constant_server, model_arithmetic_floor
+from ..measure.footprint import measure_footprint
+from ..measure.throughput import measure_throughput
 from ..report import Architecture, Results, write_report
 from .budget import Budget
-from .drive import app_carries_model, measure_faults, measure_latency, measure_update
+from .drill import run_drill
+from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
+from .scale import measure_scale_out
+from .second_app import second_app_record
 
-FROM_VERSION, TO_VERSION = "v1", "v2"
+FROM_VERSION, TO_VERSION, BAD_VERSION = "v1", "v2", "v3"
 
 
 def say(message: str) -> None:
     print(f"[compare] {message}", file=sys.stderr, flush=True)
 
 
+def _unusable(store: ModelStore, version: str) -> str | None:
+    """Why `version` cannot be measured here, or None."""
+    if version not in store.versions():
+        return "not stored"
+    if (status := store.status(version)) != "ok":
+        return status
+    if PRICE_RANGE_KEY not in store.metadata(version):
+        return "trained before models recorded their training price range (the drill's monitor needs it)"
+    return None
+
+
 def ensure_models(store: ModelStore) -> None:
-    """v1 and v2 present and loadable here: a missing one, or one this machine refuses (signed with
+    """v1, v2 and the faulty v3 (the drill's) present and loadable here: a missing one, or one this machine refuses (signed with
     an old scheme or another key, built with other libraries), is trained again."""
-    unusable = {v: "not stored" if v not in store.versions() else store.status(v) for v in (FROM_VERSION, TO_VERSION)}
-    unusable = {v: why for v, why in unusable.items() if why != "ok"}
+    unusable = {v: _unusable(store, v) for v in (FROM_VERSION, TO_VERSION, BAD_VERSION)}
+    unusable = {v: why for v, why in unusable.items() if why is not None}
     if unusable:
         say(f"training {', '.join(unusable)} in {store.root} ({'; '.join(f'{v}: {why}' for v, why in unusable.items())})")
         train_and_store(store, tuple(unusable))
 
 
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                   floors: dict, namespace: str) -> Architecture:
+                   floors: dict, namespace: str, drill: bool = True) -> Architecture:
     """Start `arch` with `options` on v1 in `namespace`, measure everything it declares, stop it,
     remove the namespace; the results are filed under `name`."""
     started = time.monotonic()
@@ -49,9 +66,19 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         say(f"{name}: latency")
         latency = measure_latency(system, budget, record)
         carries["after the latency run"] = app_carries_model(system)
-        say(f"{name}: model update {FROM_VERSION} -> {TO_VERSION} under traffic")
-        update, _ = measure_update(system, budget, record, TO_VERSION)
+        throughput = measure_concurrency(system, budget, record)
+        footprint = measure_footprint(system).as_dict()
+        say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
+            f"{TO_VERSION} under traffic")
+        system.launch_second_app()
+        with_second_app = measure_footprint(system)
+        update, report = measure_update(system, budget, record, TO_VERSION)
+        second_app = second_app_record(system, with_second_app, report)
         carries["after the model update"] = app_carries_model(system)
+        drilled = {}
+        if drill:
+            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out under traffic, detected, rolled back")
+            drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
         say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
         faults = measure_faults(system, budget, record)
         carries["after the faults"] = app_carries_model(system)
@@ -64,37 +91,60 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
     return Architecture(
         name=name, latency=latency, update=update, faults=faults, carries_model=carries,
         components=components, capabilities=system.capabilities.as_dict(), namespace=resources,
-        notes=notes, figures=figures,
+        notes=notes, figures=figures, throughput=throughput, footprint=footprint, drill=drilled,
+        second_app=second_app,
     )
 
 
+def measure_floors(store: ModelStore, budget: Budget, record: dict) -> tuple[dict[str, Floor], dict[str, list[dict]]]:
+    """The floors every architecture is shown beside: the model's arithmetic, and constant answers
+    (bare WSGI, Flask route, two round trips in series), one at a time and under concurrent load."""
+    floors = {"model_arithmetic": model_arithmetic_floor(store.load(TO_VERSION), validate_record(record),
+                                                         count=budget.floor_model_calls)}
+    throughput = {}
+    for kind in CONSTANT_FLOORS:
+        floors[kind] = constant_floor(kind, json=record, count=budget.floor_http_requests,
+                                      duration_s=budget.latency_seconds)
+        with constant_server(kind) as url:
+            throughput[kind] = [
+                measure_throughput(url, concurrency, count=budget.throughput_requests,
+                                   duration_s=budget.throughput_seconds, json=record).as_dict()
+                for concurrency in budget.concurrencies]
+    return floors, throughput
+
+
 def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str, ...] = ()) -> Path:
-    """The whole comparison; returns the report folder."""
+    """The whole comparison; returns the report folder.
+
+    Each registered architecture is measured whole (and scaled out); its variants (the model API
+    over other transports) are measured without the drill in a quick run: they differ only in
+    how the front reaches the model."""
+    run_started = time.monotonic()
     settings = Settings.from_env()
     store = ModelStore(settings.home / "models")
     ensure_models(store)
     namespace = f"cmp-{uuid.uuid4().hex[:8]}"
     record = example_record()
-    say("floors: model arithmetic, constant-answer HTTP")
-    floors = {}
-    for floor in (
-        model_arithmetic_floor(store.load(TO_VERSION), validate_record(record), count=budget.floor_model_calls),
-        http_constant_floor(json=record, count=budget.floor_http_requests),
-    ):
-        floors[floor.name] = floor
-    measured, unavailable = {}, {}
+    say("floors: model arithmetic; constant answers (bare WSGI, Flask route, two round trips) at "
+        f"concurrency {', '.join(map(str, budget.concurrencies))}")
+    floors, throughput_floors = measure_floors(store, budget, record)
+    measured, unavailable, scale_out = {}, {}, []
     for arch in ARCHITECTURES:
         if architectures and arch not in architectures:
             continue
         cls = system_class(arch)
         measured[arch] = measure_system(arch, arch, dict(cls.comparison_options), settings, budget, record,
                                         floors, namespace)
+        say(f"{arch}: scale-out, one and two instances of what it scales")
+        scale_out += measure_scale_out(arch, settings, budget, record, TO_VERSION, namespace)
         for suffix, options in cls.comparison_variants(settings).items():
             name = f"{arch}-{suffix}"
             try:
                 measured[name] = measure_system(arch, name, {**cls.comparison_options, **options}, settings,
-                                                budget, record, floors, namespace)
+                                                budget, record, floors, namespace, drill=not quick)
             except Exception as exc:  # a variant whose parts are missing here: reported, the rest goes on
                 unavailable[name] = f"{type(exc).__name__}: {exc}"
                 say(f"{name}: not measured ({unavailable[name][:300]})")
-    return write_report(Results(floors=floors, architectures=measured, quick=quick, unavailable=unavailable))
+    return write_report(Results(floors=floors, architectures=measured, quick=quick, unavailable=unavailable,
+                                throughput_floors=throughput_floors, scale_out=scale_out,
+                                duration_s=round(time.monotonic() - run_started, 1)))

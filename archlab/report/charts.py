@@ -101,4 +101,76 @@ def coupling_chart(results: Results, path: Path) -> Path:
     return path
 
 
-CHARTS = {"latency.png": latency_chart, "update_timelines.png": timeline_chart, "coupling.png": coupling_chart}
+TIMING_PARTS = ("validation", "model", "hop", "database")
+FLOOR_STYLES = (("--", "s"), (":", "^"), ("-.", "v"), ((0, (5, 5)), "D"))
+PART_COLOURS = {"HTTP and client": "#bbbbbb", "validation": "#8172b2", "model": "#4c72b0", "hop": "#dd8452",
+                "database": "#55a868", "other, in the server": "#eeeeee"}
+
+
+def time_split_chart(results: Results, path: Path) -> Path:
+    """Where the p50 goes, one client at a time: the parts each front reports in its Server-Timing
+    header (p50 of each), the rest of the server's total, and what is left of the client's p50 for
+    HTTP, the server's framework and the client itself."""
+    bars = []
+    for arch in results.ordered():
+        single = next((run for run in arch.throughput if run["concurrency"] == 1), None)
+        timing = (single or {}).get("server_timing_p50_ms") or {}
+        if not timing or single.get("p50_ms") is None:
+            continue
+        parts = {part: timing.get(part, 0.0) for part in TIMING_PARTS}
+        total = timing.get("total", sum(parts.values()))
+        parts["other, in the server"] = max(0.0, total - sum(parts.values()))
+        parts["HTTP and client"] = max(0.0, single["p50_ms"] - total)
+        bars.append((arch.name, parts, single["p50_ms"]))
+    fig = Figure(figsize=(9, 1.8 + 0.5 * max(1, len(bars))), layout="constrained")
+    ax = fig.subplots()
+    if not bars:
+        ax.text(0.5, 0.5, "no Server-Timing answers were measured", ha="center", va="center")
+        ax.set_axis_off()
+    for row, (name, parts, p50) in enumerate(bars):
+        left = 0.0
+        for part in PART_COLOURS:
+            width = parts.get(part, 0.0)
+            ax.barh(row, width, left=left, color=PART_COLOURS[part], edgecolor="white",
+                    label=part if row == 0 else None)
+            left += width
+        ax.text(left, row, f" {p50:.2f} ms", va="center", fontsize=8)
+    ax.set_yticks(range(len(bars)), [name for name, _, _ in bars])
+    ax.invert_yaxis()
+    ax.set_xlabel("ms at p50, one client (parts: p50 of each Server-Timing part)")
+    ax.set_title("Where the time of one request goes")
+    if bars:
+        fig.legend(loc="outside lower center", fontsize=8, ncols=len(PART_COLOURS))
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def throughput_chart(results: Results, path: Path) -> Path:
+    """Requests/s against clients in flight, each architecture beside the constant-answer floors."""
+    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    ax = fig.subplots()
+    concurrencies = set()
+    for (kind, runs), style in zip(sorted(results.throughput_floors.items()), FLOOR_STYLES):
+        concurrencies |= {r["concurrency"] for r in runs}
+        ax.plot([r["concurrency"] for r in runs], [r["requests_per_s"] for r in runs], linestyle=style[0],
+                marker=style[1], color="#888888", label=f"floor: {kind}")
+    for arch in results.ordered():
+        if arch.throughput:
+            ax.plot([r["concurrency"] for r in arch.throughput], [r["requests_per_s"] for r in arch.throughput],
+                    marker="o", label=arch.name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(concurrencies), [str(c) for c in sorted(concurrencies)])
+    ax.set_yscale("log")
+    ax.set_xlabel("clients in flight (log scale)")
+    ax.set_ylabel("answered requests/s (log scale)")
+    ax.set_title("Throughput through the front door beside the constant-answer floors")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, ncols=2)
+    else:
+        ax.text(0.5, 0.5, "no throughput was measured", ha="center", va="center", transform=ax.transAxes)
+    fig.savefig(path, dpi=100)
+    return path
+
+
+CHARTS = {"latency.png": latency_chart, "throughput.png": throughput_chart, "time_split.png": time_split_chart,
+          "update_timelines.png": timeline_chart, "coupling.png": coupling_chart}

@@ -3,7 +3,7 @@ by `archlab results`: the README links to it instead of carrying hand-typed numb
 
 from __future__ import annotations
 
-from .page import fmt
+from .numbers import fmt
 
 
 def _row(cells) -> str:
@@ -51,6 +51,41 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
             fmt(update.get("failed")), ", ".join(update.get("restarted", [])) or "nothing",
             fmt(arch["app_carries_model"]), _faults(arch),
         ]))
+    lines += ["", "## Which architecture fits which requirements (decided from these numbers)", ""]
+    for verdict in data.get("profiles", []):
+        fits = ", ".join(verdict["fits"]) or "none"
+        best = f"; best fit: {', '.join(verdict['best'])} ({verdict['prefer']})" if verdict["best"] else ""
+        lines.append(f"- **{verdict['name']}**: fits {fits}{best}")
+        lines += [f"  - {arch}: {why}" for arch, why in sorted(verdict["fails"].items())]
+        lines += [f"  - {arch}: not measured ({why})" for arch, why in sorted(verdict["not_measured"].items())]
+    lines += ["", "## Footprint, a second application, a faulty model", "",
+              _row(["architecture", "processes", "memory MiB", "app environment MiB", "model copies",
+                    "copies with a second app", "apps restarted by an update", "answers from the faulty model",
+                    "rollback s", "code lines"]),
+              _row(["---"] * 10)]
+    for name in names:
+        arch = data["architectures"][name]
+        footprint, second, drill = arch.get("footprint") or {}, arch.get("second_app") or {}, arch.get("drill") or {}
+        lines.append(_row([
+            name, fmt(len(footprint["processes"])) if footprint else "-", fmt(footprint.get("rss_mib", {}).get("total")),
+            fmt(footprint.get("app_environment_mib")), fmt(footprint.get("model_copies")),
+            fmt(second.get("model_copies")), fmt(second.get("apps_restarted")), fmt(drill.get("bad_answers")),
+            fmt(drill.get("rollback_s")), fmt(footprint.get("code_lines")),
+        ]))
+    lines += ["", "## Throughput (requests/s at 1, 8, 32 clients in flight; failed of sent)", ""]
+    rows = [(f"floor: {kind}", runs) for kind, runs in sorted(data.get("throughput_floors", {}).items())]
+    rows += [(name, data["architectures"][name].get("throughput") or []) for name in names]
+    lines += [f"- {label}: " + "; ".join(f"c={r['concurrency']}: {fmt(r['requests_per_s'])}/s, p99 "
+                                         f"{fmt(r['p99_ms'])} ms, {r['failed']}/{r['sent']} failed" for r in runs)
+              for label, runs in rows if runs]
+    if data.get("scale_out"):
+        lines += ["", "## Scale-out (one and two instances of the part each scales)", ""]
+        for run in data["scale_out"]:
+            rate = run["throughput"]
+            shown = (f"{fmt(rate['requests_per_s'])} requests/s at {rate['concurrency']} clients"
+                     if "requests_per_s" in rate else f"{fmt(rate['rows_per_s'])} rows/s")
+            lines.append(f"- {run['architecture']}, {run['instances']} x {run['scaled']}, model cost "
+                         f"{fmt(run['model_cost_ms'])} ms: {shown}, {fmt(run['rss_mib_each'])} MiB each")
     missing = sorted(data.get("unavailable", {}).items())
     if missing:
         lines += ["", *[f"- **{name}**: not measured: {why}" for name, why in missing]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from .charts import CHARTS
+from .numbers import fmt
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 80em; color: #222; }
@@ -23,25 +24,10 @@ small { color: #666; }
 """
 
 
-def fmt(value) -> str:
-    """Numbers as shown: 3 significant figures below 10, fewer decimals above, `-` for missing."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    return f"{value:.3g}"
-
-
 def _get(data: dict, path: tuple[str, ...]):
     for key in path:
-        data = None if data is None else data[key]
+        if data is not None:
+            data = data[int(key)] if isinstance(data, list) else data[key]
     return data
 
 
@@ -50,6 +36,25 @@ def _num(data: dict, *path: str, cell: bool = False) -> str:
     attrs = f'class="num" data-json="{escape("/".join(path))}"'
     tag = "td" if cell else "span"
     return f"<{tag} {attrs}>{escape(fmt(value))}</{tag}>"
+
+
+# best -> worst, for the tradeoff table's cells (ranks from `profiles.rank_columns`)
+RANK_COLOURS = ("#c7e9c0", "#e5f5e0", "#fff7bc", "#fee6ce", "#fdd0a2", "#fcbba1")
+
+
+def _shade(data: dict, rank_key: str, name: str) -> str:
+    """A style attribute colouring the cell by the architecture's rank in its column."""
+    ranks = data.get("ranks", {}).get(rank_key, {})
+    if name not in ranks or len(set(ranks.values())) < 2:
+        return ""
+    worst = max(ranks.values())
+    step = (len(RANK_COLOURS) - 1) * (ranks[name] - 1) / max(1, worst - 1)
+    return f' style="background:{RANK_COLOURS[round(step)]}" title="rank {ranks[name]} of {worst}"'
+
+
+def _ranked(data: dict, rank_key: str, name: str, *path: str) -> str:
+    """A table cell holding the number at `path`, coloured by its rank in column `rank_key`."""
+    return _num(data, *path, cell=True).replace("<td ", f"<td{_shade(data, rank_key, name)} ", 1)
 
 
 def _list(items) -> str:
@@ -83,23 +88,32 @@ def _tradeoff_rows(data: dict, names: list[str]) -> str:
             if fault.get("breakable", True) else f"{escape(component)}: external, not stopped by archlab"
             for component, fault in sorted(arch["faults"].items())
         )
+        missing = "<td>-</td>"
         rows.append(
             "<tr>"
             f"<th>{escape(name)}</th>"
-            + _num(data, *base, "latency", "summary_ms", "p50", cell=True)
-            + _num(data, *base, "latency", "summary_ms", "p99", cell=True)
+            + _ranked(data, "p50_ms", name, *base, "latency", "summary_ms", "p50")
+            + _ranked(data, "p99_ms", name, *base, "latency", "summary_ms", "p99")
             + f"<td>{escape(floor)}: "
             + (_num(data, "floors", floor, "summary_ms", "p50") if floor in data["floors"] else "not measured")
             + "</td>"
-            + _num(data, *base, "p50_over_floor", cell=True)
+            + _ranked(data, "p50_over_floor", name, *base, "p50_over_floor")
             + f"<td>{_strategy(update) if update else '-'}</td>"
-            + (_num(data, *base, "update", "build_s", cell=True) if update else "<td>-</td>")
-            + (_num(data, *base, "update", "cost_s", cell=True) if update else "<td>-</td>")
-            + (_num(data, *base, "update", "failed", cell=True) if update else "<td>-</td>")
-            + f"<td>{_list(update['restarted']) if update else '-'}</td>"
+            + (_ranked(data, "update_build_s", name, *base, "update", "build_s") if update else missing)
+            + (_ranked(data, "update_switch_s", name, *base, "update", "cost_s") if update else missing)
+            + (_ranked(data, "update_failed", name, *base, "update", "failed") if update else missing)
+            + f"<td{_shade(data, 'update_restarted', name)}>{_list(update['restarted']) if update else '-'}</td>"
             + f"<td>{_short_paths(update['rebuilt']) if update else '-'}</td>"
             + f"<td>{faults or 'no component declared'}</td>"
-            + f"<td>{fmt(arch['app_carries_model'])}</td>"
+            + f"<td{_shade(data, 'app_carries_model', name)}>{fmt(arch['app_carries_model'])}</td>"
+            + (_ranked(data, "rss_mib", name, *base, "footprint", "rss_mib", "total") if arch.get("footprint") else missing)
+            + (_ranked(data, "second_app_copies", name, *base, "second_app", "model_copies")
+               if arch.get("second_app") else missing)
+            + (_ranked(data, "apps_restarted", name, *base, "second_app", "apps_restarted")
+               if arch.get("second_app") else missing)
+            + (_ranked(data, "bad_answers", name, *base, "drill", "bad_answers") if arch.get("drill") else missing)
+            + (_ranked(data, "rollback_s", name, *base, "drill", "rollback_s") if arch.get("drill") else missing)
+            + f"<td{_shade(data, 'review_gate', name)}>{fmt(bool(arch['capabilities'].get('review_gate')))}</td>"
             "</tr>"
         )
     return "\n".join(rows)
@@ -146,6 +160,117 @@ def _figure_rows(data: dict, names: list[str]) -> str:
         for name in names
         for key in sorted(data["architectures"][name].get("figures", {}))
     )
+
+
+def _throughput_cells(data: dict, base: tuple[str, ...], runs: list[dict], floor_runs: list[dict]) -> str:
+    """Per concurrency: requests/s (and its share of the floor's at the same concurrency), p50, p99,
+    failed of sent, and the measuring client's own CPU per request."""
+    cells = []
+    for i, run in enumerate(runs):
+        at = (*base, str(i))
+        floor = next((f for f in floor_runs if f["concurrency"] == run["concurrency"]), None)
+        share = f" <small>({fmt(run['requests_per_s'] / floor['requests_per_s'])}&times; floor)</small>" \
+            if floor and floor["requests_per_s"] else ""
+        cells.append(
+            f"<td>c={run['concurrency']}: {_num(data, *at, 'requests_per_s')}/s{share}<br>"
+            f"p50 {_num(data, *at, 'p50_ms')} · p99 {_num(data, *at, 'p99_ms')} ms<br>"
+            f"{_num(data, *at, 'failed')}/{_num(data, *at, 'sent')} failed · client "
+            f"{_num(data, *at, 'client_cpu_ms_per_request')} ms CPU/request</td>")
+    return "".join(cells)
+
+
+def _throughput_rows(data: dict, names: list[str]) -> str:
+    floors = data.get("throughput_floors", {})
+    rows = [f"<tr><th>floor: {escape(kind)}</th>"
+            f"{_throughput_cells(data, ('throughput_floors', kind), runs, [])}</tr>"
+            for kind, runs in sorted(floors.items())]
+    for name in names:
+        runs = data["architectures"][name].get("throughput") or []
+        if runs:
+            rows.append(f"<tr><th>{escape(name)}</th>"
+                        f"{_throughput_cells(data, ('architectures', name, 'throughput'), runs, floors.get('flask_constant', []))}</tr>")
+    return "\n".join(rows)
+
+
+def _scale_out_rows(data: dict) -> str:
+    rows = []
+    for i, run in enumerate(data.get("scale_out", [])):
+        at, throughput = ("scale_out", str(i)), run["throughput"]
+        if "requests_per_s" in throughput:  # through the front door by concurrent clients
+            load = (_num(data, *at, "throughput", "concurrency", cell=True)
+                    + f"<td class=\"num\">{_num(data, *at, 'throughput', 'requests_per_s')} requests/s</td>"
+                    + _num(data, *at, "throughput", "p50_ms", cell=True)
+                    + f"<td>{_num(data, *at, 'throughput', 'failed')}/{_num(data, *at, 'throughput', 'sent')}</td>")
+        else:  # a job's workers scoring stored rows
+            load = (f"<td>{_num(data, *at, 'throughput', 'rows')} stored rows</td>"
+                    f"<td class=\"num\">{_num(data, *at, 'throughput', 'rows_per_s')} rows/s</td><td>-</td><td>-</td>")
+        cpu = "<br>".join(f"{escape(process)}: {_num(data, *at, 'cpu_s_by_process', process)}"
+                          for process in sorted(run["cpu_s_by_process"]))
+        rows.append(
+            f"<tr><th>{escape(run['architecture'])}</th><td>{escape(run['scaled'])}</td>"
+            + _num(data, *at, "instances", cell=True) + _num(data, *at, "model_cost_ms", cell=True)
+            + load + _num(data, *at, "rss_mib_each", cell=True) + f"<td>{cpu or '-'}</td></tr>")
+    return "\n".join(rows)
+
+
+def _drill_rows(data: dict, names: list[str]) -> str:
+    rows = []
+    for name in names:
+        drill = data["architectures"][name].get("drill")
+        if not drill:
+            continue
+        base = ("architectures", name, "drill")
+        rows.append(
+            f"<tr><th>{escape(name)}</th>"
+            + "".join(_num(data, *base, key, cell=True)
+                      for key in ("requests", "bad_answers", "detected_after_s", "rollback_s", "failed"))
+            + f"<td>{escape(drill.get('rollback_strategy', ''))}</td></tr>")
+    return "\n".join(rows)
+
+
+def _footprint_rows(data: dict, names: list[str]) -> str:
+    rows = []
+    for name in names:
+        footprint = data["architectures"][name].get("footprint")
+        if not footprint:
+            continue
+        base = ("architectures", name, "footprint")
+        rows.append(
+            f"<tr><th>{escape(name)}</th><td class=\"num\">{len(footprint['processes'])}</td>"
+            + _num(data, *base, "rss_mib", "total", cell=True)
+            + _num(data, *base, "app_environment_mib", cell=True)
+            + _num(data, *base, "model_copies", cell=True)
+            + _num(data, *base, "code_lines", cell=True)
+            + f"<td>{_list(sorted({p['component'] for p in footprint['processes']}))}</td></tr>")
+    return "\n".join(rows)
+
+
+def _second_app_rows(data: dict, names: list[str]) -> str:
+    rows = []
+    for name in names:
+        second = data["architectures"][name].get("second_app")
+        if not second:
+            continue
+        base = ("architectures", name, "second_app")
+        restarted = [app for app, yes in second["restarted_by_update"].items() if yes]
+        rows.append(
+            f"<tr><th>{escape(name)}</th>" + _num(data, *base, "model_copies", cell=True)
+            + f"<td>{_list(sorted(second['model_copies_by_component']))}</td>"
+            + f"<td>{_list(restarted)}</td><td>{_list(second['versions_after_update'])}</td></tr>")
+    return "\n".join(rows)
+
+
+def _profile_items(data: dict) -> str:
+    items = []
+    for verdict in data.get("profiles", []):
+        fits = _list(verdict["fits"]) if verdict["fits"] else "none"
+        best = f" Best fit: <b>{_list(verdict['best'])}</b> ({escape(verdict['prefer'])})." if verdict["best"] else ""
+        fails = "".join(f"<li>{escape(arch)}: {escape(why)}</li>" for arch, why in sorted(verdict["fails"].items()))
+        unmeasured = f" Not measured in this run: {_list(sorted(verdict['not_measured']))}." \
+            if verdict["not_measured"] else ""
+        items.append(f"<li><b>{escape(verdict['name'])}</b> ({escape(verdict['requirement'])}): fits "
+                     f"{fits}.{best}{unmeasured}<ul>{fails}</ul></li>")
+    return "\n".join(items)
 
 
 def _target_rows(data: dict) -> str:
@@ -203,14 +328,71 @@ Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs. Every 
 <th>switch s<br><small>built &rarr; every answer carries it: a better strategy could shorten it</small></th>
 <th>failed during update</th><th>restarted on model update<br><small>process id changed</small></th>
 <th>rebuilt on model update<br><small>files written, state rewritten</small></th>
-<th>when a component is down</th><th>user-facing app carries scikit-learn and the model</th></tr>
+<th>when a component is down</th><th>user-facing app carries scikit-learn and the model</th>
+<th>resident memory MiB<br><small>every process it runs</small></th>
+<th>model copies in memory<br><small>with a second app on the same model</small></th>
+<th>apps restarted by an update<br><small>of the front and the second app</small></th>
+<th>answers users got from a faulty model</th><th>rollback s<br><small>detection &rarr; every answer good</small></th>
+<th>predictions reviewed before use</th></tr>
 {_tradeoff_rows(data, names)}
 </table>
+<p><small>Cells are coloured from best (green) to worst (orange) within each column, from the measured values.</small></p>
+
+<h2>Which architecture fits which requirements</h2>
+<p>"There is no best architecture, only the set of tradeoffs that best fits the system's requirements":
+each requirement below is checked against this run's numbers.</p>
+<ul id="profiles">
+{_profile_items(data)}
+</ul>
 
 <h2>Latency and floors</h2>
 <table id="latency">
 <tr><th></th><th>n</th><th>mean</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>failed</th><th>what was timed</th></tr>
 {_latency_rows(data, names)}
+</table>
+
+<h2>Throughput under concurrent load</h2>
+<p>POST /predict spread over every front instance by 1, 8 and 32 clients in flight, beside the constant-answer
+floors at the same concurrency; the share of the floor is against the Flask route's (the framework's floor).
+The client's own CPU per request is measured so a reader sees what the measuring costs.</p>
+<table id="throughput">
+<tr><th></th><th colspan="3">requests/s, latency and failures per concurrency</th></tr>
+{_throughput_rows(data, names)}
+</table>
+
+<h2>Scale-out</h2>
+<p>One and two instances of the part each architecture scales (the whole app when nothing scales on its
+own); the CPU each process of that part used shows which did the work. With the model-cost knob
+(MODEL_COST_MS, busy CPU per prediction in the model's process) the model stands in for a heavier one:
+on 2 cores a model this cheap cannot show scale-out honestly.</p>
+<table id="scale-out">
+<tr><th>architecture</th><th>scaled part</th><th>instances</th><th>model cost ms</th><th>clients</th><th>rate</th>
+<th>p50 ms</th><th>failed</th><th>memory per instance MiB</th><th>CPU s per process during the run</th></tr>
+{_scale_out_rows(data)}
+</table>
+
+<h2>Operational footprint</h2>
+<table id="footprint">
+<tr><th>architecture</th><th>processes</th><th>resident memory MiB</th><th>user-facing app's environment MiB<br>
+<small>installed packages its process imported</small></th><th>model copies in memory</th>
+<th>lines of architecture-specific code</th><th>components</th></tr>
+{_footprint_rows(data, names)}
+</table>
+
+<h2>A second application on the same model</h2>
+<table id="second-app">
+<tr><th>architecture</th><th>model copies with both apps</th><th>processes holding a model</th>
+<th>restarted by the model update</th><th>versions the second app priced with after the update</th></tr>
+{_second_app_rows(data, names)}
+</table>
+
+<h2>A bad model's reach (the drill)</h2>
+<p>A faulty model (prices in the wrong unit) rolled out under traffic the architecture's own way, detected
+by a monitor applying the plausibility rule to the answers users got, and rolled back.</p>
+<table id="drill">
+<tr><th>architecture</th><th>requests</th><th>answers from the faulty model</th><th>detected after s</th>
+<th>rollback s</th><th>failed</th><th>how it was rolled back</th></tr>
+{_drill_rows(data, names)}
 </table>
 
 <h2>Targets on this machine</h2>

@@ -15,7 +15,7 @@ import math
 import operator
 from dataclasses import dataclass
 
-from .page import fmt
+from .numbers import fmt
 
 SECONDS_PER_DAY = 86_400
 

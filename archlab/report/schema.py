@@ -20,9 +20,10 @@ from ..measure.floors import Floor
 from ..measure.load import LoadResult, Sample
 from ..measure.stats import METHOD, summarize
 from ..measure.timeline import converged_at, failures_between
+from .profiles import rank_columns, verdicts
 from .targets import evaluate_targets
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _init_fields(cls, data: dict) -> dict:
@@ -186,6 +187,12 @@ class Architecture:
     namespace: dict[str, str] = field(default_factory=dict)  # the run's own topic / queue / database
     notes: list[str] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)  # other measured values, e.g. job_rows_per_s
+    # The measurements below are JSON-shaped dicts as their measuring functions return them
+    # (`archlab.measure.throughput`, `.footprint`, `archlab.compare.drill`); empty when not measured.
+    throughput: list[dict] = field(default_factory=list)  # one run per concurrency through the front door
+    footprint: dict = field(default_factory=dict)  # processes, memory, environment, model copies, code
+    drill: dict = field(default_factory=dict)  # a bad model rolled out and rolled back under traffic
+    second_app: dict = field(default_factory=dict)  # a second application using the same model
 
     @property
     def app_carries_model(self) -> bool:
@@ -207,6 +214,10 @@ class Architecture:
             "namespace": self.namespace,
             "notes": self.notes,
             "figures": self.figures,
+            "throughput": self.throughput,
+            "footprint": self.footprint,
+            "drill": self.drill,
+            "second_app": self.second_app,
             "p50_over_floor": p50 / floor_p50 if p50 is not None and floor_p50 else None,
         }
 
@@ -237,6 +248,9 @@ class Results:
     architectures: dict[str, Architecture]
     quick: bool = False
     unavailable: dict[str, str] = field(default_factory=dict)  # variant -> why it could not be measured
+    throughput_floors: dict[str, list[dict]] = field(default_factory=dict)  # constant answers, per concurrency
+    scale_out: list[dict] = field(default_factory=list)  # throughput with 1 and 2 of the scaled part
+    duration_s: float | None = None  # the whole run, wall clock
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     machine: dict = field(default_factory=machine)
     percentile_method: str = METHOD
@@ -259,8 +273,13 @@ class Results:
             "floors": {k: v.to_dict() for k, v in self.floors.items()},
             "architectures": {k: v.to_dict(self.floors) for k, v in self.architectures.items()},
             "unavailable": self.unavailable,
+            "throughput_floors": self.throughput_floors,
+            "scale_out": self.scale_out,
+            "duration_s": self.duration_s,
         }
         data["targets"] = evaluate_targets(data)
+        data["profiles"] = [asdict(verdict) for verdict in verdicts(data)]
+        data["ranks"] = rank_columns(data)
         return data
 
     @classmethod

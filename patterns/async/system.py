@@ -33,6 +33,7 @@ from .store import Store
 from .worker import build_job
 
 POLL_SECONDS = 0.01
+MAX_BATCH = 500  # houses per POST /predict when submitting many: well under the front's 4 MiB body limit
 
 
 class AsyncSystem(System):
@@ -240,6 +241,19 @@ class AsyncSystem(System):
             self.start_component("worker")
         return [FloorSamples("db_transaction", f"claim one row and write its result through the store "
                                                f"({store.engine.dialect.name}, the system's own database)", samples)]
+
+    def workers_rows_per_s(self, rows: int, timeout: float = 120.0) -> float:
+        """`rows` new houses submitted through the front, the workers told to run now: rows/s from
+        the request to run until no row is pending or claimed (what more workers should raise)."""
+        self.wait_idle(timeout)
+        houses = new_houses_records()
+        records = [houses[i % len(houses)] for i in range(rows)]
+        for start in range(0, rows, MAX_BATCH):
+            self._call("POST", "/predict", records[start:start + MAX_BATCH])
+        started = time.monotonic()
+        self.run_job_once()
+        self.wait_idle(timeout)
+        return rows / (time.monotonic() - started)
 
     def figures(self, rows: int) -> dict[str, float]:
         """The job's rows/s: `rows` new houses scored by one pass of the real job on this system's

@@ -218,7 +218,7 @@ class System:
         pids_before = self.pids()
         watch = FileWatch(self.settings.home, self.update_watch())
         applied = self.apply_update(version)
-        if self.second_app and (step := self._repoint_second_app()):
+        if self.second_app_name in self.components and (step := self._repoint_second_app()):
             applied = dataclasses.replace(applied, steps=(*applied.steps, step))
         pids_after = self.pids()
         self.version = version
@@ -262,6 +262,10 @@ class System:
     def time_to_answer(self, record: dict | None = None, timeout: float = 60.0) -> float:
         """For systems that answer later: seconds from submission until the answer is there."""
         raise NotImplementedError(f"{self.architecture} answers at once; time its POST /predict instead")
+
+    def workers_rows_per_s(self, rows: int) -> float:
+        """For systems that answer later: stored rows scored per second by the running workers."""
+        raise NotImplementedError(f"{self.architecture} answers at once; measure its throughput instead")
 
     # -- the run's namespace --------------------------------------------------------------------------
 

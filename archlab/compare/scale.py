@@ -1,0 +1,90 @@
+"""Scale-out, measured: the part an architecture scales on its own (its model service, its workers)
+or, when nothing scales alone, the whole app, run with one and with two instances.
+
+On a 2-core machine a model this cheap cannot show scale-out honestly: the front and the client
+use the cores the extra instance would. So each pair is run with the model-cost knob
+(`MODEL_COST_MS`, busy CPU per prediction call inside the model's process, standing in for a
+heavier model) and, in a full run, without it; the report labels both. Which instances did the
+work is observed, not assumed: the CPU time each process of the scaled part used during the run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from patterns.launch.systems import launch, system_class
+from patterns.settings import Settings
+
+from ..measure.footprint import measure_footprint, running_processes
+from ..measure.load import Target, run_load
+from ..measure.throughput import measure_throughput
+from .budget import Budget
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(system, components: list[str]) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process of `components`, from /proc, keyed
+    "component (pid N)" (a worker pool's processes one by one)."""
+    used = {}
+    for process in running_processes(system):
+        if process.component not in components:
+            continue
+        try:
+            with open(f"/proc/{process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended since it was listed
+            continue
+        used[f"{process.component} (pid {process.pid})"] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return used
+
+
+def scaled_components(system) -> list[str]:
+    """The components of the part that scales: `model-service`, `model-service-2`, ... (the front's
+    instances when the whole app is what scales)."""
+    part = system.capabilities.scalable_component or system.front_name
+    return [name for name in system.components if name == part or name.startswith(f"{part}-")]
+
+
+def scaled_run(system, instances: int, budget: Budget, record: dict) -> dict:
+    """One configuration: throughput through every front instance (or, for a system that answers
+    later, its workers' rows/s), the CPU each scaled instance used, and the memory each costs."""
+    targets = [Target(url + "/predict", "POST", record) for url in system.front_urls]
+    if not system.capabilities.answers_later:
+        run_load(targets, count=budget.warmup_requests, duration_s=10, progress=False)  # every instance warm
+    scaled = scaled_components(system)
+    before = cpu_seconds(system, scaled)
+    if system.capabilities.answers_later:
+        throughput = {"rows": budget.job_scale_rows, "rows_per_s": system.workers_rows_per_s(budget.job_scale_rows)}
+    else:
+        throughput = measure_throughput(targets, budget.scale_concurrency, count=budget.throughput_requests,
+                                        duration_s=budget.throughput_seconds, json=record).as_dict()
+    after = cpu_seconds(system, scaled)
+    rss = measure_footprint(system).rss_mib
+    return {
+        "architecture": system.architecture,
+        "scaled": system.capabilities.scalable_component or "the whole app (nothing scales on its own)",
+        "instances": instances,
+        "model_cost_ms": system.settings.model_cost_ms,
+        "throughput": throughput,
+        "components": scaled,
+        "cpu_s_by_process": {name: round(after[name] - before.get(name, 0.0), 3) for name in after},
+        "rss_mib_each": round(sum(rss.get(name, 0.0) for name in scaled) / instances, 1),
+    }
+
+
+def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dict, version: str,
+                      namespace: str) -> list[dict]:
+    """One and two instances of what `arch` scales, with the knob (and without it in a full run)."""
+    cls = system_class(arch)
+    if cls.scale_options(2) is None:
+        return []
+    runs = []
+    for cost in (budget.model_cost_ms, 0.0) if budget.scale_plain else (budget.model_cost_ms,):
+        for instances in (1, 2):
+            options = {**cls.comparison_options, **cls.scale_options(instances)}
+            with launch(arch, settings=replace(settings, model_cost_ms=cost), version=version,
+                        namespace=namespace, **options) as system:
+                runs.append(scaled_run(system, instances, budget, record))
+    return runs
