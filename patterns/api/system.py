@@ -40,8 +40,8 @@ class ApiSystem(System):
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, transport: str | None = None, model_instances: int = 1) -> None:
-        if isinstance(model_instances, bool) or not isinstance(model_instances, int) \
-                or not 1 <= model_instances <= MAX_MODEL_INSTANCES:
+        whole = isinstance(model_instances, int) and not isinstance(model_instances, bool)
+        if not whole or not 1 <= model_instances <= MAX_MODEL_INSTANCES:
             raise ValueError(f"model_instances must be a whole number from 1 to {MAX_MODEL_INSTANCES}; "
                              f"got {model_instances!r}")
         super().__init__(settings, version, port or free_port(), namespace)
