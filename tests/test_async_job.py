@@ -178,3 +178,13 @@ def test_a_worker_killed_mid_chunk_loses_nothing(store, home_with_models, databa
     counts = predictions_per_request(store)
     assert statuses(store) == {"predicted": total}
     assert len(counts) == total and set(counts.values()) == {1}
+
+
+def test_the_model_cost_knob_is_paid_once_per_vectorised_call_in_the_job(store, home_with_models):
+    """MODEL_COST_MS stands in for a heavier model: three chunks spend at least three times its CPU."""
+    store.submit(houses(300), source="test")
+    job = scoring_job(store, home_with_models, chunk_size=100, model_cost_ms=40.0)
+    cpu_before = time.thread_time()
+    stats = job.run_once()
+    assert (stats.predicted, stats.chunks) == (300, 3)
+    assert time.thread_time() - cpu_before >= 3 * 0.040

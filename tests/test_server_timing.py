@@ -135,9 +135,10 @@ def test_a_bad_cost_is_refused_naming_the_setting(value):
 
 
 @pytest.mark.parametrize("module", ["patterns.web", "patterns.api.service", "patterns.api.grpc_service",
-                                    "patterns.api.amqp_worker"])
+                                    "patterns.api.amqp_worker", "patterns.async.worker"])
 def test_a_process_that_would_run_the_model_refuses_a_bad_cost_at_start(module, archlab_home):
-    argv = [sys.executable, "-m", module] + ([] if module.endswith("amqp_worker") else ["--port", str(free_port())])
+    options = {"patterns.api.amqp_worker": [], "patterns.async.worker": ["--once"]}
+    argv = [sys.executable, "-m", module] + options.get(module, ["--port", str(free_port())])
     done = subprocess.run(argv, env={**os.environ, "MODEL_COST_MS": "fast"}, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2, done.stderr

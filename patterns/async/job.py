@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from shared_model import ModelError, ModelStore, validate_batch
 from shared_model.errors import describe
 
+from patterns.model_cost import spend
+
 from .gate import Previous, ReviewGate
 from .schedule import Cron, Every
 from .store import DATABASE_DOWN_ERRORS, Claim, Store
@@ -91,8 +93,10 @@ class ScoringJob:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         owner: str | None = None,
+        model_cost_ms: float = 0.0,
     ):
         self.store = store
+        self.model_cost_ms = model_cost_ms  # MODEL_COST_MS, paid once per vectorised call (not per row)
         self.models = models
         self.default_version = default_version
         self.chunk_size = chunk_size
@@ -143,6 +147,7 @@ class ScoringJob:
         failures.extend((group[i], describe(errors)) for i, errors in checked.invalid.items())
         valid = [(group[i], record) for i, record in checked.valid]
         try:
+            spend(self.model_cost_ms)
             predicted = model.predict_many([record for _, record in valid])
         except Exception:  # noqa: BLE001 - isolate the row that broke the vectorised call
             predicted = [self._predict_one(model, record) for _, record in valid]

@@ -72,7 +72,8 @@ def build_job(settings: Settings, version: str | None, chunk_size: int, lease: f
         raise ModelNotFoundError(f"no model version {version!r} in {settings.home / 'models'}; "
                                  f"available: {', '.join(models.versions()) or 'none (run archlab train)'}")
     store = Store.connect(settings.effective_database_url)
-    return ScoringJob(store, models, default_version=version, chunk_size=chunk_size, lease_seconds=lease)
+    return ScoringJob(store, models, default_version=version, chunk_size=chunk_size, lease_seconds=lease,
+                      model_cost_ms=settings.model_cost_ms)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -85,7 +86,12 @@ def run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return _run_many(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(message)s")
-    job = build_job(Settings.from_env(), args.version, args.chunk_size, args.lease)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # e.g. a bad MODEL_COST_MS: a message, not a traceback
+        print(f"python -m patterns.async.worker: {exc}", file=sys.stderr)
+        return 2
+    job = build_job(settings, args.version, args.chunk_size, args.lease)
     try:
         if schedule := args.schedule or (Every(args.every) if args.every else None):
             stop = threading.Event()
