@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from drill_helpers import faulty_home  # noqa: F401 - a fixture: v1, v2 and the drill's faulty v3
 from launch_helpers import postgres_databases
 
 # A quick comparison runs six systems one after the other: minutes, not the suite's default 300 s.
@@ -32,10 +33,11 @@ def processes_using(home: Path) -> list[int]:
 SETTINGS = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "MODEL_TRANSPORT", "AMQP_URL")
 
 
-def run_compare(home: Path, trained_home: Path, *args: str, **settings: str):
-    """`archlab compare --quick ARGS` in a fresh ARCHLAB_HOME with exactly `settings` set."""
+def run_compare(home: Path, models_home: Path, *args: str, **settings: str):
+    """`archlab compare --quick ARGS` in a fresh ARCHLAB_HOME (its models those of `models_home`)
+    with exactly `settings` set."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "models").symlink_to(trained_home / "models")
+    (home / "models").symlink_to(models_home / "models")
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
     env.update(ARCHLAB_HOME=str(home), **settings)
     result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick", *args], env=env,
@@ -46,9 +48,9 @@ def run_compare(home: Path, trained_home: Path, *args: str, **settings: str):
 
 
 @pytest.fixture(scope="module")
-def comparison(trained_home, tmp_path_factory):
+def comparison(faulty_home, tmp_path_factory):
     home = tmp_path_factory.mktemp("compare-home")
-    folder, data, result = run_compare(home, trained_home)
+    folder, data, result = run_compare(home, faulty_home)
     return home, folder, data, result
 
 
@@ -74,7 +76,7 @@ def test_every_update_reaches_v2_and_counts_what_it_cost(comparison):
         assert (update["from_version"], update["to_version"]) == ("v1", "v2"), name
         assert update["converged_s"] is not None, f"{name} never served v2 to every request"
         assert update["timeline"][-1]["version"] == "v2", name
-    assert architectures["embedded"]["update"]["restarted"] == ["web"]
+    assert architectures["embedded"]["update"]["restarted"] == ["web", "report"]  # each app carries its copy
     assert architectures["embedded"]["update"]["failed"] > 0  # the restart is downtime users see
     assert architectures["api"]["update"]["restarted"] == ["model-service"]
     assert architectures["streaming"]["update"]["restarted"] == []
@@ -122,10 +124,11 @@ def test_each_run_worked_in_its_own_namespace_and_removed_it(comparison):
 
 def test_targets_are_reported_as_ratios_not_asserted(comparison):
     targets = comparison[2]["targets"]
-    assert set(targets) >= {"embedded_over_http_floor", "api_over_embedded", "streaming_propagation_s",
-                            "async_job_rows_per_s"}
+    assert set(targets) >= {"embedded_over_framework_floor", "api_over_two_roundtrips", "api_scale_out_with_cost",
+                            "embedded_throughput_c8", "streaming_propagation_s", "async_job_rows_per_s", "run_seconds"}
     assert all(t["measured"] is not None for t in targets.values())
-    assert {"model_arithmetic", "http_constant", "kafka_roundtrip", "db_transaction"} <= set(comparison[2]["floors"])
+    assert {"model_arithmetic", "http_constant", "flask_constant", "http_two_roundtrips", "kafka_roundtrip",
+            "db_transaction"} <= set(comparison[2]["floors"])
 
 
 def test_nothing_is_left_running(comparison):
@@ -134,8 +137,8 @@ def test_nothing_is_left_running(comparison):
 
 # -- the variants a user reaches for when they outgrow the defaults ---------------------------------
 
-def test_async_on_postgresql_measures_its_own_database_and_drops_it(trained_home, tmp_path, postgres_url):
-    _, data, result = run_compare(tmp_path / "home", trained_home, "--only", "async", DATABASE_URL=postgres_url)
+def test_async_on_postgresql_measures_its_own_database_and_drops_it(faulty_home, tmp_path, postgres_url):
+    _, data, result = run_compare(tmp_path / "home", faulty_home, "--only", "async", DATABASE_URL=postgres_url)
     arch = data["architectures"]["async"]
     database = arch["faults"]["database"]
     assert database["breakable"] and set(database["statuses"]) == {"503"}
@@ -154,14 +157,14 @@ def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(co
         assert arch["update"]["failed"] == 0 and arch["update"]["restarted"], name
         assert set(arch["faults"][arch["capabilities"]["scalable_component"]]["statuses"]) == {"503"}, name
     arch = data["architectures"]["api-amqp"]
-    assert arch["components"] == ["model-worker", "web"]
+    assert arch["components"] == ["model-worker", "web", "report"]
     assert set(arch["faults"]["model-worker"]["statuses"]) == {"503"}
     assert not arch["faults"]["rabbitmq"]["breakable"]  # a shared broker: reported, never stopped
     assert arch["update"]["restarted"] == ["model-worker"]
     assert arch["namespace"]["queue"].startswith("archlab.predict.cmp-")
 
 
-def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(trained_home, tmp_path):
+def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(trained_home, faulty_home, tmp_path):
     from patterns.launch.systems import launch
     from patterns.settings import Settings
     from patterns.streaming.broker import LocalBroker
@@ -172,7 +175,7 @@ def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(tra
     with LocalBroker(log_dir=tmp_path / "broker-logs") as broker:
         settings = Settings(home=home, kafka_bootstrap_servers=broker.bootstrap_servers)
         with launch("streaming", settings=settings, version="v1") as users_app:  # live on archlab.models
-            _, data, _ = run_compare(tmp_path / "home", trained_home, "--only", "streaming",
+            _, data, _ = run_compare(tmp_path / "home", faulty_home, "--only", "streaming",
                                      KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers)
             assert users_app.served_versions() == ["v1"]  # the comparison published v2 elsewhere
             assert broker.running  # and never stopped the user's broker

@@ -27,7 +27,7 @@ class Budget:
     scale_concurrency: int  # clients in flight when one and two instances of the scaled part are compared
     model_cost_ms: float  # the model-cost knob for the scale-out run beside the plain one (a heavier model)
     scale_plain: bool  # also compare one and two instances without the knob
-    job_scale_rows: int  # houses the async workers score for their rows/s with one and two workers
+    job_scale_rows: int  # houses the async workers score for their rows/s: two job chunks or more, so two workers can share them
 
 
 FULL = Budget(
@@ -37,7 +37,7 @@ FULL = Budget(
     async_samples=10, async_batch=1459,
     floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
     concurrencies=(1, 8, 32), throughput_requests=3000, throughput_seconds=2.0,
-    scale_concurrency=8, model_cost_ms=5.0, scale_plain=True, job_scale_rows=5836,
+    scale_concurrency=8, model_cost_ms=5.0, scale_plain=True, job_scale_rows=20_000,
 )
 
 QUICK = Budget(
@@ -47,5 +47,5 @@ QUICK = Budget(
     async_samples=3, async_batch=1459,
     floor_model_calls=2000, floor_http_requests=200, floor_system_samples=30,
     concurrencies=(1, 8, 32), throughput_requests=400, throughput_seconds=1.0,
-    scale_concurrency=8, model_cost_ms=5.0, scale_plain=False, job_scale_rows=1459,
+    scale_concurrency=8, model_cost_ms=5.0, scale_plain=False, job_scale_rows=10_000,
 )
