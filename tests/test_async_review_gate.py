@@ -24,7 +24,7 @@ gate_module = async_module("gate")
 
 @pytest.fixture
 def home_with_v3(home_with_models, faulty_home):  # noqa: F811 - the fixture imported above
-    """v1 and v2 of the session, and the faulty v3 (the newest, so the worker's default)."""
+    """v1 and v2 of the session, and the faulty v3 (served only when asked for by name)."""
     ModelStore(home_with_models / "models").write("v3", ModelStore(faulty_home / "models").files("v3"))
     return home_with_models
 
@@ -74,9 +74,9 @@ def test_v3_is_rejected_never_served_listed_with_its_reason_and_answered_after_t
     work(backend, "v2")
     assert validate_pending(client) == 1
     run_id = rerun(client, "v3")  # the bad model rolled out: every stored request re-run with it
-    only_v3 = submit(client, record)  # a new house, scored by the worker's default, the newest: v3
+    only_v3 = submit(client, record)  # a new house, scored by a worker put on v3 (`--version v3`)
 
-    stats = work(backend)
+    stats = work(backend, "v3")
     assert (stats.predicted, stats.rejected) == (2, 2)
     assert client.get(f"/api/async/runs/{run_id}", headers=ANN).get_json()["reviews"] == {"rejected": 1}
     assert validate_pending(client) == 0  # nothing of v3's reaches a reviewer's queue, let alone a user
