@@ -128,6 +128,24 @@ def test_rerun_keeps_both_versions_values(store, home_with_models):
     assert set(predictions_per_request(store).values()) == {2}
 
 
+def test_after_every_request_is_rerun_with_a_version_new_submissions_get_it_too(store, home_with_models):
+    """An update re-runs every stored request with the new model: a house submitted afterwards must
+    not be answered by the old one the worker was started with."""
+    job = scoring_job(store, home_with_models, default_version="v1")
+    store.submit(houses(5), source="test")
+    job.run_once()
+    store.rerun("v2", None, source="update")
+    job.run_once()
+    some = store.submit(houses(2), source="test")
+    store.rerun("v1", some[:1], source="one request")  # re-running a few does not move the system
+    job.run_once()
+    later = store.submit(houses(1), source="test")
+    job.run_once()
+    assert store.serving_version() == "v2"
+    assert store.request(some[1])["predictions"][0]["model_version"] == "v2"
+    assert store.request(later[0])["predictions"][0]["model_version"] == "v2"
+
+
 @pytest.mark.slow
 def test_two_worker_processes_predict_every_request_exactly_once(store, home_with_models, database_url, processes):
     total = 2400

@@ -85,6 +85,8 @@ def test_a_nightly_worker_shows_its_next_run_and_scores_at_once_when_asked(front
                       "next_run": expected.strftime("%Y-%m-%dT%H:%M:%SZ")}
     page = client.get("/dashboard", headers=ANN).get_data(as_text=True)
     assert f"{expected:%Y-%m-%d %H:%M:%S} UTC" in page and "cron 0 2 * * * (UTC)" in page
+    public = client.get("/status").get_json()["schedules"]  # what a monitor reads, with no credential
+    assert public == [{"schedule": worker["schedule"], "next_run": worker["next_run"]}]
 
     backend.store.submit(houses(3), source="test")
     time.sleep(0.5)  # a few of the worker's polls: it does not score before its time

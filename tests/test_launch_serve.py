@@ -57,11 +57,16 @@ def test_serve_on_a_busy_port_fails_with_a_message(trained_home, tmp_path):
     assert "Address already in use" in err  # the front's log tail says why
 
 
-def test_instances_applies_to_streaming_only(trained_home, tmp_path):
+@pytest.mark.parametrize("args, message", [
+    (["embedded", "--instances", "0"], "--instances takes a positive number; got 0"),
+    (["api", "--schedule", "0 2 * * *"], "--schedule applies to the async architecture only"),
+    (["async", "--schedule", "0 25 * * *"], "--schedule: hour field '25'"),
+])
+def test_bad_serve_options_are_refused_before_anything_starts(args, message, trained_home, tmp_path):
     env = {**os.environ, "ARCHLAB_HOME": str(writable_home(trained_home, tmp_path))}
-    result = subprocess.run([sys.executable, "-m", "archlab", "serve", "embedded", "--instances", "2"],
+    result = subprocess.run([sys.executable, "-m", "archlab", "serve", *args],
                             env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "streaming architecture only" in result.stderr
+    assert result.returncode == 2 and message in result.stderr, result.stderr
 
 
 def test_the_readme_streaming_flow_start_on_v1_then_publish_v2(trained_home, tmp_path):

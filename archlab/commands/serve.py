@@ -1,15 +1,16 @@
-"""`archlab serve ARCH [--port N] [--version V] [--instances N]`: run one architecture until Ctrl-C or SIGTERM, then stop it all."""
+"""`archlab serve ARCH [--port N] [--version V] [--instances N] [--schedule CRON]`: run one architecture until Ctrl-C or SIGTERM, then stop it all."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import threading
 
 from shared_model.store import check_version_name
 
 from patterns.launch.process import ProcessFailed
-from patterns.launch.systems import launch
+from patterns.launch.systems import launch, system_class
 from patterns.settings import ARCHITECTURES, Settings
 from patterns.streaming.broker import require_keys_for_broker
 
@@ -26,7 +27,10 @@ def register(subparsers) -> None:
     parser.add_argument("--version", default=None,
                         help="model version to start on (default: ARCHLAB_MODEL_VERSION, else the newest stored)")
     parser.add_argument("--instances", type=int, default=None, metavar="N",
-                        help="streaming only: how many app instances consume the model topic (default 1)")
+                        help="how many of what the architecture scales: app replicas (embedded), model services "
+                             "(api), app instances on the model topic (streaming), workers (async); default 1")
+    parser.add_argument("--schedule", default=None, metavar="CRON",
+                        help='async only: the worker\'s cron schedule in UTC, e.g. "0 2 * * *" (nightly at 02:00)')
     parser.set_defaults(func=run)
 
 
@@ -37,9 +41,18 @@ def run(args: argparse.Namespace) -> int:
     if args.version is not None:
         options["version"] = check_version_name(args.version)
     if args.instances is not None:
-        if args.arch != "streaming" or args.instances < 1:
-            raise UsageError("--instances takes a positive number and applies to the streaming architecture only")
-        options["instances"] = args.instances
+        scaled = system_class(args.arch).scale_options(args.instances) if args.instances >= 1 else None
+        if scaled is None:
+            raise UsageError(f"--instances takes a positive number; got {args.instances}")
+        options.update(scaled)
+    if args.schedule is not None:
+        if args.arch != "async":
+            raise UsageError("--schedule applies to the async architecture only (its worker's cron schedule)")
+        try:  # refused before anything starts, naming the field that is wrong
+            importlib.import_module("patterns.async.schedule").Cron.parse(args.schedule)
+        except ValueError as exc:
+            raise UsageError(f"--schedule: {exc}") from None
+        options["schedule"] = args.schedule
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:

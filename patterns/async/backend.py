@@ -13,6 +13,7 @@ from shared_model import ModelStore
 from patterns.settings import Settings
 from patterns.web.backend import Accepted, BackendUnavailable
 
+from .serving import iso
 from .store import DATABASE_DOWN_ERRORS, Store
 
 DATABASE_DOWN = "the request database is unavailable; try again shortly"
@@ -47,10 +48,13 @@ class AsyncBackend:
             counts = self.store.counts()
             workers = len(self.store.live_workers())
             stuck = self.store.stuck_claims()
+            schedules = self.store.schedules()
         except DATABASE_DOWN_ERRORS as exc:
             return {"database": database, "database_ok": False, "error": str(exc.orig or exc).splitlines()[0]}
         return {"database": database, "database_ok": True, "model_versions": self.models.versions(), **counts,
-                "workers": workers, "stuck_claims": None if stuck is None else
+                "workers": workers,  # the schedule each worker runs on, not who it is (this page is public)
+                "schedules": [{"schedule": s["schedule"], "next_run": iso(s["next_run"])} for s in schedules],
+                "stuck_claims": None if stuck is None else
                 {"rows": stuck.rows, "lease_expires_in_s": round(stuck.expires_in, 1), "message": stuck.message()}}
 
     def blueprint(self):

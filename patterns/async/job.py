@@ -203,7 +203,8 @@ class ScoringJob:
             return self._pass(stop)
 
     def _pass(self, stop: threading.Event | None = None) -> JobStats:
-        default_version = self.default_version or self.models.latest()
+        # after an update re-ran every request with a version, new submissions get that one too
+        default_version = self.store.serving_version() or self.default_version or self.models.latest()
         self.model(default_version)  # load (and verify) up front, so chunk times measure scoring only
         total = JobStats()
         while not (stop and stop.is_set()) and (chunk := self.score_chunk(default_version)) is not None:

@@ -57,7 +57,7 @@ def request_tables(meta: MetaData, prefix: str) -> tuple[Table, Table, Table, Ta
         f"{prefix}runs",
         meta,
         Column("id", Integer, primary_key=True),
-        Column("kind", String(16), nullable=False),  # "submit" or "rerun"
+        Column("kind", String(16), nullable=False),  # "submit", "rerun" (some requests) or "rerun-all"
         Column("model_version", String(64)),  # None: the worker's default version
         Column("source", String(64), nullable=False),
         Column("created_at", DateTime, nullable=False),

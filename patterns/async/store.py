@@ -339,10 +339,13 @@ class Store:
 
         Requests a worker holds right now are left alone. Earlier predictions stay as history.
         `actor`, when given, is recorded in the history. Returns (run id, number of requests queued).
+        Re-running them all moves the system to `version`: new submissions are scored with it too
+        (`serving_version`).
         """
+        kind = "rerun-all" if request_ids is None else "rerun"
         with self._write() as conn:
             run_id = conn.execute(
-                insert(runs).values(kind="rerun", model_version=version, source=source, created_at=utcnow())
+                insert(runs).values(kind=kind, model_version=version, source=source, created_at=utcnow())
             ).inserted_primary_key[0]
             where = requests.c.status != "claimed"
             if request_ids is not None:
@@ -354,6 +357,14 @@ class Store:
                 _record(conn, actor, "rerun", run_id=run_id, version=version, queued=queued,
                         request_ids=None if request_ids is None else list(request_ids))
         return run_id, queued
+
+    def serving_version(self) -> str | None:
+        """The version of the newest re-run of every request (an update or a rollback), which new
+        submissions are scored with; None before any."""
+        with self._read() as conn:
+            return conn.execute(
+                select(runs.c.model_version).where(runs.c.kind == "rerun-all").order_by(runs.c.id.desc()).limit(1)
+            ).scalar()
 
     def run_reviews(self, run_id: int) -> dict[str, int] | None:
         """How many of run `run_id`'s predictions are pending, validated, rejected; None: no such run."""

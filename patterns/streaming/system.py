@@ -48,6 +48,11 @@ class StreamingSystem(System):
         self.bootstrap_servers = self.settings.kafka_bootstrap_servers
         self.publisher: Publisher | None = None
 
+    @classmethod
+    def scale_options(cls, count: int) -> dict:
+        """`count` app instances, each consuming the model topic and holding the model in memory."""
+        return {"instances": count}
+
     @property
     def external_broker(self) -> bool:
         return "broker" not in self.components
