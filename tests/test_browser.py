@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 from archlab.testing import require_module
-from launch_helpers import embedded_system, writable_home
+from launch_helpers import embedded_system, http_server, writable_home
 from patterns.settings import Settings
 
 playwright = require_module("playwright.sync_api")
@@ -98,3 +98,16 @@ def test_a_reviewer_validates_in_the_dashboard_and_the_history_names_her(dashboa
 
     reviewer_page.click("#score-now")
     assert reviewer_page.locator("#message").inner_text().startswith("scoring requested")
+
+
+def test_the_dashboard_loads_in_the_notebooks_iframe(dashboard, reviewer_page, tmp_path):
+    """Notebook 04 shows the dashboard as `IFrame(system.url + "/dashboard")`: the same display
+    object's HTML, in a page served from another loopback port (as JupyterLab's is), loads it signed in."""
+    from IPython.display import IFrame
+
+    (tmp_path / "index.html").write_text(IFrame(dashboard.url + "/dashboard", width="100%", height=560)._repr_html_())
+    with http_server("notebook-page", tmp_path) as notebook_page:
+        reviewer_page.goto(notebook_page.url + "/index.html")
+        frame = reviewer_page.frame_locator("iframe")
+        assert "signed in as ann" in frame.locator("#signed-in").inner_text()
+        assert frame.locator('input[name="row"]').count() >= 1  # the scored houses, awaiting review

@@ -107,13 +107,31 @@ def test_sanitizers_leave_the_lessons_checked(lesson):
     assert sanitize(lesson) == lesson
 
 
-def test_start_here_map_names_only_paths_that_exist():
-    notebook = nbformat.read(NOTEBOOKS / "00_start_here.ipynb", as_version=4)
-    (repository_map,) = [cell.source for cell in notebook.cells if cell.source.startswith("## Map of the repository")]
-    paths = re.findall(r"^\| `([^`]+)` \|", repository_map, flags=re.MULTILINE)
-    assert len(paths) >= 10
-    missing = [path for path in paths if not (REPO / path).exists()]
-    assert not missing, f"the repository map names paths that do not exist: {missing}"
+GLOSSARY = REPO / "docs" / "GLOSSARY.md"
+GLOSSARY_LINK = re.compile(r"\]\(\.\./docs/GLOSSARY\.md(?:#([^)]*))?\)")
+
+
+def glossary_entries() -> set[str]:
+    """The anchors of the glossary's entries as GitHub and JupyterLab both make them (lower case,
+    spaces to hyphens: the headings hold no other punctuation, so the two agree)."""
+    headings = re.findall(r"^## (.+)$", GLOSSARY.read_text(), flags=re.MULTILINE)
+    assert all(re.fullmatch(r"[a-z0-9 -]+", heading) for heading in headings), headings
+    return {heading.replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_glossary_links_point_at_entries_that_exist(path):
+    notebook = nbformat.read(path, as_version=4)
+    anchors = [anchor for cell in notebook.cells if cell.cell_type == "markdown"
+               for anchor in GLOSSARY_LINK.findall(cell.source) if anchor]
+    missing = sorted(set(anchors) - glossary_entries())
+    assert not missing, f"{path.name} links glossary entries that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("name", ["00_start_here", "01_embedded", "02_model_api", "03_streaming", "04_async"])
+def test_the_course_notebooks_link_the_glossary(name):
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    assert any(GLOSSARY_LINK.search(cell.source) for cell in notebook.cells if cell.cell_type == "markdown")
 
 
 def test_the_guide_lists_exactly_the_notebooks_there_are():
@@ -132,9 +150,11 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
         ("02_model_api", "model service stopped -> 503:"),
         ("02_model_api", "model worker stopped -> 503:"),
         ("03_streaming", "rejected: 1"),
+        ("03_streaming", "published v1; every instance has read it; instances now serve ['v2', 'v2']"),
         ("03_streaming", "served before and after: ['v1', 'v1'] -> ['v2', 'v2']"),
         ("03_streaming", "broker stopped -> instance 1: 200: predictions as usual, model v2; "
                          "instance 2: 200: predictions as usual, model v2"),
+        ("04_async", "1459 houses stored, 0 rows refused"),
         ("04_async", "before the worker runs: {'requests_pending': 1459"),
         ("04_async", "after it ran:           {'requests_predicted': 1465, 'review_pending': 1465}"),
         ("04_async", "served before and after: ['v1'] -> ['v2']"),
