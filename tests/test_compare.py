@@ -131,6 +131,64 @@ def test_targets_are_reported_as_ratios_not_asserted(comparison):
             "db_transaction"} <= set(comparison[2]["floors"])
 
 
+def test_throughput_counts_every_request_and_says_where_the_time_went(comparison):
+    architectures = comparison[2]["architectures"]
+    for name, arch in architectures.items():
+        if arch["capabilities"]["answers_later"]:
+            assert arch["throughput"] == [], name  # its rate is the workers' rows/s
+            continue
+        assert [run["concurrency"] for run in arch["throughput"]] == [1, 8, 32], name
+        for run in arch["throughput"]:
+            assert run["sent"] == run["answered"] + run["failed"] and run["answered"] > 0, name
+    parts = {name: set(architectures[name]["throughput"][0]["server_timing_p50_ms"]) for name in ("embedded", "api")}
+    assert parts == {"embedded": {"validation", "model", "total"}, "api": {"validation", "model", "hop", "total"}}
+    floors = comparison[2]["throughput_floors"]
+    assert set(floors) == {"http_constant", "flask_constant", "http_two_roundtrips"}
+
+
+def test_scale_out_puts_every_instance_to_work(comparison):
+    runs = comparison[2]["scale_out"]
+    for arch in ("api", "async"):
+        pair = [run for run in runs if run["architecture"] == arch]
+        assert [run["instances"] for run in pair] == [1, 2], arch
+        busy = [cpu for cpu in pair[1]["cpu_s_by_process"].values() if cpu > 0]
+        assert len(busy) >= 2, pair[1]  # both model services, both workers did work
+    api_two = next(run for run in runs if run["architecture"] == "api" and run["instances"] == 2)
+    assert api_two["components"] == ["model-service", "model-service-2"] and api_two["throughput"]["failed"] == 0
+
+
+def test_the_drill_counts_the_faulty_answers_users_really_got(comparison):
+    architectures = comparison[2]["architectures"]
+    for name in ("embedded", "api", "streaming"):
+        drill = architectures[name]["drill"]
+        tagged_v3 = sum(point["version"] == "v3" for point in drill["timeline"])
+        assert drill["bad_answers"] == tagged_v3 > 0 and drill["detected_after_s"] is not None, name
+        assert drill["timeline"][-1]["version"] == "v2", name
+    assert architectures["streaming"]["drill"]["failed"] == 0  # the signed rollback is a publish
+    behind_the_gate = architectures["async"]["drill"]
+    assert behind_the_gate["bad_answers"] == 0 and behind_the_gate["detected_after_s"] is None
+
+
+def test_footprint_and_a_second_app_are_read_from_the_running_systems(comparison):
+    architectures = comparison[2]["architectures"]
+    embedded, api = architectures["embedded"], architectures["api"]
+    assert [p["component"] for p in embedded["footprint"]["processes"]] == ["web"]
+    assert embedded["footprint"]["app_environment_mib"] > api["footprint"]["app_environment_mib"]
+    assert embedded["second_app"]["model_copies"] == 2 and api["second_app"]["model_copies"] == 1
+    assert embedded["second_app"]["restarted_by_update"] == {"front": True, "report": True}
+    for name in ("api", "streaming", "async"):
+        assert architectures[name]["second_app"]["apps_restarted"] == 0, name
+    for name, arch in architectures.items():
+        assert arch["second_app"]["versions_after_update"] == ["v2"], name
+
+
+def test_the_report_concludes_from_the_measured_results(comparison):
+    verdicts = {v["name"]: v for v in comparison[2]["profiles"]}
+    assert list(verdicts["every prediction reviewed by a person before use"]["fits"]) == ["async"]
+    assert "async" in verdicts["a bad model must never reach a user"]["fits"]
+    assert "embedded" in verdicts["a bad model must never reach a user"]["fails"]
+
+
 def test_nothing_is_left_running(comparison):
     assert processes_using(comparison[0]) == []
 
@@ -151,7 +209,7 @@ def test_async_on_postgresql_measures_its_own_database_and_drops_it(faulty_home,
 def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(comparison, amqp_url):
     data = comparison[2]
     assert data["unavailable"] == {}
-    for name, floor in (("api", "http_constant"), ("api-grpc", "grpc_constant"), ("api-amqp", "amqp_constant")):
+    for name, floor in (("api", "http_two_roundtrips"), ("api-grpc", "grpc_constant"), ("api-amqp", "amqp_constant")):
         arch = data["architectures"][name]
         assert arch["latency"]["floor"] == floor and data["floors"][floor]["summary_ms"]["n"] > 0, name
         assert arch["update"]["failed"] == 0 and arch["update"]["restarted"], name

@@ -25,8 +25,10 @@ class Budget:
     throughput_requests: int  # each throughput run: at most this many requests...
     throughput_seconds: float  # ...and this many seconds
     scale_concurrency: int  # clients in flight when one and two instances of the scaled part are compared
+    scale_seconds: float  # each scale-out run (at most throughput_requests requests)
     model_cost_ms: float  # the model-cost knob for the scale-out run beside the plain one (a heavier model)
     scale_plain: bool  # also compare one and two instances without the knob
+    scale_whole_apps: bool  # also replicate architectures where nothing scales on its own (the whole app)
     job_scale_rows: int  # houses the async workers score for their rows/s: two job chunks or more, so two workers can share them
 
 
@@ -37,7 +39,8 @@ FULL = Budget(
     async_samples=10, async_batch=1459,
     floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
     concurrencies=(1, 8, 32), throughput_requests=3000, throughput_seconds=2.0,
-    scale_concurrency=8, model_cost_ms=5.0, scale_plain=True, job_scale_rows=20_000,
+    scale_concurrency=8, scale_seconds=5.0, model_cost_ms=20.0, scale_plain=True, scale_whole_apps=True,
+    job_scale_rows=20_000,
 )
 
 QUICK = Budget(
@@ -47,5 +50,6 @@ QUICK = Budget(
     async_samples=3, async_batch=1459,
     floor_model_calls=2000, floor_http_requests=200, floor_system_samples=30,
     concurrencies=(1, 8, 32), throughput_requests=400, throughput_seconds=1.0,
-    scale_concurrency=8, model_cost_ms=5.0, scale_plain=False, job_scale_rows=10_000,
+    scale_concurrency=8, scale_seconds=3.0, model_cost_ms=20.0, scale_plain=False, scale_whole_apps=False,
+    job_scale_rows=10_000,
 )

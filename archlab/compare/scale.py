@@ -59,7 +59,7 @@ def scaled_run(system, instances: int, budget: Budget, record: dict) -> dict:
         throughput = {"rows": budget.job_scale_rows, "rows_per_s": system.workers_rows_per_s(budget.job_scale_rows)}
     else:
         throughput = measure_throughput(targets, budget.scale_concurrency, count=budget.throughput_requests,
-                                        duration_s=budget.throughput_seconds, json=record).as_dict()
+                                        duration_s=budget.scale_seconds, json=record).as_dict()
     after = cpu_seconds(system, scaled)
     rss = measure_footprint(system).rss_mib
     return {
@@ -76,10 +76,13 @@ def scaled_run(system, instances: int, budget: Budget, record: dict) -> dict:
 
 def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dict, version: str,
                       namespace: str) -> list[dict]:
-    """One and two instances of what `arch` scales, with the knob (and without it in a full run)."""
+    """One and two instances of what `arch` scales, with the knob (and without it in a full run);
+    a quick run leaves out architectures that can only replicate the whole app."""
     cls = system_class(arch)
     if cls.scale_options(2) is None:
         return []
+    if not budget.scale_whole_apps and cls(settings, **cls.comparison_options).capabilities.scalable_component is None:
+        return []  # a constructed system starts nothing: it only says what kind it is
     runs = []
     for cost in (budget.model_cost_ms, 0.0) if budget.scale_plain else (budget.model_cost_ms,):
         for instances in (1, 2):

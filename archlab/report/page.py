@@ -21,6 +21,8 @@ th { background: #f2f2f2; }
 td.num { text-align: right; }
 img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 small { color: #666; }
+#tradeoffs { font-size: 0.85em; }
+#tradeoffs td:nth-child(11) { font-size: 0.85em; max-width: 22em; overflow-wrap: anywhere; }
 """
 
 

@@ -53,12 +53,18 @@ class ApiSystem(System):
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(scalable_component=self.model_component, latency_floor=f"{self.transport}_constant")
+        return Capabilities(scalable_component=self.model_component, latency_floor=self.latency_floor)
 
     @classmethod
     def scale_options(cls, count: int) -> dict:
         """`count` model processes behind the one front."""
         return {"model_instances": count}
+
+    @property
+    def latency_floor(self) -> str:
+        """Over HTTP, the floor of the same shape: two constant round trips in series (front, then
+        service); over gRPC and RabbitMQ, a constant answer over that transport (archlab.measure)."""
+        return "http_two_roundtrips" if self.transport == "http" else f"{self.transport}_constant"
 
     @classmethod
     def comparison_variants(cls, settings: Settings) -> dict[str, dict]:
