@@ -84,6 +84,7 @@ def test_outputs_show_no_machine_specific_path_after_sanitizing(path):
         ("<object at 0x7f3a2b1c9d80>", "<object at 0x<ADDRESS>>"),
         ("scikit-learn 0.24.2 at build time, 1.9.1 here", "scikit-learn 0.24.2 at build time, <INSTALLED> here"),
         ("ticket 0b8c2a4e-1f7d-4c3b-9a55-6d2f1e8b7c90", "ticket <UUID>"),
+        ("sign in as student with the password 8kX0eIuz3MfKmhv-", "sign in as student with the password <PASSWORD>"),
     ],
 )
 def test_sanitizers_hide_what_legitimately_varies(varying, expected):

@@ -236,11 +236,16 @@ class ComponentsView(widgets.VBox):
             self._header.value = html.escape(f"reading the system failed: {type(exc).__name__}: {exc}")
 
     def _poll(self) -> None:
-        while not self._stop.wait(self.poll_seconds):
-            if self.system_closed:
-                self._end("this system is closed (nb.stop_all()): re-run the cell that starts it, then this one")
-                return
-            self._refresh()
+        """Runs in its own thread, so nothing here may print or raise: a traceback would land in
+        whichever cell runs at that moment."""
+        try:
+            while not self._stop.wait(self.poll_seconds):
+                if self.system_closed:
+                    self._end("this system is closed (nb.stop_all()): re-run the cell that starts it, then this one")
+                    return
+                self._refresh()
+        except Exception:  # the widgets went away under us (kernel shutting down): nothing left to show
+            self._stop.set()
 
     def _end(self, message: str) -> None:
         self._stop.set()

@@ -50,9 +50,16 @@ def describe_traffic(result: LoadResult) -> str:
     return f"{len(result.failures)} of {len(result.samples)} requests failed; served by {', '.join(served) or 'nothing'}"
 
 
-def update_under_traffic(system, version: str) -> tuple[Update, dict]:
+def update_under_traffic(system, version: str, start_from: str | None = None) -> tuple[Update, dict]:
     """The system's model update to `version` while steady traffic flows, exactly as `archlab compare`
-    measures it; returns the update's timeline and the system's own report of it."""
+    measures it; returns the update's timeline and the system's own report of it.
+
+    `start_from`: the version the update is meant to start from. A cell run a second time finds
+    the system already on `version`, and would show an update from it to itself; with
+    `start_from`, the system is first put back on it (`system.rollback`, not measured), so the cell
+    shows the same update every time it runs."""
+    if start_from is not None and any(served != start_from for served in system.served_versions()):
+        system.rollback(start_from)
     return measure_update(system, QUICK, example_record(), version)
 
 

@@ -19,16 +19,24 @@ from ..report.charts import latency_chart
 
 def side_by_side(arch: str, requests: int = 200, version: str = "v2") -> tuple[list[str], Path]:
     """Start `arch` in each variant in turn, send `requests` through its front, measure its own
-    floor in the same run; return one line of counts per variant and the latency chart's PNG."""
+    floor in the same run; return one line of counts per variant and the latency chart's PNG.
+    A variant that cannot start here (its broker is missing) gets a "not measured" line instead,
+    as in `archlab compare`."""
     settings = Settings.from_env()
     cls = system_class(arch)
     variants = {arch: {}, **{f"{arch}-{suffix}": options for suffix, options in cls.comparison_variants(settings).items()}}
     record, floors, measured, lines = example_record(), {}, {}, []
     for name, options in variants.items():
-        with launch(arch, settings=settings, version=version, namespace="side-by-side", **options) as system:
-            result = predict_load(system, record, count=requests, duration_s=30, extract=served_version,
-                                  progress=False)
-            own = [Floor.of(samples) for samples in system.floors(requests)]
+        try:
+            with launch(arch, settings=settings, version=version, namespace="side-by-side", **options) as system:
+                result = predict_load(system, record, count=requests, duration_s=30, extract=served_version,
+                                      progress=False)
+                own = [Floor.of(samples) for samples in system.floors(requests)]
+        except Exception as exc:  # a variant whose parts are missing here (no RabbitMQ): said, the rest goes on
+            if name == arch:
+                raise
+            lines.append(f"{name}: not measured ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})")
+            continue
         # HTTP's floor is the comparison's own constant-answer server, not a system's
         for floor in own or [http_constant_floor(json=record, count=requests)]:
             floors[floor.name] = floor
