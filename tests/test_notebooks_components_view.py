@@ -121,3 +121,11 @@ def test_an_external_component_is_drawn_grey_with_no_working_button(tmp_path):
             assert "never stopped" in view._cards["database"].value
         finally:
             view.close()
+
+
+def test_an_update_to_the_version_already_served_is_refused_with_how_to_start_over(embedded):
+    """A notebook's update cell run twice must not chart an update from v2 to itself."""
+    from archlab.notebook.traffic import update_under_traffic
+
+    with pytest.raises(RuntimeError, match="already serves v2.*Re-run the launch cell"):
+        update_under_traffic(embedded, "v2")

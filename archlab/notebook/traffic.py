@@ -57,9 +57,15 @@ def update_under_traffic(system, version: str, start_from: str | None = None) ->
     `start_from`: the version the update is meant to start from. A cell run a second time finds
     the system already on `version`, and would show an update from it to itself; with
     `start_from`, the system is first put back on it (`system.rollback`, not measured), so the cell
-    shows the same update every time it runs."""
-    if start_from is not None and any(served != start_from for served in system.served_versions()):
+    shows the same update every time it runs. Without it, an update to the version already served
+    everywhere is refused with a message saying how to start over (a system that cannot go back,
+    such as streaming after a signed rollback pin, shows its update once per launch)."""
+    served = system.served_versions()
+    if start_from is not None and any(seen != start_from for seen in served):
         system.rollback(start_from)
+    elif start_from is None and all(seen == version for seen in served):
+        raise RuntimeError(f"every front already serves {version}: an update to it would show nothing. Re-run the "
+                           f"launch cell (it replaces the system with a fresh one), then the cells after it")
     return measure_update(system, QUICK, example_record(), version)
 
 
