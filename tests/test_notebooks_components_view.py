@@ -83,6 +83,11 @@ def test_a_stopped_system_ends_the_polling_and_greys_the_buttons(embedded):
     assert all(button.disabled for pair in view._buttons.values() for button in pair)
     view.close()
 
+    again = ComponentsView(embedded, poll_seconds=0.1)  # the view's cell re-run after stop_all()
+    assert not again.polling and "closed" in again._header.value
+    assert all(button.disabled for pair in again._buttons.values() for button in pair)
+    again.close()
+
 
 def test_a_second_view_of_the_same_system_replaces_the_first(embedded):
     first = ComponentsView(embedded, poll_seconds=0.1)

@@ -28,7 +28,7 @@ from shared_model import example_record
 
 from patterns import http
 
-from .registry import is_tracked
+from .registry import is_stopped
 from .traffic import user_sees
 
 POLL_SECONDS = 1.0
@@ -37,6 +37,7 @@ TRAFFIC_RATE = 5.0
 TRAFFIC_LIMIT_S = 60.0
 FRONT_STATUS_KEYS = ("model_version", "broker", "requests_pending", "review_pending", "workers", "rejected",
                      "database_ok", "model_service")
+CLOSED = "this system is closed (nb.stop_all()): re-run the cell that starts it, then this one"
 COLOURS = {"running": "#d9f2d9", "stopped": "#f8d7d7", "external": "#e6e6e6"}
 
 
@@ -154,7 +155,6 @@ class ComponentsView(widgets.VBox):
 
     def __init__(self, system, poll_seconds: float = POLL_SECONDS) -> None:
         self.system, self.poll_seconds = system, poll_seconds
-        self._was_tracked = is_tracked(system)
         self._stop = threading.Event()
         self.traffic = TrafficLoop(lambda: list(system.front_urls))
         self._header = widgets.HTML()
@@ -174,7 +174,10 @@ class ComponentsView(widgets.VBox):
         if previous is not None and previous() is not None:
             previous().close()
         _views[id(system)] = weakref.ref(self)
-        self._poller.start()
+        if self.system_closed:  # its buttons would start processes of a system nobody stops any more
+            self._end(CLOSED)
+        else:
+            self._poller.start()
 
     # -- drawing -----------------------------------------------------------------------------------
 
@@ -222,8 +225,9 @@ class ComponentsView(widgets.VBox):
 
     @property
     def system_closed(self) -> bool:
-        """The system this view draws was stopped by `nb.stop_all()` (or at kernel exit)."""
-        return self._was_tracked and not is_tracked(self.system)
+        """The system this view draws was stopped by `nb.stop_all()` (or at kernel exit), maybe
+        before this view was made: a cell re-run after `stop_all()` still names the old system."""
+        return is_stopped(self.system)
 
     @property
     def polling(self) -> bool:
@@ -241,7 +245,7 @@ class ComponentsView(widgets.VBox):
         try:
             while not self._stop.wait(self.poll_seconds):
                 if self.system_closed:
-                    self._end("this system is closed (nb.stop_all()): re-run the cell that starts it, then this one")
+                    self._end(CLOSED)
                     return
                 self._refresh()
         except Exception:  # the widgets went away under us (kernel shutting down): nothing left to show

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import weakref
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._things: list = []
+        self._stopped = weakref.WeakSet()  # what stop_all() / stop_where() stopped: closed for good
         self._paths: list[str] = []
         self._lock = threading.RLock()
         self._watchdog: Watchdog | None = None
@@ -102,10 +104,10 @@ class Registry:
         if self._watchdog is not None:
             self._watchdog.report(self.running().values(), self._paths)
 
-    def is_tracked(self, thing) -> bool:
-        """Whether `thing` was tracked and has not been stopped by `stop_all()` / `stop_where()` yet."""
+    def is_stopped(self, thing) -> bool:
+        """Whether `thing` was stopped by `stop_all()` / `stop_where()` (a closed system stays closed)."""
         with self._lock:
-            return any(tracked is thing for tracked in self._things)
+            return thing in self._stopped
 
     def stop_all(self) -> list[str]:
         """Stop everything tracked, newest first; one failing stop does not skip the others."""
@@ -116,6 +118,8 @@ class Registry:
         with self._lock:
             things = [thing for thing in self._things[::-1] if chosen(thing)]
             self._things = [thing for thing in self._things if not chosen(thing)]
+            for thing in things:
+                self._stopped.add(thing)
         stopped = []
         for thing in things:
             try:
@@ -158,7 +162,7 @@ def _ipython():
 _registry = Registry()
 track = _registry.track
 running = _registry.running
-is_tracked = _registry.is_tracked
+is_stopped = _registry.is_stopped
 remove_at_exit = _registry.remove_at_exit
 
 
