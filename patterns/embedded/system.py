@@ -35,7 +35,7 @@ class EmbeddedSystem(System):
                  namespace: str | None = None, instances: int = 1) -> None:
         super().__init__(settings, version, port or free_port(), namespace)
         self.store = ModelStore(self.settings.home / "models")
-        self.instances = instances
+        self.front_instances = instances
 
     @classmethod
     def scale_options(cls, count: int) -> dict:
@@ -47,14 +47,6 @@ class EmbeddedSystem(System):
         """Where the wheels and the app's environment live: the run's own folder in a namespace,
         so a measurement never rewrites the environment of an app the user runs."""
         return self.namespace_dir if self.namespace else self.settings.home
-
-    @property
-    def front_names(self) -> list[str]:
-        return [self.front_name] + [f"{self.front_name}-{i}" for i in range(2, self.instances + 1)]
-
-    @property
-    def front_urls(self) -> list[str]:
-        return [self.component(name).url for name in self.front_names]
 
     def start(self) -> EmbeddedSystem:
         self.version = self.version or self.store.latest()

@@ -34,6 +34,7 @@ class System:
 
     architecture = ""
     front_name = "web"
+    front_instances = 1  # a system that replicates its app sets how many it runs
     capabilities = Capabilities()
     comparison_options: dict = {}  # how a comparison starts it (e.g. two instances), as constructor options
     second_app = False  # also start a second application on the same model (`launch(arch, second_app=True)`)
@@ -101,9 +102,14 @@ class System:
         return self.component(self.front_name).url
 
     @property
+    def front_names(self) -> list[str]:
+        """Every web front instance's component: `web`, then `web-2`... (`front_instances` of them)."""
+        return [self.front_name] + [f"{self.front_name}-{i}" for i in range(2, self.front_instances + 1)]
+
+    @property
     def front_urls(self) -> list[str]:
         """Every instance of the web front (one unless the architecture runs several)."""
-        return [self.url]
+        return [self.component(name).url for name in self.front_names]
 
     def served_requests(self, record: dict | None = None) -> list[ServedRequest]:
         """How a user gets an answer from each front instance, and where its model version is."""

@@ -44,7 +44,7 @@ class StreamingSystem(System):
                  namespace: str | None = None, instances: int = 1) -> None:
         super().__init__(settings, version, port, namespace)
         self.store = ModelStore(self.settings.home / "models")
-        self.instances = instances
+        self.front_instances = instances
         self.bootstrap_servers = self.settings.kafka_bootstrap_servers
         self.publisher: Publisher | None = None
 
@@ -56,14 +56,6 @@ class StreamingSystem(System):
     @property
     def external_broker(self) -> bool:
         return "broker" not in self.components
-
-    @property
-    def front_names(self) -> list[str]:
-        return [self.front_name] + [f"{self.front_name}-{i}" for i in range(2, self.instances + 1)]
-
-    @property
-    def front_urls(self) -> list[str]:
-        return [self.component(name).url for name in self.front_names]
 
     def start(self) -> StreamingSystem:
         if not self.bootstrap_servers:
@@ -99,16 +91,16 @@ class StreamingSystem(System):
         """Wait until every instance serves `version` (any model if None); seconds per instance."""
         started = time.monotonic()
         waited: dict[int, float] = {}
-        while len(waited) < self.instances:
+        while len(waited) < self.front_instances:
             for i, served in enumerate(self.served_versions()):
                 if i not in waited and served is not None and version in (None, served):
                     waited[i] = time.monotonic() - started
-            if len(waited) < self.instances:
+            if len(waited) < self.front_instances:
                 if time.monotonic() - started > timeout:
                     raise TimeoutError(f"instances still serve {self.served_versions()} after {timeout:g} s; "
                                        f"expected {version or 'a model'}")
                 time.sleep(POLL_SECONDS)
-        return [waited[i] for i in range(self.instances)]
+        return [waited[i] for i in range(self.front_instances)]
 
     def apply_update(self, version: str, timeout: float = 30.0) -> Applied:
         """Publish `version`; propagation counts from "publish returned" to "every instance serves it".
@@ -146,7 +138,7 @@ class StreamingSystem(System):
         published = time.monotonic() - started
         per_instance = self.wait_until_serving(version, timeout)
         steps = (Step(f"{label} to the topic", published, "build"),
-                 Step(f"all {self.instances} instances serve it", max(per_instance), "switch"))
+                 Step(f"all {self.front_instances} instances serve it", max(per_instance), "switch"))
         return sent, steps, {"propagation_s": max(per_instance), "instance_seconds": per_instance}
 
     def faults(self) -> list[FaultSpec]:
