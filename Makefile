@@ -28,8 +28,9 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/archlab bench
 
+# Rooted at the checkout, so the notebooks' links to docs/ (the glossary) open inside JupyterLab.
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb
 
 clean:
 	rm -rf .archlab
