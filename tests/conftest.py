@@ -85,6 +85,24 @@ def home_with_models(trained_home: Path, archlab_home: Path) -> Path:
     return archlab_home
 
 
+@pytest.fixture(scope="session")
+def faulty_home(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only ARCHLAB_HOME with v1, v2 and the drill's faulty v3, trained once per session."""
+    from shared_model import ModelStore, train_and_store
+
+    home = tmp_path_factory.mktemp("faulty-home")
+    shutil.copytree(trained_home / "models", home / "models", symlinks=True)
+    train_and_store(ModelStore(home / "models"), ("v3",))
+    return home
+
+
+@pytest.fixture
+def home_with_v3(faulty_home: Path, archlab_home: Path) -> Path:
+    """A fresh ARCHLAB_HOME (set in the environment) holding a copy of v1, v2 and v3."""
+    shutil.copytree(faulty_home / "models", archlab_home / "models", symlinks=True)
+    return archlab_home
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request, home_with_models):
     """A fresh, empty database: a file under ARCHLAB_HOME, or a throw-away PostgreSQL schema."""

@@ -13,7 +13,6 @@ import io
 import pytest
 
 from async_helpers import ANN, REVIEWERS, async_module, houses
-from drill_helpers import faulty_home  # noqa: F401 - a fixture
 from patterns.settings import Settings
 from patterns.web import create_app
 from shared_model import ModelStore, example_record, validate_record
@@ -23,7 +22,7 @@ gate_module = async_module("gate")
 
 
 @pytest.fixture
-def home_with_v3(home_with_models, faulty_home):  # noqa: F811 - the fixture imported above
+def home_with_v3(home_with_models, faulty_home):
     """v1 and v2 of the session, and the faulty v3 (served only when asked for by name)."""
     ModelStore(home_with_models / "models").write("v3", ModelStore(faulty_home / "models").files("v3"))
     return home_with_models

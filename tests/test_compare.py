@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from drill_helpers import faulty_home  # noqa: F401 - a fixture: v1, v2 and the drill's faulty v3
 from launch_helpers import postgres_databases
 
 # A quick comparison runs six systems one after the other: minutes, not the suite's default 300 s.
@@ -144,6 +143,8 @@ def test_throughput_counts_every_request_and_says_where_the_time_went(comparison
     assert parts == {"embedded": {"validation", "model", "total"}, "api": {"validation", "model", "hop", "total"}}
     floors = comparison[2]["throughput_floors"]
     assert set(floors) == {"http_constant", "flask_constant", "http_two_roundtrips"}
+    job = architectures["async"]["figures"]
+    assert job["job_rows_per_s"] > 0 and job["raw_batch_rows_per_s"] > 0  # the job beside its model's own rate
 
 
 def test_scale_out_puts_every_instance_to_work(comparison):

@@ -9,7 +9,6 @@ from shared_model import example_record
 
 from archlab.compare.budget import QUICK
 from archlab.compare.drill import run_drill
-from drill_helpers import faulty_home, home_with_v3  # noqa: F401  (fixtures)
 from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
@@ -35,7 +34,7 @@ def check_drill(drill, instances: int) -> None:
 
 
 @pytest.fixture
-def started(home_with_v3, monkeypatch):  # noqa: F811
+def started(home_with_v3, monkeypatch):
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
     systems = []
 

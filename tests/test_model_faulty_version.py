@@ -11,11 +11,10 @@ from shared_model import ModelError, ModelStore, example_record, implausible, va
 from shared_model.data import new_houses_records
 from shared_model.training import training_frame
 
-from drill_helpers import faulty_home  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
-def store(faulty_home):  # noqa: F811
+def store(faulty_home):
     return ModelStore(faulty_home / "models")
 
 

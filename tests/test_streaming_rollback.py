@@ -11,7 +11,6 @@ from shared_model import ModelStore
 from shared_model.artifacts import pack
 from shared_model.keys import generate_key_pair
 
-from drill_helpers import faulty_home, home_with_v3  # noqa: F401  (fixtures)
 from patterns import http
 from patterns.launch.systems import launch
 from patterns.settings import Settings
@@ -20,7 +19,7 @@ from patterns.streaming.pin import PIN_FILE, PIN_SIGNATURE_FILE, PinRefused, mak
 
 
 @pytest.fixture(scope="module")
-def store(faulty_home):  # noqa: F811
+def store(faulty_home):
     return ModelStore(faulty_home / "models")
 
 
@@ -75,7 +74,7 @@ def test_only_an_older_version_can_be_pinned(store):
 
 
 @pytest.fixture
-def streaming_on_v3(home_with_v3, monkeypatch):  # noqa: F811
+def streaming_on_v3(home_with_v3, monkeypatch):
     """Two streaming instances started on v2, then updated to the bad v3 (every instance serves it)."""
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
     with launch("streaming", settings=Settings.from_env(), version="v2", instances=2) as system:

@@ -9,12 +9,15 @@ import uuid
 from pathlib import Path
 
 from shared_model import ModelStore, example_record, train_and_store, validate_record
+from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
 from patterns.launch.systems import launch, system_class
 from patterns.settings import ARCHITECTURES, Settings
 
-from ..measure.floors import CONSTANT_FLOORS, Floor, constant_floor, constant_server, model_arithmetic_floor
+from ..measure.floors import (
+    CONSTANT_FLOORS, Floor, constant_floor, constant_server, model_arithmetic_floor, raw_batch_rate,
+)
 from ..measure.footprint import measure_footprint
 from ..measure.throughput import measure_throughput
 from ..report import Architecture, Results, write_report
@@ -43,8 +46,9 @@ def _unusable(store: ModelStore, version: str) -> str | None:
 
 
 def ensure_models(store: ModelStore) -> None:
-    """v1, v2 and the faulty v3 (the drill's) present and loadable here: a missing one, or one this machine refuses (signed with
-    an old scheme or another key, built with other libraries), is trained again."""
+    """v1, v2 and the faulty v3 (the drill's) present and loadable here: a missing one, or one this
+    machine refuses (signed with an old scheme or another key, built with other libraries), is
+    trained again."""
     unusable = {v: _unusable(store, v) for v in (FROM_VERSION, TO_VERSION, BAD_VERSION)}
     unusable = {v: why for v, why in unusable.items() if why is not None}
     if unusable:
@@ -84,6 +88,9 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         carries["after the faults"] = app_carries_model(system)
         floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
         figures = system.figures(budget.async_batch)
+        if system.capabilities.answers_later:  # a batch job beside the most its model could score
+            model = ModelStore(system.settings.home / "models").load(system.version)
+            figures["raw_batch_rows_per_s"] = raw_batch_rate(model, load_new_houses())
         carries["after its own floors and figures"] = app_carries_model(system)
         components = list(system.components)
     say(f"{name}: done in {time.monotonic() - started:.0f} s (namespace removed)")

@@ -13,12 +13,15 @@
   a system's components (state polled, requests flowing, stop / start on click).
 - `side_by_side(arch)`: an architecture in each of its variants (the model API over each
   transport) beside each one's own floor.
+- `Prediction(question, choices)`: "predict before you run", checked against the measurement
+  (`restarted(report)`, `user_outcome(user_sees)` turn one into an answer).
 """
 
 from .charts import latency_histogram, traffic_chart, update_timeline
 from .components_view import component_view
 from .controls import traffic_slider
 from .display import money, show
+from .exercises import Prediction, restarted, user_outcome
 from .figures import show_figures_as_png
 from .home import ensure_models, fresh_home
 from .registry import running, start, stop_all, track
@@ -36,7 +39,7 @@ __all__ = [
     "fresh_home", "ensure_models", "start", "track", "stop_all", "running", "show", "money",
     "ask", "user_sees", "traffic", "describe_traffic", "update_under_traffic", "describe_update",
     "latency_histogram", "traffic_chart", "update_timeline", "component_view", "traffic_slider",
-    "side_by_side",
+    "side_by_side", "Prediction", "restarted", "user_outcome",
 ]
 
 show_figures_as_png()  # a figure is an image in the notebook, whichever cell ran first

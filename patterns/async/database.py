@@ -39,9 +39,13 @@ class SqliteFile:
                 source.rename(self.aside / source.name)
 
     def bring_up(self) -> None:
+        """The write-ahead log and its index first, the main file last: a connection that opens the
+        file the moment it is back must find its log there, or it starts a new one beside it."""
         if self.aside.is_dir():
-            for moved in self.aside.glob(self.path.name + "*"):
-                moved.rename(self.path.with_name(moved.name))
+            for suffix in reversed(SQLITE_SUFFIXES):
+                moved = self.aside / (self.path.name + suffix)
+                if moved.exists():
+                    moved.rename(self.path.with_name(moved.name))
             self.aside.rmdir()
 
     def remove(self) -> None:
