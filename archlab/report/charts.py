@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from .schema import Results
 
@@ -75,8 +76,9 @@ def timeline_chart(results: Results, path: Path) -> Path:
 
 
 def coupling_chart(results: Results, path: Path) -> Path:
-    """Heat map: share of requests that failed while each component was down (grey: no such part,
-    or an external one archlab does not stop)."""
+    """Heat map: share of requests that failed while each component was down, hatched where users
+    got no answer at all rather than an error that says why (grey: no such part, or an external one
+    archlab does not stop)."""
     archs = results.ordered()
     components = sorted({c for a in archs for c in a.faults})
     fig = Figure(figsize=(1.6 + 1.5 * max(1, len(components)), 1.2 + 0.6 * len(archs)), layout="constrained")
@@ -91,12 +93,19 @@ def coupling_chart(results: Results, path: Path) -> Path:
                 ax.text(j, i, label, ha="center", va="center", fontsize=8, color="#777777")
                 continue
             grid[i][j] = fault.failed / fault.requests if fault.requests else math.nan
-            ax.text(j, i, f"{fault.failed}/{fault.requests}\nfailed", ha="center", va="center", fontsize=8)
+            silent = fault.statuses.get("no answer", 0)
+            how = "" if not fault.failed else "\nno answer" if silent == fault.failed else \
+                "\nan error saying why" if not silent else f"\n{silent} no answer"
+            ax.text(j, i, f"{fault.failed}/{fault.requests} failed{how}", ha="center", va="center", fontsize=8)
+            if silent:  # nothing came back at all: worse for a user than a clean error that says why
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#555555",
+                                       linewidth=0))
     image = ax.imshow(grid, cmap="RdYlGn_r", vmin=0, vmax=1, aspect="auto")
     fig.colorbar(image, ax=ax, label="share of requests failed")
     ax.set_xticks(range(len(components)), [f"{c} down" for c in components], rotation=20)
     ax.set_yticks(range(len(archs)), [a.name for a in archs])
-    ax.set_title("What users get when one component is down")
+    ax.set_title("What users get when one component is down\n(hatched: no answer at all; plain: an error that says why)",
+                 fontsize=10)
     fig.savefig(path, dpi=100)
     return path
 
