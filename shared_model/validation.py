@@ -85,8 +85,9 @@ def _clean_category(spec: FieldSpec, value) -> tuple[str | None, dict | None]:
 @cache
 def _plan():
     """Per field: (name, spec, full cleaner, missing value, fast check). The fast check accepts the
-    common well-typed value in one step and returns None for anything else, which then takes the
-    full path (strings to parse, missing markers, errors with their messages)."""
+    common value in one step (a number, a number's text as a CSV cell or stored request has it, a
+    known category) and returns None for anything else, which then takes the full path (missing
+    markers, errors with their messages)."""
     choice_sets = _choice_sets()
     plan = []
     for spec in input_fields():
@@ -106,8 +107,12 @@ def _fast_category(choices: frozenset[str]):
 
 def _fast_number(low: float, high: float, integer: bool):
     def fast(value):
-        if type(value) is float or type(value) is int:
-            number = float(value)
+        kind = type(value)
+        if kind is float or kind is int or kind is str:  # a CSV cell or a stored request is a string
+            try:
+                number = float(value)
+            except ValueError:  # a missing marker or a typo: the full path says which
+                return None
             if low <= number <= high and (not integer or number.is_integer()):  # NaN fails the range
                 return number
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -206,3 +207,17 @@ def test_the_model_cost_knob_is_paid_once_per_vectorised_call_in_the_job(store, 
     stats = job.run_once()
     assert (stats.predicted, stats.chunks) == (300, 3)
     assert time.thread_time() - cpu_before >= 3 * 0.040
+
+
+def test_a_pass_leaves_the_garbage_collector_as_it_found_it(store, home_with_models):
+    """The pass freezes the long-lived heap for speed; nothing may stay frozen (never collected) after it."""
+    store.submit(houses(50), source="test")
+    frozen_before = gc.get_freeze_count()
+    job = scoring_job(store, home_with_models, chunk_size=20)
+    assert job.run_once().predicted == 50
+    assert gc.get_freeze_count() == frozen_before
+    store.submit(houses(5), source="test")
+    job.score_chunk = lambda version: (_ for _ in ()).throw(RuntimeError("database went away"))
+    with pytest.raises(RuntimeError):
+        job.run_once()
+    assert gc.get_freeze_count() == frozen_before

@@ -108,6 +108,15 @@ def test_claims_never_overlap_and_respect_the_limit(store):
     assert first[0].payload == houses(1)[0]  # the original record comes back unchanged
 
 
+def test_a_claim_returns_only_its_own_rows_while_the_owner_still_holds_older_ones(store):
+    records = houses(6)
+    ids = store.submit(records, source="test")
+    first = store.claim("a", limit=3, lease_seconds=60)  # never finished (its write failed, say)
+    second = store.claim("a", limit=3, lease_seconds=120)
+    assert [c.request_id for c in first] == ids[:3]
+    assert [(c.request_id, c.payload) for c in second] == list(zip(ids[3:], records[3:]))
+
+
 def test_expired_lease_returns_rows_and_the_late_owner_writes_nothing(store):
     store.submit(houses(3), source="test")
     stale = store.claim("dead", limit=3, lease_seconds=EXPIRED)

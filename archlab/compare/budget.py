@@ -17,7 +17,7 @@ class Budget:
     fault_requests: int
     fault_seconds: float
     async_samples: int  # submissions timed until their answer is stored (systems that answer later)
-    async_batch: int  # houses scored in one job run, for a batch job's throughput
+    async_batch: int  # requests scored in one job run, for a batch job's throughput (several chunks)
     floor_model_calls: int
     floor_http_requests: int
     floor_system_samples: int  # each system's own floors (broker round trips, store transactions)
@@ -36,7 +36,7 @@ FULL = Budget(
     latency_requests=2000, latency_seconds=30, warmup_requests=50,
     update_interval_s=0.01, update_timeout_s=60,
     fault_requests=20, fault_seconds=10,
-    async_samples=10, async_batch=1459,
+    async_samples=10, async_batch=20_000,
     floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
     concurrencies=(1, 8, 32), throughput_requests=3000, throughput_seconds=2.0,
     scale_concurrency=8, scale_seconds=5.0, model_cost_ms=20.0, scale_plain=True, scale_whole_apps=True,
@@ -47,7 +47,7 @@ QUICK = Budget(
     latency_requests=200, latency_seconds=5, warmup_requests=20,
     update_interval_s=0.02, update_timeout_s=30,
     fault_requests=5, fault_seconds=5,
-    async_samples=3, async_batch=1459,
+    async_samples=3, async_batch=10_000,
     floor_model_calls=2000, floor_http_requests=200, floor_system_samples=30,
     concurrencies=(1, 8, 32), throughput_requests=400, throughput_seconds=1.0,
     scale_concurrency=8, scale_seconds=3.0, model_cost_ms=20.0, scale_plain=False, scale_whole_apps=False,

@@ -222,6 +222,7 @@ class Store:
     def claim(self, owner: str, limit: int, lease_seconds: float) -> list[Claim]:
         """Return expired leases to the queue, then lease up to `limit` pending requests to `owner`."""
         now = utcnow()
+        lease_expires = now + timedelta(seconds=lease_seconds)  # with the owner, names this claim's rows
         with self._write() as conn:
             self._release_expired(conn, now)
             pick = (
@@ -237,16 +238,19 @@ class Store:
                 .values(
                     status="claimed",
                     claim_owner=owner,
-                    lease_expires=now + timedelta(seconds=lease_seconds),
+                    lease_expires=lease_expires,
                     attempts=requests.c.attempts + 1,
                 )
                 .returning(requests.c.id, requests.c.run_id)
             ).all()
             if not claimed:
                 return []
-            ids = [row.id for row in claimed]
+            # by owner and lease rather than an IN list of thousands of ids (SQLite parses every one)
             records = dict(conn.execute(
-                select(payloads.c.request_id, payloads.c.payload).where(payloads.c.request_id.in_(ids))
+                select(payloads.c.request_id, payloads.c.payload)
+                .join(requests, requests.c.id == payloads.c.request_id)
+                .where(requests.c.claim_owner == owner, requests.c.lease_expires == lease_expires,
+                       requests.c.status == "claimed")
             ).all())
             run_ids = {row.run_id for row in claimed}
             versions = dict(conn.execute(select(runs.c.id, runs.c.model_version).where(runs.c.id.in_(run_ids))).all())
@@ -289,13 +293,8 @@ class Store:
             return Finished(0, 0, 0, 0)
         now = utcnow()
         with self._write() as conn:
-            mine = set(
-                conn.execute(
-                    select(requests.c.id)
-                    .where(requests.c.id.in_(ids), requests.c.status == "claimed", requests.c.claim_owner == owner)
-                    .with_for_update()
-                ).scalars()
-            )
+            held = select(requests.c.id).where(requests.c.status == "claimed", requests.c.claim_owner == owner)
+            mine = set(conn.execute(held.with_for_update()).scalars()) & set(ids)
             done = [row for row in values if row[0].request_id in mine]
             bad = [(c, e) for c, e in failures if c.request_id in mine]
             if done:
