@@ -61,21 +61,26 @@ def test_a_version_1_database_keeps_its_data_under_prefixed_names(database_url):
         assert (claim.request_id, claim.payload) == (2, houses(2)[1])
         assert store.submit(houses(1), source="test") == [3]  # ids go on after the copied ones
         with store.engine.connect() as conn:
-            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3, 4]
+            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3, 4, 5]
     finally:
         store.close()
 
 
-def test_a_version_3_database_gains_the_gate_and_schedule_columns(database_url):
-    """Version 3 had no review gate nor schedules: its tables are today's less those columns."""
+def older_database(database_url: str, version: int, dropped: tuple[tuple[str, str], ...]) -> None:
+    """A database of an older `version`: today's tables less the columns it did not have yet."""
     engine = create_engine(database_url)
     with engine.begin() as conn:
         schema.migrate(conn)
-        for table, column in (("archlab_predictions", "gate_reason"), ("archlab_workers", "schedule"),
-                              ("archlab_workers", "next_run")):
+        for table, column in dropped:
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
-        conn.execute(update(schema.schema_version).values(version=3))
+        conn.execute(update(schema.schema_version).values(version=version))
     engine.dispose()
+
+
+def test_a_version_3_database_gains_the_gate_and_schedule_columns(database_url):
+    """Version 3 had no review gate, schedules nor claim times."""
+    older_database(database_url, 3, (("archlab_predictions", "gate_reason"), ("archlab_workers", "schedule"),
+                                     ("archlab_workers", "next_run"), ("archlab_predictions", "claimed_at")))
     store = store_module.Store.connect(database_url)
     try:
         store.submit(houses(1), source="test")
@@ -85,7 +90,30 @@ def test_a_version_3_database_gains_the_gate_and_schedule_columns(database_url):
         assert store.request(1)["predictions"][0]["gate_reason"] == "the price is outside"
         assert store.schedules()[0]["schedule"] == "cron 0 2 * * * (UTC)"
         with store.engine.connect() as conn:
-            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [3, 4]
+            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [3, 4, 5]
+    finally:
+        store.close()
+
+
+def test_a_version_4_database_keeps_its_predictions_and_records_claim_times_from_then_on(database_url):
+    older_database(database_url, 4, (("archlab_predictions", "claimed_at"),))
+    engine = create_engine(database_url)
+    with engine.begin() as conn:  # a prediction stored by version 4
+        run = conn.execute(insert(schema.runs).values(kind="submit", source="old", created_at=schema.utcnow()))
+        request = conn.execute(insert(schema.requests).values(
+            source="old", submitted_at=schema.utcnow(), status="predicted", run_id=run.inserted_primary_key[0]))
+        conn.execute(insert(schema.payloads).values(request_id=request.inserted_primary_key[0], payload=houses(1)[0]))
+        conn.execute(text("INSERT INTO archlab_predictions (request_id, run_id, model_version, value, created_at, "
+                          "review_status) VALUES (1, 1, 'v1', 100000.0, '2026-01-01 00:00:00', 'validated')"))
+    engine.dispose()
+    store = store_module.Store.connect(database_url)
+    try:
+        store.submit(houses(1), source="test")
+        [claim] = store.claim("w", limit=1, lease_seconds=60)
+        store.finish("w", [(claim, "v2", 2e5, None)], [])
+        old, new = store.request(1)["predictions"][0], store.request(2)["predictions"][0]
+        assert (old["value"], old["claimed_at"]) == (100000.0, None)  # unknown, not invented
+        assert new["claimed_at"] == claim.claimed_at <= new["created_at"]
     finally:
         store.close()
 

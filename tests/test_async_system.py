@@ -34,6 +34,22 @@ def test_worker_on_schedule_predicts_a_submitted_house(home_with_models, databas
     assert not any(p.running for p in system.components.values())
 
 
+def test_an_answer_splits_into_the_wait_for_the_schedule_the_scoring_and_the_review(home_with_models, database_url):
+    with launch(home_with_models, database_url) as system:
+        system.time_to_answer()  # the worker's first pass loads its model
+        answer = system.answer_time()
+        waiting, scoring, review = answer.parts.values()
+        assert list(answer.parts) == ["waiting for the schedule", "scoring (claim, model, gate, write)",
+                                      "review (here a script approves at once)"]
+        assert min(waiting, scoring, review) >= 0
+        assert waiting > scoring  # a 0.2 s schedule against one row's scoring
+        # the store's clock (to the ms) inside the client's: both parts happened before the client saw the answer
+        assert waiting + scoring <= answer.seconds + 0.002
+        newest = requests.get(system.url + "/api/async/requests", headers=admin_headers(system.settings),
+                              timeout=10).json()[0]
+        assert status(system, f"/requests/{newest['id']}")["state"] == "available"  # after the review, users see it
+
+
 def test_faults_database_away_and_worker_killed(home_with_models):
     with launch(home_with_models) as system:
         system.stop_component("database")

@@ -157,7 +157,7 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
                          "instance 2: 200: predictions as usual, model v2"),
         ("04_async", "1459 houses stored, 0 rows refused"),
         ("04_async", "before the worker runs: {'requests_pending': 1459"),
-        ("04_async", "after it ran:           {'requests_predicted': 1465, 'review_pending': 1465}"),
+        ("04_async", "after it ran:           {'requests_predicted': 1465, 'review_pending': 1459, 'review_validated': 6}"),
         ("04_async", "served before and after: ['v1'] -> ['v2']"),
         ("04_async", "worker stopped   -> 202:"),
         ("04_async", "database stopped -> 503:"),

@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
@@ -14,6 +15,9 @@ from archlab.report.numbers import fmt
 from patterns.launch.process import free_port
 
 from measure_helpers import fake_front, model_version, wait_until
+
+ASYNC_PARTS_MS = {"waiting for the schedule": [400.0, 600.0, 500.0], "scoring": [2.0, 3.0, 2.5],
+                  "review": [10.0, 12.0, 11.0]}
 
 
 def _measure_update(front):
@@ -78,7 +82,7 @@ def results(tmp_path_factory):
                 {"started": False}, ["web", "model-service"], capabilities={"review_gate": False},
                 notes=["the front retries once"]),
             "async": Architecture(
-                "async", latency("db_transaction"), None,
+                "async", replace(latency("db_transaction"), parts_ms=ASYNC_PARTS_MS), None,
                 {"database": Fault.external("database", "a shared server: not stopped by archlab")},
                 {"started": False, "after the update": False},
                 capabilities={"answers_later": True, "review_gate": True}),
@@ -142,7 +146,7 @@ def _at(data, path):
 
 
 def test_report_folder_holds_page_charts_and_json(report):
-    for name in ("latency.png", "update_timelines.png", "coupling.png"):
+    for name in ("latency.png", "update_timelines.png", "coupling.png", "time_split.png"):
         assert (report / name).read_bytes().startswith(b"\x89PNG"), name
         assert f'src="{name}"' in (report / "index.html").read_text()
     assert (report.parent / "latest").resolve() == report.resolve()
@@ -203,6 +207,12 @@ def test_recorded_values_are_the_observed_ones(results):
         results.architectures["api"].latency.to_dict()["summary_ms"]["p50"]
         / results.floors["http_constant"].summary().p50
     )
+
+
+def test_an_answer_later_is_split_by_the_p50_of_each_part_it_waited_for(report):
+    parts = json.loads((report / "results.json").read_text())["architectures"]["async"]["latency"]["parts_p50_ms"]
+    assert parts == {"waiting for the schedule": 500.0, "scoring": 2.5, "review": 11.0}
+    assert list(parts) == list(ASYNC_PARTS_MS)  # in the order a request meets them
 
 
 def test_results_json_round_trips(report):

@@ -8,8 +8,8 @@
   when the kernel is killed outright.
 - `show(label, value)`, `money(price)`: output that reads well and that nbval can compare stably.
 - `ask`, `user_sees`, `traffic`, `update_under_traffic` (+ `describe_*`): drive a running system
-  the way `archlab compare` measures it; `traffic_chart`, `latency_histogram`, `update_timeline`: its charts;
-  `traffic_slider`: a widget that makes the same call; `component_view(system)`: a live view of
+  the way `archlab compare` measures it; `traffic_chart`, `latency_histogram`, `update_timeline`,
+  `answer_split`: its charts; `traffic_slider`: a widget that makes the same call; `component_view(system)`: a live view of
   a system's components (state polled, requests flowing, stop / start on click).
 - `side_by_side(arch)`: an architecture in each of its variants (the model API over each
   transport) beside each one's own floor.
@@ -17,7 +17,7 @@
   (`restarted(report)`, `user_outcome(user_sees)` turn one into an answer).
 """
 
-from .charts import latency_histogram, traffic_chart, update_timeline
+from .charts import answer_split, latency_histogram, traffic_chart, update_timeline
 from .components_view import component_view
 from .controls import traffic_slider
 from .display import money, show
@@ -38,7 +38,7 @@ from .variants import side_by_side
 __all__ = [
     "fresh_home", "ensure_models", "start", "track", "stop_all", "running", "show", "money",
     "ask", "user_sees", "traffic", "describe_traffic", "update_under_traffic", "describe_update",
-    "latency_histogram", "traffic_chart", "update_timeline", "component_view", "traffic_slider",
+    "latency_histogram", "traffic_chart", "update_timeline", "answer_split", "component_view", "traffic_slider",
     "side_by_side", "Prediction", "restarted", "user_outcome",
 ]
 

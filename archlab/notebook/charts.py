@@ -11,7 +11,7 @@ from shared_model.config import archlab_home
 
 from ..measure.stats import summarize
 from ..report import Architecture, Latency, Results, Update
-from ..report.charts import ARCH_COLOUR, FAIL_COLOUR, timeline_chart
+from ..report.charts import ARCH_COLOUR, FAIL_COLOUR, time_split_chart, timeline_chart
 from .traffic import describe_traffic, traffic
 
 
@@ -34,12 +34,25 @@ def latency_histogram(latencies_ms: list[float], title: str, failed: int = 0,
     return fig
 
 
+def _report_chart(draw, architecture: Architecture, file_name: str) -> Path:
+    """A report chart of one architecture's results, drawn to a PNG under ARCHLAB_HOME/charts."""
+    folder = archlab_home() / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return draw(Results(floors={}, architectures={architecture.name: architecture}), folder / file_name)
+
+
 def update_timeline(name: str, update: Update) -> Path:
     """PNG of the served version of every request during `update` (failures as red crosses)."""
     architecture = Architecture(name=name, latency=Latency("", "", []), update=update, faults={}, carries_model={})
-    folder = archlab_home() / "charts"
-    folder.mkdir(parents=True, exist_ok=True)
-    return timeline_chart(Results(floors={}, architectures={name: architecture}), folder / f"{name}-update.png")
+    return _report_chart(timeline_chart, architecture, f"{name}-update.png")
+
+
+def answer_split(name: str, answers: list) -> Path:
+    """PNG of where the answers of a system that answers later spent their time (its `answer_time`
+    results), drawn as the report's time split draws it."""
+    architecture = Architecture(name=name, latency=Latency.from_answers(answers, "", ""), update=None, faults={},
+                                carries_model={})
+    return _report_chart(time_split_chart, architecture, f"{name}-answer-split.png")
 
 
 def traffic_chart(system, requests: int = 200) -> Figure:

@@ -9,6 +9,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ..measure.stats import summarize
 from .schema import Results
 
 FLOOR_COLOUR = "#bbbbbb"
@@ -114,12 +115,13 @@ TIMING_PARTS = ("validation", "model", "hop", "database")
 FLOOR_STYLES = (("--", "s"), (":", "^"), ("-.", "v"), ((0, (5, 5)), "D"))
 PART_COLOURS = {"HTTP and client": "#bbbbbb", "validation": "#8172b2", "model": "#4c72b0", "hop": "#dd8452",
                 "database": "#55a868", "other, in the server": "#eeeeee"}
+LATER_COLOURS = ("#bbbbbb", "#4c72b0", "#55a868", "#dd8452")  # an answer's parts in order: waiting, work, review
 
 
-def time_split_chart(results: Results, path: Path) -> Path:
-    """Where the p50 goes, one client at a time: the parts each front reports in its Server-Timing
-    header (p50 of each), the rest of the server's total, and what is left of the client's p50 for
-    HTTP, the server's framework and the client itself."""
+def _server_timing_bars(results: Results) -> list[tuple[str, dict[str, float], float]]:
+    """Per synchronous architecture, one client at a time: the parts its front reports in its
+    Server-Timing header (p50 of each), the rest of the server's total, and what is left of the
+    client's p50 for HTTP, the server's framework and the client itself (ms)."""
     bars = []
     for arch in results.ordered():
         single = next((run for run in arch.throughput if run["concurrency"] == 1), None)
@@ -131,25 +133,56 @@ def time_split_chart(results: Results, path: Path) -> Path:
         parts["other, in the server"] = max(0.0, total - sum(parts.values()))
         parts["HTTP and client"] = max(0.0, single["p50_ms"] - total)
         bars.append((arch.name, parts, single["p50_ms"]))
-    fig = Figure(figsize=(9, 1.8 + 0.5 * max(1, len(bars))), layout="constrained")
-    ax = fig.subplots()
-    if not bars:
-        ax.text(0.5, 0.5, "no Server-Timing answers were measured", ha="center", va="center")
-        ax.set_axis_off()
-    for row, (name, parts, p50) in enumerate(bars):
+    return bars
+
+
+def _answer_later_bars(results: Results) -> list[tuple[str, dict[str, float], float]]:
+    """Per architecture that answers later: the p50 of each part of its answers' time as the system
+    recorded it, and the p50 the client timed until the answer was stored (s)."""
+    return [(arch.name, {part: summarize(values).p50 / 1000.0 for part, values in arch.latency.parts_ms.items()},
+             summarize(arch.latency.samples_ms).p50 / 1000.0)
+            for arch in results.ordered() if arch.latency.parts_ms and arch.latency.samples_ms]
+
+
+def _stacked(ax, bars: list[tuple[str, dict[str, float], float]], colours: dict[str, str], unit: str) -> None:
+    """One horizontal stacked bar per architecture, its parts in `colours`' order, its total written after it."""
+    for row, (name, parts, total) in enumerate(bars):
         left = 0.0
-        for part in PART_COLOURS:
+        for part, colour in colours.items():
             width = parts.get(part, 0.0)
-            ax.barh(row, width, left=left, color=PART_COLOURS[part], edgecolor="white",
-                    label=part if row == 0 else None)
+            ax.barh(row, width, left=left, color=colour, edgecolor="white", label=part if row == 0 else None)
             left += width
-        ax.text(left, row, f" {p50:.2f} ms", va="center", fontsize=8)
+        ax.text(left, row, f" {total:.2f} {unit}", va="center", fontsize=8)
     ax.set_yticks(range(len(bars)), [name for name, _, _ in bars])
     ax.invert_yaxis()
-    ax.set_xlabel("ms at p50, one client (parts: p50 of each Server-Timing part)")
-    ax.set_title("Where the time of one request goes")
-    if bars:
-        fig.legend(loc="outside lower center", fontsize=8, ncols=len(PART_COLOURS))
+    ax.margins(x=0.12)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+
+def time_split_chart(results: Results, path: Path) -> Path:
+    """Where the time of one request goes: for the architectures that answer at once, the parts of
+    their p50 (ms) from the Server-Timing header; for those that answer later, the parts of an
+    answer's time (s) from the system's own timeline: the schedule, the scoring, the review."""
+    later = _answer_later_bars(results)
+    later_colours = dict(zip(dict.fromkeys(part for _, parts, _ in later for part in parts), LATER_COLOURS))
+    panels = [(bars, colours, unit, label) for bars, colours, unit, label in (
+        (_server_timing_bars(results), PART_COLOURS, "ms",
+         "answers at once: ms at p50, one client (parts: p50 of each Server-Timing part; after each bar the client's p50)"),
+        (later, later_colours, "s",
+         "answers later: s at p50 (parts: p50 of each, from the request's timeline; after each bar the client's p50 "
+         "until stored)"),
+    ) if bars]
+    fig = Figure(figsize=(10, 1.6 + 0.55 * sum(len(p[0]) + 1 for p in panels)), layout="constrained")
+    if not panels:
+        ax = fig.subplots()
+        ax.text(0.5, 0.5, "no Server-Timing answers or answer timelines were measured", ha="center", va="center")
+        ax.set_axis_off()
+    else:
+        axes = fig.subplots(len(panels), 1, squeeze=False, height_ratios=[len(p[0]) + 1 for p in panels])[:, 0]
+        for ax, (bars, colours, unit, label) in zip(axes, panels):
+            _stacked(ax, bars, colours, unit)
+            ax.set_xlabel(label, fontsize=8.5)
+    fig.suptitle("Where the time of one request goes")
     fig.savefig(path, dpi=100)
     return path
 

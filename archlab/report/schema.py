@@ -44,13 +44,22 @@ class Latency:
     floor: str  # key into Results.floors: the floor this figure is shown beside
     samples_ms: list[float]
     failed: int = 0
+    # a system that answers later: per sample, what its answer waited for (as the system recorded it)
+    parts_ms: dict[str, list[float]] = field(default_factory=dict)
 
     @classmethod
     def from_load(cls, result: LoadResult, definition: str, floor: str) -> Latency:
         return cls(definition, floor, result.latencies_ms(), len(result.failures))
 
+    @classmethod
+    def from_answers(cls, answers: Sequence, definition: str, floor: str) -> Latency:
+        """From a system that answers later: its `AnswerTime`s (seconds, and the parts it recorded)."""
+        parts = {part: [answer.parts[part] * 1000.0 for answer in answers] for part in answers[0].parts}
+        return cls(definition, floor, [answer.seconds * 1000.0 for answer in answers], parts_ms=parts)
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "summary_ms": summarize(self.samples_ms).to_dict()}
+        return {**asdict(self), "summary_ms": summarize(self.samples_ms).to_dict(),
+                "parts_p50_ms": {part: summarize(values).p50 for part, values in self.parts_ms.items()}}
 
 
 @dataclass

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PREFIX = "archlab_"
 
 REQUEST_STATUSES = ("pending", "claimed", "predicted", "failed")
@@ -107,6 +107,9 @@ runs, requests, payloads, predictions = request_tables(metadata, PREFIX)
 # Version 4: why the review gate (`gate.py`) rejected a prediction; kept when a person overrides it.
 # Added here, not in request_tables, which also describes version 1's tables for migrating them.
 predictions.append_column(Column("gate_reason", Text))
+# Version 5: when the job claimed the request for this prediction, so an answer's time splits into
+# waiting for the schedule (submitted -> claimed), scoring (claimed -> created) and review.
+predictions.append_column(Column("claimed_at", DateTime))
 
 # Each scoring worker says it is alive here (a heartbeat thread), so a claim whose owner stopped
 # beating can be told apart from one a worker is busy with.
@@ -173,13 +176,10 @@ def _add_workers_and_actions(conn: Connection) -> None:
     metadata.create_all(conn, tables=[workers, score_requests, actions])
 
 
-def _add_gate_and_schedule(conn: Connection) -> None:
-    """Version 4: the review gate's reason on predictions, each worker's schedule and next run.
-
-    A column is added only where missing: versions 2 and 3 create their tables from today's
-    definitions, so a database migrated from version 1 or 2 already has them.
-    """
-    for table, names in ((predictions, ("gate_reason",)), (workers, ("schedule", "next_run"))):
+def _add_missing_columns(conn: Connection, wanted: tuple[tuple[Table, tuple[str, ...]], ...]) -> None:
+    """Add today's definition of each wanted column where it is missing: versions 2 and 3 create
+    their tables from today's definitions, so a database migrated from an older one has them already."""
+    for table, names in wanted:
         present = {column["name"] for column in inspect(conn).get_columns(table.name)}
         for name in names:
             if name not in present:
@@ -188,8 +188,18 @@ def _add_gate_and_schedule(conn: Connection) -> None:
                                   f"{column.type.compile(dialect=conn.dialect)}"))
 
 
+def _add_gate_and_schedule(conn: Connection) -> None:
+    """Version 4: the review gate's reason on predictions, each worker's schedule and next run."""
+    _add_missing_columns(conn, ((predictions, ("gate_reason",)), (workers, ("schedule", "next_run"))))
+
+
+def _add_claimed_at(conn: Connection) -> None:
+    """Version 5: when each prediction's request was claimed (older predictions keep None: unknown)."""
+    _add_missing_columns(conn, ((predictions, ("claimed_at",)),))
+
+
 # version -> step that brings the schema from version-1 to version. Append, never edit.
-MIGRATIONS = {2: _add_prefix, 3: _add_workers_and_actions, 4: _add_gate_and_schedule}
+MIGRATIONS = {2: _add_prefix, 3: _add_workers_and_actions, 4: _add_gate_and_schedule, 5: _add_claimed_at}
 
 
 class SchemaTooNewError(RuntimeError):

@@ -10,9 +10,19 @@ from datetime import datetime
 from shared_model import ValidationError, imputed_fields, validate_record
 
 
-def iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None, timespec: str = "seconds") -> str | None:
     """Naive UTC from the store -> ISO 8601 with a Z."""
-    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
+    return None if moment is None else moment.isoformat(timespec=timespec) + "Z"
+
+
+def timeline(request: dict) -> dict[str, str | None]:
+    """When the request was submitted and its newest prediction's scoring started, ended and was
+    reviewed (to the millisecond; None: not yet, or stored before claim times were kept): what
+    the answer waited for, the schedule, the model or a reviewer."""
+    newest = request["predictions"][0] if request["predictions"] else {}
+    moments = {"submitted_at": request["submitted_at"], "scoring_started_at": newest.get("claimed_at"),
+               "predicted_at": newest.get("created_at"), "reviewed_at": newest.get("reviewed_at")}
+    return {name: iso(moment, "milliseconds") for name, moment in moments.items()}
 
 
 def public_status(request: dict) -> dict:
@@ -44,7 +54,7 @@ def public_status(request: dict) -> dict:
         state, message = "available", "validated prediction"
     if validated is not None and state != "available":
         message += "; showing the last validated prediction"
-    return {**answer, "state": state, "message": message}
+    return {**answer, "state": state, "message": message, "timeline": timeline(request)}
 
 
 def _rejection(prediction: dict) -> str:

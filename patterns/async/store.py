@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, insert, select, text, update
@@ -61,6 +61,7 @@ class Claim:
     run_id: int
     version: str | None  # the run's pinned model version; None means the worker's default
     payload: dict
+    claimed_at: datetime  # when this claim was made: the prediction's scoring started then
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _prediction_row(claim: Claim, version: str, value: float, gate_reason: str |
     same keys (one executemany)."""
     rejected = gate_reason is not None
     return {"request_id": claim.request_id, "run_id": claim.run_id, "model_version": version, "value": value,
-            "created_at": now, "review_status": "rejected" if rejected else "pending", "gate_reason": gate_reason,
+            "claimed_at": claim.claimed_at, "created_at": now, "review_status": "rejected" if rejected else "pending", "gate_reason": gate_reason,
             "reviewed_by": GATE_REVIEWER if rejected else None, "reviewed_at": now if rejected else None}
 
 
@@ -255,7 +256,7 @@ class Store:
             run_ids = {row.run_id for row in claimed}
             versions = dict(conn.execute(select(runs.c.id, runs.c.model_version).where(runs.c.id.in_(run_ids))).all())
         return sorted(
-            (Claim(row.id, row.run_id, versions[row.run_id], records[row.id]) for row in claimed),
+            (Claim(row.id, row.run_id, versions[row.run_id], records[row.id], now) for row in claimed),
             key=lambda c: c.request_id,
         )
 

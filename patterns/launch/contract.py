@@ -73,6 +73,16 @@ class FloorSamples:
 
 
 @dataclass(frozen=True)
+class AnswerTime:
+    """One submission to a system that answers later, followed until a user may see its answer:
+    `seconds` as the client timed it (until the answer was stored), `parts` (seconds) as the system
+    recorded them: what the answer waited for, in order."""
+
+    seconds: float
+    parts: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a model update: its duration and whether any update strategy must pay it
     (`build`: building, installing or loading the new model) or a better one could avoid it

@@ -23,7 +23,9 @@ from shared_model import example_record
 from patterns import http
 from patterns.settings import ENV_NAMES, Settings
 
-from .contract import Applied, Capabilities, FaultSpec, FileWatch, FloorSamples, ServedRequest, Step, UpdateReport
+from .contract import (
+    AnswerTime, Applied, Capabilities, FaultSpec, FileWatch, FloorSamples, ServedRequest, Step, UpdateReport,
+)
 from .process import ManagedProcess, free_port, wait_for_http
 
 log = logging.getLogger(__name__)
@@ -268,6 +270,11 @@ class System:
     def time_to_answer(self, record: dict | None = None, timeout: float = 60.0) -> float:
         """For systems that answer later: seconds from submission until the answer is there."""
         raise NotImplementedError(f"{self.architecture} answers at once; time its POST /predict instead")
+
+    def answer_time(self, record: dict | None = None, timeout: float = 60.0) -> AnswerTime:
+        """For systems that answer later: one submission until its answer is stored, then reviewed,
+        with the parts of that time as the system recorded them."""
+        raise NotImplementedError(f"{self.architecture} answers at once; its Server-Timing header splits its time")
 
     def workers_rows_per_s(self, rows: int) -> float:
         """For systems that answer later: stored rows scored per second by the running workers."""
