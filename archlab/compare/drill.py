@@ -30,7 +30,7 @@ from ..measure.load import Target, start_load
 from ..measure.timeline import converged_at
 from ..report import Event, TimelinePoint
 from .budget import Budget
-from .drive import SETTLE_S, _wait_converged
+from .drive import wait_converged
 
 WATCH_S = 3.0  # after the rollout, how long monitoring waits for a flagged answer before rolling back anyway
 
@@ -115,7 +115,7 @@ def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str =
     run = start_load(targets, extract=monitor.extract, count=1_000_000, duration_s=2 * budget.update_timeout_s + 60,
                      interval_s=budget.update_interval_s, timeout_s=3, progress=False)
     try:
-        time.sleep(SETTLE_S)  # a baseline of good answers, none of them flagged
+        time.sleep(budget.settle_s)  # a baseline of good answers, none of them flagged
         if monitor.flagged is not None:
             raise ValueError(f"the answers of {good} are flagged before the drill ({monitor.flagged[1]}): "
                              "the drill needs a house whose good price is plausible")
@@ -125,7 +125,7 @@ def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str =
         flagged = monitor.wait_flagged(watch_s)
         rollback_started = run.clock()
         rollback = system.rollback(good)
-        _wait_converged(run, good, budget.update_timeout_s)
+        wait_converged(run, good, budget)
     finally:
         run.stop()
     samples = [s for s in run.result().samples if s.t_s >= started]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from patterns import http
 from patterns.launch.contract import ServedRequest
@@ -20,9 +21,9 @@ from ..measure.timeline import converged_at
 from ..report import Event, Fault, Latency, Update
 from .budget import Budget
 
-SETTLE_S = 0.5  # traffic kept on the new version after an update returns, to be sure it stays there
 # Longer than any front waits for its back end (the AMQP reply timeout is 5 s): the user's answer, not ours.
 USER_PATIENCE_S = 15.0
+FAULT_USERS = 8  # users in flight at each front instance while a component is down
 
 
 def served_version(answer: http.Answer) -> str:
@@ -38,9 +39,9 @@ def measure_latency(system, budget: Budget, record: dict) -> Latency:
     floor = system.capabilities.latency_floor
     if system.capabilities.answers_later:
         system.time_to_answer(record)  # warm-up: the worker loads its model on the first pass
-        samples = [system.time_to_answer(record) * 1000.0 for _ in range(budget.async_samples)]
-        return Latency("submission until the answer is stored (the worker's schedule interval dominates)",
-                       floor, samples)
+        return Latency.from_answers([system.answer_time(record) for _ in range(budget.async_samples)],
+                                    "submission until the answer is stored (the worker's schedule interval dominates)",
+                                    floor)
     predict_load(system, record, count=budget.warmup_requests, duration_s=10, progress=False)
     result = predict_load(system, record, count=budget.latency_requests, duration_s=budget.latency_seconds,
                           extract=served_version, label=f"{system.architecture}: latency")
@@ -62,11 +63,13 @@ def _extractor(served: ServedRequest):
     return lambda answer: served.version_in(answer.json())
 
 
-def _wait_converged(run, version: str, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
+def wait_converged(run, version: str, budget: Budget) -> None:
+    """Until every answer of `run` comes from `version` and stays so for `budget.settle_s`, or the
+    update timeout."""
+    deadline = time.monotonic() + budget.update_timeout_s
     while time.monotonic() < deadline:
         if converged_at(run.snapshot(), version) is not None:
-            time.sleep(SETTLE_S)
+            time.sleep(budget.settle_s)
             if converged_at(run.snapshot(), version) is not None:
                 return
         time.sleep(0.05)
@@ -85,10 +88,10 @@ def measure_update(system, budget: Budget, record: dict, to_version: str) -> tup
     run = start_load(targets, extract=extract, count=1_000_000, duration_s=budget.update_timeout_s + 30,
                      interval_s=budget.update_interval_s, timeout_s=3, progress=False)
     try:
-        time.sleep(SETTLE_S)  # a baseline of answers from the old version
+        time.sleep(budget.settle_s)  # a baseline of answers from the old version
         started = run.clock()
         report = system.update_model(to_version)
-        _wait_converged(run, to_version, budget.update_timeout_s)
+        wait_converged(run, to_version, budget)
     finally:
         run.stop()
     events, at = [], started
@@ -146,12 +149,16 @@ def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
             continue
         system.stop_component(spec.component)
         try:
-            # the same number of requests to each instance (a refused one is quick and would otherwise take
-            # most of a shared count); patience beyond the front's own wait: a slow 503 is an answer
-            runs = [run_load([target], count=budget.fault_requests, duration_s=budget.fault_seconds,
-                             timeout_s=USER_PATIENCE_S, progress=False) for target in targets]
-            result = dataclasses.replace(runs[0], samples=[s for run in runs for s in run.samples])
-            user_sees = describe_answers(system, record)
+            with ThreadPoolExecutor(1) as described:  # what a user reads, asked while the load runs
+                user_sees = described.submit(describe_answers, system, record)
+                # the same number of requests to each instance (a refused one is quick and would otherwise
+                # take most of a shared count), several users at once (a slow failure costs the run one
+                # wait, not one per request); patience beyond the front's own wait: a slow 503 is an answer
+                runs = [run_load([target], count=budget.fault_requests, duration_s=budget.fault_seconds,
+                                 concurrency=min(budget.fault_requests, FAULT_USERS), timeout_s=USER_PATIENCE_S,
+                                 progress=False) for target in targets]
+                result = dataclasses.replace(runs[0], samples=[s for run in runs for s in run.samples])
+                user_sees = user_sees.result()
         finally:
             system.start_component(spec.component)
         wait_answering(system)
