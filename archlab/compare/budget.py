@@ -15,6 +15,7 @@ class Budget:
     update_interval_s: float  # pacing of the steady traffic during a model update
     update_timeout_s: float  # give up waiting for "every response carries v2" after this
     settle_s: float  # answers from the old version before an update, and from the new one after it converged
+    drill_watch_s: float  # after a faulty rollout: the wait for a flagged answer before rolling back anyway
     fault_requests: int
     fault_seconds: float
     async_samples: int  # submissions timed until their answer is stored (systems that answer later)
@@ -35,7 +36,7 @@ class Budget:
 
 FULL = Budget(
     latency_requests=2000, latency_seconds=30, warmup_requests=50,
-    update_interval_s=0.01, update_timeout_s=60, settle_s=0.5,
+    update_interval_s=0.01, update_timeout_s=60, settle_s=0.5, drill_watch_s=3.0,
     fault_requests=20, fault_seconds=10,
     async_samples=10, async_batch=20_000,
     floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
@@ -46,9 +47,9 @@ FULL = Budget(
 
 QUICK = Budget(
     latency_requests=200, latency_seconds=5, warmup_requests=20,
-    update_interval_s=0.02, update_timeout_s=30, settle_s=0.25,
+    update_interval_s=0.02, update_timeout_s=30, settle_s=0.25, drill_watch_s=1.5,
     fault_requests=5, fault_seconds=5,
-    async_samples=3, async_batch=10_000,
+    async_samples=3, async_batch=5_000,
     floor_model_calls=2000, floor_http_requests=200, floor_system_samples=30,
     concurrencies=(1, 8, 32), throughput_requests=400, throughput_seconds=1.0,
     scale_concurrency=8, scale_seconds=2.0, model_cost_ms=20.0, scale_plain=False, scale_whole_apps=False,

@@ -11,7 +11,7 @@ detection and to the rollback's end, requests failed meanwhile.
 
 An architecture whose answers are reviewed before anyone reads them (a review gate) may never
 serve a flagged answer: then nothing is detected from the answers (`detected_after_s` None), the
-drill watches for `watch_s` after the rollout and rolls back anyway.
+drill watches for `budget.drill_watch_s` after the rollout and rolls back anyway.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from ..report import Event, TimelinePoint
 from .budget import Budget
 from .drive import wait_converged
 
-WATCH_S = 3.0  # after the rollout, how long monitoring waits for a flagged answer before rolling back anyway
 
 
 @dataclass(frozen=True)
@@ -96,8 +95,7 @@ class Monitor:
         return self.flagged
 
 
-def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str = "v2",
-              watch_s: float = WATCH_S) -> Drill:
+def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str = "v2") -> Drill:
     """Roll `bad` out under traffic on `system` (serving `good`), detect it, roll back to `good`.
 
     Refused before any traffic: a system not serving `good` everywhere (ValueError), a version
@@ -122,7 +120,7 @@ def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str =
         started, started_perf = run.clock(), time.perf_counter()
         rollout = system.update_model(bad)
         rolled_out = run.clock()
-        flagged = monitor.wait_flagged(watch_s)
+        flagged = monitor.wait_flagged(budget.drill_watch_s)
         rollback_started = run.clock()
         rollback = system.rollback(good)
         wait_converged(run, good, budget)
