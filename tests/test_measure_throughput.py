@@ -221,3 +221,21 @@ def test_bench_throughput_prints_every_floor_the_machine_and_the_command_to_repr
 def test_bench_throughput_refuses_bad_bounds_with_a_message(archlab_home, capsys, argv):
     assert main(["bench", "--throughput", *argv]) == 2
     assert "archlab bench: error:" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("home_with_models")
+def test_bench_front_splits_the_embedded_fronts_time_into_http_flask_and_its_own_work(capsys):
+    assert main(["bench", "--front", "--calls", "200", "--seconds", "5"]) == 0
+    out = capsys.readouterr().out
+    rows = {line[:22].strip(): [float(x) for x in line[22:].split()] for line in out.splitlines()
+            if line[:22].strip() in ("bare WSGI callable", "Flask route", "embedded front")}
+    bare, flask, embedded = rows["bare WSGI callable"], rows["Flask route"], rows["embedded front"]
+    assert bare[0] < flask[0] < embedded[0]  # in process: the framework, then the validation and the model, cost
+    assert all(http > inside for inside, http, _ in rows.values())  # a round trip costs more than a call
+    assert "its Server-Timing parts (p50): model" in out and "validation" in out
+    assert "reproduce with: archlab bench --front --seconds 5 --calls 200" in out
+
+
+def test_bench_takes_one_kind_at_a_time(archlab_home, capsys):
+    assert main(["bench", "--front", "--throughput"]) == 2
+    assert "choose one of --formats, --throughput and --front" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..bench.formats import format_format_bench, run_format_bench
+from ..bench.front import format_front_bench, run_front_bench
 from ..bench.model import format_model_bench, run_model_bench
 from ..bench.throughput import format_throughput_bench, run_throughput_bench
 from ..errors import UsageError
@@ -20,8 +21,11 @@ def register(subparsers) -> None:
                         help="the constant floors (bare WSGI, Flask, two round trips) at concurrency 1, 8 and 32: "
                              "requests/s, p50/p99, errors and the load client's CPU per request "
                              "(--calls bounds the requests of each run)")
+    parser.add_argument("--front", action="store_true",
+                        help="where one request's time goes at the embedded front: the bare WSGI callable, the "
+                             "Flask route and the front, each in process and over HTTP (--calls each)")
     parser.add_argument("--seconds", type=float, default=10.0,
-                        help="with --throughput: the time bound of each run (default 10)")
+                        help="with --throughput or --front: the time bound of each HTTP run (default 10)")
     parser.add_argument("--json", action="store_true", help="print the raw numbers as JSON")
     parser.set_defaults(func=run)
 
@@ -29,9 +33,12 @@ def register(subparsers) -> None:
 def run(args) -> int:
     if args.calls < 1 or args.seconds <= 0:
         raise UsageError(f"--calls must be at least 1 and --seconds above 0; got {args.calls} and {args.seconds:g}")
-    if args.formats and args.throughput:
-        raise UsageError("choose one of --formats and --throughput")
-    if args.throughput:
+    if args.formats + args.throughput + args.front > 1:
+        raise UsageError("choose one of --formats, --throughput and --front")
+    if args.front:
+        result = run_front_bench(args.version, calls=args.calls, seconds=args.seconds)
+        text = format_front_bench(result)
+    elif args.throughput:
         result = run_throughput_bench(count=args.calls, seconds=args.seconds)
         text = format_throughput_bench(result)
     elif args.formats:
@@ -49,8 +56,8 @@ def reproduce_command(args) -> str:
     words = ["archlab bench"]
     if args.formats:
         words.append("--formats")
-    if args.throughput:
-        words.append(f"--throughput --seconds {args.seconds:g}")
+    if args.throughput or args.front:
+        words.append(f"--{'throughput' if args.throughput else 'front'} --seconds {args.seconds:g}")
     words.append(f"--calls {args.calls}")
     if args.version and not args.throughput:
         words.append(f"--version {args.version}")
