@@ -123,6 +123,11 @@ def test_bad_review_and_rerun_input_names_the_field(client):
     assert waits.status_code == 422 and waits.get_json()["errors"][0]["field"] == "timeout"
 
 
+def test_json_calls_get_no_session_while_the_dashboard_keeps_its_csrf_session(client):
+    assert "Set-Cookie" not in client.post("/predict", json=houses(1)[0]).headers
+    assert "session=" in client.get("/dashboard", headers=ANN).headers.get("Set-Cookie", "")
+
+
 def test_dashboard_review_rerun_chart_and_report(client, backend):
     tickets = submit(client, houses(3))  # real houses: some have missing values
     assert work(backend).predicted == 3
