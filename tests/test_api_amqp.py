@@ -6,6 +6,7 @@ Needs a broker (the `amqp_url` fixture skips on a laptop without one and fails i
 from __future__ import annotations
 
 import uuid
+from statistics import median
 
 import pika
 import pytest
@@ -16,6 +17,7 @@ import requests
 from api_helpers import api_settings, model_fields
 from launch_helpers import writable_home
 from patterns.api.amqp import connection_parameters
+from patterns.api.amqp_floor import amqp_constant_roundtrip
 from patterns.api.amqp_client import AmqpModelClient
 from patterns.api.system import ApiSystem
 from patterns.launch.process import free_port
@@ -93,3 +95,12 @@ def test_replacing_the_worker_fails_no_request(system):
     assert update.failed == 0 and len(update.timeline) > 0
     assert sorted({p.version for p in update.timeline}) == ["v1", "v2"]
     assert report["restarted"] == ["model-worker"]
+
+
+def test_the_amqp_floors_time_the_transport_alone_and_behind_an_http_front(amqp_url):
+    queue = f"archlab.test.floor.{uuid.uuid4().hex[:8]}"
+    alone, fronted = amqp_constant_roundtrip(amqp_url, queue, validate_record(example_record()), count=40)
+    assert [(f.name, f.failed, len(f.samples_ms)) for f in (alone, fronted)] == [
+        ("amqp_constant", 0, 40), ("http_then_amqp", 0, 40)]
+    assert median(fronted.samples_ms) > median(alone.samples_ms)
+    assert "guest:guest" not in fronted.description  # the broker's password is never printed

@@ -127,7 +127,7 @@ def test_targets_are_reported_as_ratios_not_asserted(comparison):
                             "embedded_throughput_c8", "streaming_propagation_s", "async_job_rows_per_s", "run_seconds"}
     assert all(t["measured"] is not None for t in targets.values())
     assert {"model_arithmetic", "http_constant", "flask_constant", "http_two_roundtrips", "kafka_roundtrip",
-            "db_transaction"} <= set(comparison[2]["floors"])
+            "db_transaction", "grpc_constant", "http_then_grpc"} <= set(comparison[2]["floors"])
 
 
 def test_throughput_counts_every_request_and_says_where_the_time_went(comparison):
@@ -210,7 +210,7 @@ def test_async_on_postgresql_measures_its_own_database_and_drops_it(faulty_home,
 def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(comparison, amqp_url):
     data = comparison[2]
     assert data["unavailable"] == {}
-    for name, floor in (("api", "http_two_roundtrips"), ("api-grpc", "grpc_constant"), ("api-amqp", "amqp_constant")):
+    for name, floor in (("api", "http_two_roundtrips"), ("api-grpc", "http_then_grpc"), ("api-amqp", "http_then_amqp")):
         arch = data["architectures"][name]
         assert arch["latency"]["floor"] == floor and data["floors"][floor]["summary_ms"]["n"] > 0, name
         assert arch["update"]["failed"] == 0 and arch["update"]["restarted"], name

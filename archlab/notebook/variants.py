@@ -12,7 +12,7 @@ from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
 from ..compare.drive import predict_load, served_version
-from ..measure.floors import Floor, http_constant_floor
+from ..measure.floors import CONSTANT_FLOORS, Floor, constant_floor
 from ..report import Architecture, Latency, Results
 from ..report.charts import latency_chart
 
@@ -37,10 +37,10 @@ def side_by_side(arch: str, requests: int = 200, version: str = "v2") -> tuple[l
                 raise
             lines.append(f"{name}: not measured ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})")
             continue
-        # HTTP's floor is the comparison's own constant-answer server, not a system's
-        for floor in own or [http_constant_floor(json=record, count=requests)]:
-            floors[floor.name] = floor
         floor = system.capabilities.latency_floor
+        if floor in CONSTANT_FLOORS:  # HTTP's floors are the comparison's own constant-answer servers
+            own.append(constant_floor(floor, json=record, count=requests))
+        floors.update((own_floor.name, own_floor) for own_floor in own)
         measured[name] = Architecture(name, Latency.from_load(result, "POST /predict through the front", floor),
                                       None, {}, {})
         served = sorted({s.value for s in result.samples if s.ok})

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 
 from patterns.launch.contract import FloorSamples
 from patterns.launch.process import ManagedProcess
@@ -22,6 +21,7 @@ from patterns.settings import Settings
 from .amqp import delete_queue, redact, wait_for_consumers
 from .amqp_client import AmqpModelClient
 from .amqp_worker import Worker
+from .floor_front import through_front, timed_calls
 from .predicting import Reply
 
 CONSTANT = Reply(200, {"predictions": [0.0], "model_version": "constant"})
@@ -37,36 +37,32 @@ class ConstantWorker(Worker):
 
 
 def amqp_constant_roundtrip(url: str, queue: str, record: dict, count: int = 2000,
-                            timeout_s: float = 30.0) -> FloorSamples:
-    """Time `count` sequential request/reply round trips carrying `record` through RabbitMQ."""
+                            timeout_s: float = 30.0) -> list[FloorSamples]:
+    """Two floors on one constant worker consuming `queue`, `count` sequential round trips each: a
+    request/reply carrying `record` (the transport alone), and a POST through the floor front that
+    makes that request (the model API's shape: HTTP, then RabbitMQ)."""
     worker = ManagedProcess("floor-amqp-constant", [sys.executable, "-m", __name__, "--queue", queue],
                             env={"AMQP_URL": url})
     client = AmqpModelClient(url, queue, timeout=5.0)
     try:
         worker.start()
         wait_for_consumers(url, queue, 1, timeout=30.0)
-        deadline = time.monotonic() + timeout_s
-        samples, failed = [], 0
-        for _ in range(count):
-            if time.monotonic() >= deadline:
-                break
-            started = time.perf_counter()
-            try:
-                client.predict([record])
-            except Exception:  # a lost reply is what a floor counts, not a bug here
-                failed += 1
-                continue
-            samples.append((time.perf_counter() - started) * 1000.0)
+        alone = timed_calls(lambda: client.predict([record]), count, timeout_s)
+        env = {"MODEL_TRANSPORT": "amqp", "AMQP_URL": url, "MODEL_QUEUE": queue}
+        fronted = through_front("floor-front-amqp", env, record, count, timeout_s)
     finally:
         client.close()
         worker.stop()
         delete_queue(url, queue)
-    return FloorSamples(
-        "amqp_constant",
-        f"request/reply through RabbitMQ at {redact(url)} to a worker answering a constant, 1 client",
-        samples,
-        failed,
-    )
+    return [
+        FloorSamples("amqp_constant",
+                     f"request/reply through RabbitMQ at {redact(url)} to a worker answering a constant, 1 client",
+                     *alone),
+        FloorSamples("http_then_amqp",
+                     "loopback HTTP POST to a Flask route that passes the body to the API's RabbitMQ client, "
+                     f"through RabbitMQ at {redact(url)} to a worker answering a constant: two round trips in "
+                     "series (the model API's shape over RabbitMQ, no model), 1 client", *fronted),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-import time
 
 import grpc
 
 from patterns.launch.contract import FloorSamples
 from patterns.launch.process import free_port
 
+from .floor_front import through_front, timed_calls
 from .grpc_process import GrpcServiceProcess
 from .grpc_service import create_server, run, stop_on_signals
 from .grpc_wire import channel, predict_request
@@ -38,34 +38,28 @@ class ConstantServicer(stubs.ModelServiceServicer):
         return messages.ReadyReply(ready=True, model_version=CONSTANT.model_version)
 
 
-def grpc_constant_roundtrip(record: dict, count: int = 2000, timeout_s: float = 30.0) -> FloorSamples:
-    """Time `count` sequential Predict calls carrying `record` to a constant gRPC server process."""
+def grpc_constant_roundtrip(record: dict, count: int = 2000, timeout_s: float = 30.0) -> list[FloorSamples]:
+    """Two floors on one constant gRPC server process, `count` sequential calls each: a Predict call
+    carrying `record` (the transport alone), and a POST through the floor front that makes that
+    call (the model API's shape: HTTP, then gRPC)."""
     with GrpcServiceProcess("floor-grpc-constant", free_port(), module=__name__) as server:
         connection = channel(server.url)
         try:
-            call = stubs.ModelServiceStub(connection).Predict
-            request = predict_request([record])
-            deadline = time.monotonic() + timeout_s
-            samples, failed = [], 0
-            clock = time.perf_counter
-            for _ in range(count):
-                if time.monotonic() >= deadline:
-                    break
-                started = clock()
-                try:
-                    call(request, timeout=max(0.1, deadline - time.monotonic()))
-                except grpc.RpcError:
-                    failed += 1
-                    continue
-                samples.append((clock() - started) * 1000.0)
+            call, request = stubs.ModelServiceStub(connection).Predict, predict_request([record])
+            alone = timed_calls(lambda: call(request, timeout=5.0), count, timeout_s)
         finally:
             connection.close()
-    return FloorSamples(
-        "grpc_constant",
-        "loopback gRPC call (one house as a Struct) to a grpcio server answering a constant, 1 client",
-        samples,
-        failed,
-    )
+        env = {"MODEL_TRANSPORT": "grpc", "MODEL_SERVICE_URL": server.url}
+        fronted = through_front("floor-front-grpc", env, record, count, timeout_s)
+    return [
+        FloorSamples("grpc_constant",
+                     "loopback gRPC call (one house as a Struct) to a grpcio server answering a constant, 1 client",
+                     *alone),
+        FloorSamples("http_then_grpc",
+                     "loopback HTTP POST to a Flask route that passes the body to the API's gRPC client, to a "
+                     "grpcio server answering a constant: two round trips in series (the model API's shape over "
+                     "gRPC, no model), 1 client", *fronted),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,9 +62,9 @@ class ApiSystem(System):
 
     @property
     def latency_floor(self) -> str:
-        """Over HTTP, the floor of the same shape: two constant round trips in series (front, then
-        service); over gRPC and RabbitMQ, a constant answer over that transport (archlab.measure)."""
-        return "http_two_roundtrips" if self.transport == "http" else f"{self.transport}_constant"
+        """The floor of the same shape: two round trips in series to a constant, HTTP then this
+        transport (over HTTP, archlab.measure's; over gRPC and RabbitMQ, `floors()`)."""
+        return "http_two_roundtrips" if self.transport == "http" else f"http_then_{self.transport}"
 
     @classmethod
     def comparison_variants(cls, settings: Settings) -> dict[str, dict]:
@@ -72,12 +72,13 @@ class ApiSystem(System):
         return {transport: {"transport": transport} for transport in TRANSPORTS if transport != settings.model_transport}
 
     def floors(self, count: int) -> list[FloorSamples]:
-        """A constant-answer call over this system's own transport (HTTP's is the comparison's own)."""
+        """Over gRPC and RabbitMQ: a constant answer over the transport alone, and through a front
+        (HTTP's are the comparison's own)."""
         record = example_record()
         if self.transport == "grpc":
-            return [grpc_constant_roundtrip(record, count)]
+            return grpc_constant_roundtrip(record, count)
         if self.transport == "amqp":
-            return [amqp_constant_roundtrip(self.settings.amqp_url, f"{self.settings.model_queue}.floor", record, count)]
+            return amqp_constant_roundtrip(self.settings.amqp_url, f"{self.settings.model_queue}.floor", record, count)
         return []
 
     @property
