@@ -145,10 +145,12 @@ def _answer_later_bars(results: Results) -> list[tuple[str, dict[str, float], fl
 
 
 def _stacked(ax, bars: list[tuple[str, dict[str, float], float]], colours: dict[str, str], unit: str) -> None:
-    """One horizontal stacked bar per architecture, its parts in `colours`' order, its total written after it."""
+    """One horizontal stacked bar per architecture, its parts in `colours`' order (those some bar has),
+    its total written after it."""
+    present = {part: colour for part, colour in colours.items() if any(parts.get(part) for _, parts, _ in bars)}
     for row, (name, parts, total) in enumerate(bars):
         left = 0.0
-        for part, colour in colours.items():
+        for part, colour in present.items():
             width = parts.get(part, 0.0)
             ax.barh(row, width, left=left, color=colour, edgecolor="white", label=part if row == 0 else None)
             left += width
