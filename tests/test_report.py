@@ -247,5 +247,8 @@ def test_archlab_results_writes_the_page_from_the_json(report, tmp_path, capsys)
         row = next(line for line in text.splitlines() if line.startswith(f"| {name} |"))
         assert f"| {fmt(arch['latency']['summary_ms']['p50'])} |" in row
     assert f"reports/{report.name}/results.json" in text
+    later = data["architectures"]["async"]["latency"]
+    assert (f"- async: until stored {fmt(later['summary_ms']['p50'])} ms; waiting for the schedule {fmt(500.0)} ms, "
+            f"scoring {fmt(2.5)} ms, review {fmt(11.0)} ms") in text  # the parts in the order a request meets them
     assert main(["results", str(tmp_path / "no-such-report")]) == 2
     assert "run `archlab compare` first" in capsys.readouterr().err

@@ -78,6 +78,16 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
     lines += [f"- {label}: " + "; ".join(f"c={r['concurrency']}: {fmt(r['requests_per_s'])}/s, p99 "
                                          f"{fmt(r['p99_ms'])} ms, {r['failed']}/{r['sent']} failed" for r in runs)
               for label, runs in rows if runs]
+    lines += ["", "## Where the time of one request goes (p50 of each part)", ""]
+    for name in names:
+        arch = data["architectures"][name]
+        single = next((run for run in arch.get("throughput") or [] if run["concurrency"] == 1), None)
+        if single and single.get("server_timing_p50_ms"):
+            lines.append(f"- {name}: client {fmt(single['p50_ms'])} ms; Server-Timing " + ", ".join(
+                f"{part} {fmt(ms)} ms" for part, ms in single["server_timing_p50_ms"].items()))
+        elif arch["latency"].get("parts_p50_ms"):
+            lines.append(f"- {name}: until stored {fmt(arch['latency']['summary_ms']['p50'])} ms; " + ", ".join(
+                f"{part} {fmt(ms)} ms" for part, ms in arch["latency"]["parts_p50_ms"].items()))
     if data.get("scale_out"):
         lines += ["", "## Scale-out (one and two instances of the part each scales)", ""]
         for run in data["scale_out"]:
