@@ -94,19 +94,20 @@ class ApiSystem(System):
 
     def start(self) -> ApiSystem:
         self.version = self.version or self.store.latest()
-        models = [self.launch(self._model_process(self.version, name)) for name in self.model_names]
-        if self.transport == "amqp":
-            self._wait_for_workers(len(models))
+        models = [self._model_process(self.version, name) for name in self.model_names]
         self.settings = with_admin_token(self.settings)  # the front's admin route needs a credential
         front_env = {**self.settings.to_env(), "ARCHLAB_ARCH": "api", "MODEL_TRANSPORT": self.transport}
         if self.transport != "amqp":  # services with an address (HTTP, gRPC): point the front at them all
             front_env["MODEL_SERVICE_URL"] = ",".join(model.url for model in models)
-        self.launch(ManagedProcess(
+        front = ManagedProcess(
             self.front_name,
             [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
             env=front_env,
             port=self.port,
-        ))
+        )
+        self.launch_all([*models, front])  # the front only calls its services once a request comes
+        if self.transport == "amqp":
+            self._wait_for_workers(len(models))
         return self
 
     def faults(self):

@@ -64,10 +64,17 @@ class System:
 
     def launch(self, process: ManagedProcess, timeout: float = 30.0) -> ManagedProcess:
         """Register `process`, start it and wait until it is healthy."""
-        self.components[process.name] = process
-        process.start()
-        process.wait_healthy(timeout)
-        return process
+        return self.launch_all([process], timeout)[0]
+
+    def launch_all(self, processes: list[ManagedProcess], timeout: float = 30.0) -> list[ManagedProcess]:
+        """Register and start every process, then wait until each is healthy: parts that do not
+        need each other to start (replicas, a front and its model services) boot side by side."""
+        for process in processes:
+            self.components[process.name] = process
+            process.start()
+        for process in processes:
+            process.wait_healthy(timeout)
+        return processes
 
     def close(self) -> None:
         """Stop every component, last started first, then remove the run's namespace; one failing

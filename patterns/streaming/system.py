@@ -68,13 +68,8 @@ class StreamingSystem(System):
         # A version asked for is published; otherwise an empty topic gets the store's newest.
         if self.version or self.publisher.topic_is_empty():
             self.publish(self.version or self.store.latest())
-        fronts = [self._front(name, self.port if i == 0 and self.port else free_port())
-                  for i, name in enumerate(self.front_names)]
-        for front in fronts:  # start them all, then wait: instances boot in parallel
-            self.components[front.name] = front
-            front.start()
-        for front in fronts:
-            front.wait_healthy()
+        self.launch_all([self._front(name, self.port if i == 0 and self.port else free_port())
+                         for i, name in enumerate(self.front_names)])
         self.wait_until_serving()
         return self
 
