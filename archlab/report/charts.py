@@ -4,6 +4,7 @@ so rendering a report never changes the plotting state of the notebook that call
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -15,6 +16,7 @@ from .schema import Results
 FLOOR_COLOUR = "#bbbbbb"
 ARCH_COLOUR = "#4c72b0"
 FAIL_COLOUR = "#c44e52"
+TITLE_CHARACTERS = 125  # a panel title's line at 8.5 pt on a 9-inch figure, wrapped rather than cut off
 
 
 def latency_chart(results: Results, path: Path) -> Path:
@@ -68,7 +70,8 @@ def timeline_chart(results: Results, path: Path) -> Path:
         ax.set_yticks(list(levels.values()), list(levels))
         ax.set_ylim(-0.5, len(levels) - 0.3)
         cost = "never converged" if update.cost_s is None else f"{update.cost_s:.2f} s to all-{update.to_version}"
-        events = " · ".join(f"{number} {event.label}" for number, event in enumerate(update.events, start=1))
+        events = textwrap.fill(" · ".join(f"{number}\u00a0{event.label}" for number, event in
+                                          enumerate(update.events, start=1)), width=TITLE_CHARACTERS)
         ax.set_title(f"{name}: build {update.build_s:.2f} s, then {cost}; {update.failed} failed\n{events}",
                      fontsize=8.5)
     axes[-1].set_xlabel("seconds since traffic started")
