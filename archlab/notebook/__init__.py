@@ -9,8 +9,9 @@
 - `show(label, value)`, `money(price)`: output that reads well and that nbval can compare stably.
 - `ask`, `user_sees`, `traffic`, `update_under_traffic` (+ `describe_*`): drive a running system
   the way `archlab compare` measures it; `traffic_chart`, `latency_histogram`, `update_timeline`,
-  `answer_split`: its charts; `traffic_slider`: a widget that makes the same call; `component_view(system)`: a live view of
-  a system's components (state polled, requests flowing, stop / start on click).
+  `answer_split`: its charts; `traffic_slider`: a widget that makes the same call;
+  `component_view(system)`: a live view of a system's components (state polled, requests
+  flowing, stop / start on click).
 - `side_by_side(arch)`: an architecture in each of its variants (the model API over each
   transport) beside each one's own floor.
 - `Prediction(question, choices)`: "predict before you run", checked against the measurement

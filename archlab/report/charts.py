@@ -172,7 +172,8 @@ def time_split_chart(results: Results, path: Path) -> Path:
     later_colours = dict(zip(dict.fromkeys(part for _, parts, _ in later for part in parts), LATER_COLOURS))
     panels = [(bars, colours, unit, label) for bars, colours, unit, label in (
         (_server_timing_bars(results), PART_COLOURS, "ms",
-         "answers at once: ms at p50, one client (parts: p50 of each Server-Timing part; after each bar the client's p50)"),
+         "answers at once: ms at p50, one client (parts: p50 of each Server-Timing part; "
+         "after each bar the client's p50)"),
         (later, later_colours, "s",
          "answers later: s at p50 (parts: p50 of each, from the request's timeline; after each bar the client's p50 "
          "until stored)"),

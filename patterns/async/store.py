@@ -141,7 +141,8 @@ def _prediction_row(claim: Claim, version: str, value: float, gate_reason: str |
     same keys (one executemany)."""
     rejected = gate_reason is not None
     return {"request_id": claim.request_id, "run_id": claim.run_id, "model_version": version, "value": value,
-            "claimed_at": claim.claimed_at, "created_at": now, "review_status": "rejected" if rejected else "pending", "gate_reason": gate_reason,
+            "claimed_at": claim.claimed_at, "created_at": now,
+            "review_status": "rejected" if rejected else "pending", "gate_reason": gate_reason,
             "reviewed_by": GATE_REVIEWER if rejected else None, "reviewed_at": now if rejected else None}
 
 

@@ -3,9 +3,9 @@
 Its model update is the only one this architecture has: build the model wheel, install it offline
 into each app's environment, restart every app process (stop, then start: the front's replicas one
 after another, the second app alongside; the strategy plain processes allow, and the report says
-what a better one would need). Replicas
-(`instances`) share one environment, as copies of one image would; a second application (the
-pricing report) carries its own, so the update rebuilds and restarts it too.
+what a better one would need). Replicas (`instances`) share one environment, as copies of one
+image would; a second application (the pricing report) carries its own, so the update rebuilds and
+restarts it too.
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ class EmbeddedSystem(System):
             fronts_done = time.monotonic()
             took = {name: future.result() for name, future in alongside.items()}
         if took:
-            steps.append(Step(", ".join(f"{name} restarted alongside ({seconds:.2f} s)" for name, seconds in took.items()),
-                              max(0.0, time.monotonic() - fronts_done), "switch"))
+            label = ", ".join(f"{name} restarted alongside ({seconds:.2f} s)" for name, seconds in took.items())
+            steps.append(Step(label, max(0.0, time.monotonic() - fronts_done), "switch"))
         return steps
 
     def _front(self, name: str, port: int) -> ManagedProcess:
