@@ -33,7 +33,6 @@ from .budget import Budget
 from .drive import wait_converged
 
 
-
 @dataclass(frozen=True)
 class Drill:
     """One drill on the load run's clock. `rollback_s` runs from the detection (without one, from the
