@@ -141,15 +141,16 @@ class AsyncSystem(System):
     def time_to_answer(self, record: dict | None = None, timeout: float = 60.0) -> float:
         """Seconds from submitting one house until its prediction is stored (before human review)."""
         started = time.monotonic()
-        self._wait_stored(self.submit(record), started + timeout)
+        self._wait_stored(self.submit(record), started, timeout)
         return time.monotonic() - started
 
     def answer_time(self, record: dict | None = None, timeout: float = 60.0) -> AnswerTime:
-        """`time_to_answer`, then a reviewer (this script, at once) validates the prediction; the
-        parts come from the request's own timeline, read from the front as its user would."""
+        """`time_to_answer`, then a reviewer (this script, at once) validates every prediction
+        awaiting review, this one included; the parts come from the request's own timeline, read
+        from the front as its user would."""
         started = time.monotonic()
         status_url = self.submit(record)
-        self._wait_stored(status_url, started + timeout)
+        self._wait_stored(status_url, started, timeout)
         seconds = time.monotonic() - started
         self.validate_pending()
         moments = self._call("GET", status_url)["timeline"]
@@ -161,15 +162,15 @@ class AsyncSystem(System):
             REVIEW_PART: (at["reviewed_at"] - at["predicted_at"]).total_seconds(),
         })
 
-    def _wait_stored(self, status_url: str, deadline: float) -> None:
-        while time.monotonic() < deadline:
+    def _wait_stored(self, status_url: str, started: float, timeout: float) -> None:
+        while time.monotonic() < started + timeout:
             answer = self._call("GET", status_url)
             if answer["status"] == "predicted":
                 return
             if answer["status"] == "failed":
                 raise RuntimeError(f"request {status_url} failed: {answer['message']}")
             time.sleep(POLL_SECONDS)
-        raise TimeoutError(f"no prediction for {status_url} in time (is the worker running?)")
+        raise TimeoutError(f"no prediction for {status_url} within {timeout:g} s (is the worker running?)")
 
     def _listing(self, **filters) -> list[dict]:
         query = "&".join(f"{k}={v}" for k, v in filters.items())
