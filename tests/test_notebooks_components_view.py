@@ -59,7 +59,7 @@ def test_a_click_stops_and_starts_the_app_and_the_view_shows_it(embedded):
 
 
 def test_the_traffic_loop_counts_answers_and_stops(embedded):
-    loop = TrafficLoop(lambda: embedded.front_urls, rate=20, limit_s=30)
+    loop = TrafficLoop(embedded.prediction_requests, rate=20, limit_s=30)
     loop.start()
     assert eventually(lambda: loop.counts()[0] >= 5)
     embedded.stop_component("web")
@@ -69,7 +69,7 @@ def test_the_traffic_loop_counts_answers_and_stops(embedded):
 
 
 def test_the_traffic_loop_ends_by_itself(embedded):
-    loop = TrafficLoop(lambda: embedded.front_urls, rate=20, limit_s=0.5)
+    loop = TrafficLoop(embedded.prediction_requests, rate=20, limit_s=0.5)
     loop.start()
     assert eventually(lambda: not loop.running, timeout=10)
 

@@ -252,3 +252,20 @@ def test_archlab_results_writes_the_page_from_the_json(report, tmp_path, capsys)
             f"scoring {fmt(2.5)} ms, review {fmt(11.0)} ms") in text  # the parts in the order a request meets them
     assert main(["results", str(tmp_path / "no-such-report")]) == 2
     assert "run `archlab compare` first" in capsys.readouterr().err
+
+
+def test_each_architectures_declared_targets_are_read_from_its_own_results():
+    from archlab.report.targets import evaluate_targets
+    from patterns.launch.systems import system_class
+
+    declared = [t.as_dict() for t in system_class("async").targets]
+    data = {"duration_s": 100, "quick": True, "architectures": {
+        "async": {"targets": declared, "figures": {"job_rows_per_s": 12_000},
+                  "namespace": {"database": "postgresql://127.0.0.1/run"}},
+        "api-grpc": {"targets": []}}}
+    targets = evaluate_targets(data)
+    assert targets["async_job_rows_per_s"] == {
+        "description": declared[0]["description"], "measured": 12_000, "op": ">=", "target": 10_000, "met": True}
+    assert targets["run_seconds"]["met"] is False  # 100 s against a quick run's 90
+    data["architectures"]["async"]["namespace"] = {"database": "sqlite:///runs/x/async.db"}
+    assert evaluate_targets(data)["async_job_rows_per_s"]["met"] is False  # 20,000 on SQLite

@@ -1,8 +1,8 @@
-"""The System contract (docs/DESIGN.md), checked on every architecture and every variant the README
-names: each starts in a namespace of its own, declares faults that can be taken down and recover,
-reports a model update from observation, and leaves nothing behind.
-
-In the spirit of River's `check_estimator`: one suite, parametrized over the systems.
+"""The System contract (docs/DESIGN.md), checked with `check_system` on every registered architecture
+and every variant the README names: each starts in a namespace of its own, declares faults that can
+be taken down and recover, reports a model update and a rollback from observation, satisfies the
+optional protocols it claims, and leaves nothing behind. One test per variant, each on a system of
+its own: no test depends on another's order.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
-from archlab.compare.drive import wait_answering
 from launch_helpers import postgres_databases, writable_home
 from patterns import http
-from patterns.launch.contract import FaultSpec, UpdateReport
+from patterns.launch.check import SystemCheckFailed, check_system
+from patterns.launch.system import System, wait_answering
 from patterns.launch.systems import launch, system_class
 from patterns.settings import ARCHITECTURES, Settings
 from patterns.streaming.broker import LocalBroker
@@ -26,15 +26,13 @@ from shared_model import example_record
 
 pytestmark = pytest.mark.slow  # real processes, a real broker and real databases
 
-# (architecture, variant) -> how its settings differ from the defaults
+# Every registered architecture on its default settings, and the variants the README names beside
+# them: (architecture, variant) -> how the settings differ from the defaults.
 VARIANTS = {
-    ("embedded", "default"): {},
-    ("api", "http"): {"model_transport": "http"},
+    **{(arch, "default"): {} for arch in ARCHITECTURES},
     ("api", "grpc"): {"model_transport": "grpc"},
     ("api", "amqp"): {"model_transport": "amqp"},
-    ("streaming", "own broker"): {},
     ("streaming", "external broker"): {"kafka_bootstrap_servers": "external"},
-    ("async", "sqlite"): {},
     ("async", "postgresql"): {"database_url": "postgresql"},
 }
 
@@ -57,22 +55,36 @@ def settings_for(request, home: Path, changes: dict) -> Settings:
     return Settings(home=home, **values)
 
 
-@pytest.fixture(scope="module", params=list(VARIANTS), ids=[f"{a}-{v}".replace(" ", "-") for a, v in VARIANTS])
-def system(request, trained_home, tmp_path_factory):
-    """One running system per variant for the tests below, in file order: the fault test leaves it
-    serving v1 again, the update test moves it to v2, the floors test runs last."""
-    arch, variant = request.param
-    home = writable_home(trained_home, tmp_path_factory.mktemp("contract-home"))
-    settings = settings_for(request, home, VARIANTS[request.param])
-    options = dict(system_class(arch).comparison_options)
-    with launch(arch, settings=settings, version="v1", namespace="contract", **options) as running:
-        yield running
+@pytest.mark.parametrize("variant", list(VARIANTS), ids=[f"{a}-{v}".replace(" ", "-") for a, v in VARIANTS])
+def test_check_system_passes(request, variant, trained_home, tmp_path):
+    arch, _ = variant
+    settings = settings_for(request, writable_home(trained_home, tmp_path), VARIANTS[variant])
+    report = check_system(system_class(arch), settings=settings, namespace="contract")
+    assert report.architecture == arch
+    assert "each fault taken down and recovered" in report.passed and "rollback()" in report.passed
 
 
-def test_every_registered_architecture_has_a_system_and_a_variant_here():
-    assert {arch for arch, _ in VARIANTS} == set(ARCHITECTURES)
+def test_every_registered_architecture_names_itself():
     for arch in ARCHITECTURES:
         assert system_class(arch).architecture == arch
+
+
+def test_check_system_says_what_a_class_lacks_before_starting_anything():
+    class Half(system_class("embedded")):
+        architecture = ""
+        start = System.start
+
+        def time_to_answer(self, record=None, timeout=60.0):
+            return 1.0
+
+    with pytest.raises(SystemCheckFailed) as failed:
+        check_system(Half, settings=Settings())
+    problems = "\n".join(failed.value.problems)
+    assert "`architecture` must name the architecture" in problems
+    assert "start() is not implemented" in problems
+    assert "has time_to_answer() of AnswersLater but not answer_time(), workers_rows_per_s()" in problems
+    with pytest.raises(SystemCheckFailed, match="is not a subclass"):
+        check_system(dict)
 
 
 # -- the front's side of the contract: any Backend, answered in one shape -------------------------
@@ -111,57 +123,6 @@ def test_an_invalid_house_is_a_422_per_field_and_never_reaches_the_backend(clien
     assert body["error"] and body["message"]
     assert [error["field"] for error in body["errors"]] == ["GrLivArea"]
     assert fake_backend.seen == []
-
-
-def test_the_front_status_has_the_documented_keys(system):
-    for url in system.front_urls:
-        status = http.call_json("GET", url + "/status")
-        assert status["architecture"] == system.architecture
-        assert isinstance(status["runtime"]["scikit_learn_loaded"], bool)
-        assert status["runtime"]["pid"] > 0
-
-
-def test_faults_are_derived_from_what_was_started(system):
-    faults = system.faults()
-    assert all(isinstance(f, FaultSpec) and f.how for f in faults)
-    breakable = {f.component for f in faults if f.breakable}
-    external = {f.component for f in faults if not f.breakable}
-    assert set(system.components) <= breakable  # every process archlab started can be taken down
-    for name in external:  # what archlab did not start is never stopped
-        assert name not in system.components
-        assert "not stopped by archlab" in next(f.how for f in faults if f.component == name)
-
-
-def test_each_fault_is_taken_down_and_the_system_recovers_on_its_own(system):
-    for fault in (f for f in system.faults() if f.breakable):
-        system.stop_component(fault.component)
-        try:
-            answer = _answer(system)
-            if fault.component == system.front_name:
-                assert answer is None  # the app itself is down: nobody answers
-        finally:
-            system.start_component(fault.component)
-        wait_answering(system)  # raises unless every instance serves again
-    assert None not in system.served_versions()
-
-
-def test_update_model_reaches_the_new_version_and_reports_what_it_observed(system):
-    pids_before = system.pids()
-    report = system.update_model("v2")
-    assert isinstance(report, UpdateReport)
-    assert set(report.served_before) == {"v1"} and set(report.served_after) == {"v2"}
-    assert len(report.served_after) == len(system.front_urls)  # every instance, not only the first
-    assert report.strategy and report.steps and report.total_seconds > 0
-    assert {step.phase for step in report.steps} <= {"build", "switch"}
-    changed = {name for name, pid in system.pids().items() if name in pids_before and pids_before[name] != pid}
-    assert set(report.restarted) == changed
-    assert system.served_versions() == list(report.served_after)
-
-
-def test_the_system_measures_its_own_floors_on_its_own_parts(system):
-    for floor in system.floors(5):
-        assert len(floor.samples_ms) + floor.failed == 5 and floor.failed == 0
-    assert None not in system.served_versions()  # whatever it paused came back
 
 
 def _answer(system) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib
+import inspect
 import signal
 import threading
 
@@ -12,7 +12,6 @@ from shared_model.store import check_version_name
 from patterns.launch.process import ProcessFailed
 from patterns.launch.systems import launch, system_class
 from patterns.settings import ARCHITECTURES, Settings
-from patterns.streaming.broker import require_keys_for_broker
 
 from ..errors import UsageError
 
@@ -27,16 +26,15 @@ def register(subparsers) -> None:
     parser.add_argument("--version", default=None,
                         help="model version to start on (default: ARCHLAB_MODEL_VERSION, else the newest stored)")
     parser.add_argument("--instances", type=int, default=None, metavar="N",
-                        help="how many of what the architecture scales: app replicas (embedded), model services "
-                             "(api), app instances on the model topic (streaming), workers (async); default 1")
+                        help="how many of what the architecture scales (the component it scales on its own, "
+                             "else the whole app); default 1")
     parser.add_argument("--schedule", default=None, metavar="CRON",
-                        help='async only: the worker\'s cron schedule in UTC, e.g. "0 2 * * *" (nightly at 02:00)')
+                        help='for an architecture whose workers run on a schedule: its cron schedule in UTC, '
+                             'e.g. "0 2 * * *" (nightly at 02:00)')
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.arch == "streaming":  # before starting anything: an external broker needs keys of one's own
-        require_keys_for_broker(Settings.from_env().kafka_bootstrap_servers)
     options = {"port": args.port}
     if args.version is not None:
         options["version"] = check_version_name(args.version)
@@ -46,17 +44,19 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--instances takes a positive number; got {args.instances}")
         options.update(scaled)
     if args.schedule is not None:
-        if args.arch != "async":
-            raise UsageError("--schedule applies to the async architecture only (its worker's cron schedule)")
-        try:  # refused before anything starts, naming the field that is wrong
-            importlib.import_module("patterns.async.schedule").Cron.parse(args.schedule)
-        except ValueError as exc:
-            raise UsageError(f"--schedule: {exc}") from None
+        scheduled = [arch for arch in ARCHITECTURES if "schedule" in inspect.signature(system_class(arch)).parameters]
+        if args.arch not in scheduled:
+            raise UsageError(f"--schedule applies to the {' and '.join(scheduled)} architecture only (its worker's "
+                             "cron schedule)")
         options["schedule"] = args.schedule
+    try:  # the system refuses a malformed option before anything starts, naming the field that is wrong
+        system = launch(args.arch, **options)
+    except ValueError as exc:
+        raise UsageError(f"--schedule: {exc}" if args.schedule is not None else str(exc)) from None
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
-        with launch(args.arch, **options) as system:
+        with system:
             urls = getattr(system, "front_urls", [system.url])
             print(f"{args.arch} is running: {' '.join(urls)}", flush=True)
             pids = ", ".join(f"{name} (pid {pid})" for name, pid in system.pids().items())

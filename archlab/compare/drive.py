@@ -1,6 +1,7 @@
 """Measuring one running system through the System contract: latency, a model update under
 traffic, faults, its own floors and figures. Nothing here knows an architecture by name: what
-differs is read from the system (`capabilities`, `served_requests()`, `faults()`, `floors()`).
+differs is read from the system (`capabilities`, `served_requests()`, `faults()`) and the optional
+protocols it satisfies (`patterns.launch.protocols`).
 
 Every figure comes from requests actually sent to the running system through its front door, with
 the load generator of `archlab.measure`.
@@ -14,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from patterns import http
 from patterns.launch.contract import ServedRequest
+from patterns.launch.protocols import AnswersLater
+from patterns.launch.system import wait_answering
 
 from ..measure.load import LoadResult, Target, run_load, start_load
 from ..measure.throughput import measure_throughput
@@ -31,13 +34,18 @@ def served_version(answer: http.Answer) -> str:
 
 
 def predict_load(system, record: dict, **bounds) -> LoadResult:
-    """POST /predict through the first front, bounded by `bounds` (see `archlab.measure.load`)."""
-    return run_load(system.url + "/predict", method="POST", json=record, **bounds)
+    """A user's prediction request through the first front, bounded by `bounds` (see `archlab.measure.load`)."""
+    return run_load(prediction_targets(system, record)[:1], **bounds)
+
+
+def prediction_targets(system, record: dict) -> list[Target]:
+    """A user's prediction request of `record` to each front instance, as the system says it is asked."""
+    return [Target(r.url, r.method, r.body) for r in system.prediction_requests(record)]
 
 
 def measure_latency(system, budget: Budget, record: dict) -> Latency:
     floor = system.capabilities.latency_floor
-    if system.capabilities.answers_later:
+    if isinstance(system, AnswersLater):
         system.time_to_answer(record)  # warm-up: the worker loads its model on the first pass
         return Latency.from_answers([system.answer_time(record) for _ in range(budget.async_samples)],
                                     "submission until the answer is stored (the worker's schedule interval dominates)",
@@ -51,9 +59,9 @@ def measure_latency(system, budget: Budget, record: dict) -> Latency:
 def measure_concurrency(system, budget: Budget, record: dict) -> list[dict]:
     """POST /predict spread over every front instance by 1, 8, 32... clients in flight (bounded in
     count and seconds); none for a system that answers later (its figure is the job's rows/s)."""
-    if system.capabilities.answers_later:
+    if isinstance(system, AnswersLater):
         return []
-    targets = [Target(url + "/predict", "POST", record) for url in system.front_urls]
+    targets = prediction_targets(system, record)
     return [measure_throughput(targets, concurrency, count=budget.throughput_requests,
                                duration_s=budget.throughput_seconds, json=record).as_dict()
             for concurrency in budget.concurrencies]
@@ -111,18 +119,18 @@ def measure_update(system, budget: Budget, record: dict, to_version: str) -> tup
 def describe_answers(system, record: dict, timeout: float = USER_PATIENCE_S) -> str:
     """One request to each front instance, described as its user would see it (instances named
     when there are several)."""
-    urls = system.front_urls
-    if len(urls) == 1:
-        return describe_answer(urls[0], record, timeout)
-    return "; ".join(f"instance {i}: {describe_answer(url, record, timeout)}" for i, url in enumerate(urls, 1))
+    requests = system.prediction_requests(record)
+    if len(requests) == 1:
+        return describe_answer(requests[0], timeout)
+    return "; ".join(f"instance {i}: {describe_answer(request, timeout)}" for i, request in enumerate(requests, 1))
 
 
-def describe_answer(front_url: str, record: dict, timeout: float = USER_PATIENCE_S) -> str:
+def describe_answer(request: ServedRequest, timeout: float = USER_PATIENCE_S) -> str:
     """One request, described as the user would: status and the message the app gave.
 
     `timeout` must outlast the front's own wait for its back end, or a slow 503 reads as no answer."""
     try:
-        answer = http.call("POST", front_url + "/predict", json=record, timeout=timeout)
+        answer = http.call(request.method, request.url, json=request.body, timeout=timeout)
     except http.NoAnswer as exc:
         return f"no answer at all ({exc}): the app itself is down"
     try:
@@ -140,7 +148,7 @@ def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
     """Each fault the system declares: taken down, traffic sent to every front instance, brought
     back, recovery awaited. An external component is reported, never stopped."""
     faults = {}
-    targets = [Target(url + "/predict", "POST", record) for url in system.front_urls]
+    targets = prediction_targets(system, record)
     for spec in system.faults():
         if spec.component == system.second_app_name:  # another app: its users are not the front's
             continue
@@ -164,18 +172,6 @@ def measure_faults(system, budget: Budget, record: dict) -> dict[str, Fault]:
         wait_answering(system)
         faults[spec.component] = Fault.from_load(spec.component, result, user_sees, spec.how)
     return faults
-
-
-def wait_answering(system, timeout_s: float = 30.0) -> None:
-    """After a component is back, the next step starts from a system whose every front instance
-    serves a model again (read as a user would, `served_versions()`)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if None not in system.served_versions():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{system.architecture} still serves {system.served_versions()} {timeout_s:g} s after "
-                       "a fault was repaired")
 
 
 def app_carries_model(system) -> bool:

@@ -12,6 +12,7 @@ from shared_model import ModelStore, example_record, train_and_store, validate_r
 from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
+from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors
 from patterns.launch.systems import launch, system_class
 from patterns.settings import ARCHITECTURES, Settings
 
@@ -86,9 +87,10 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
         faults = measure_faults(system, budget, record)
         carries["after the faults"] = app_carries_model(system)
-        floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
-        figures = system.figures(budget.async_batch)
-        if system.capabilities.answers_later:  # a batch job beside the most its model could score
+        if isinstance(system, MeasuresOwnFloors):
+            floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
+        figures = system.figures(budget.async_batch) if isinstance(system, MeasuresOwnFigures) else {}
+        if isinstance(system, AnswersLater):  # a batch job beside the most its model could score
             model = ModelStore(system.settings.home / "models").load(system.version)
             figures["raw_batch_rows_per_s"] = raw_batch_rate(model, load_new_houses())
         carries["after its own floors and figures"] = app_carries_model(system)
@@ -99,7 +101,7 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         name=name, latency=latency, update=update, faults=faults, carries_model=carries,
         components=components, capabilities=system.capabilities.as_dict(), namespace=resources,
         notes=notes, figures=figures, throughput=throughput, footprint=footprint, drill=drilled,
-        second_app=second_app,
+        second_app=second_app, targets=[target.as_dict() for target in system.targets] if name == arch else [],
     )
 
 

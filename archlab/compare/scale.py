@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from patterns.launch.protocols import AnswersLater
 from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
 from ..measure.footprint import measure_footprint, running_processes
-from ..measure.load import Target, run_load
+from ..measure.load import run_load
 from ..measure.throughput import measure_throughput
 from .budget import Budget
+from .drive import prediction_targets
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -50,12 +52,12 @@ def scaled_components(system) -> list[str]:
 def scaled_run(system, instances: int, budget: Budget, record: dict) -> dict:
     """One configuration: throughput through every front instance (or, for a system that answers
     later, its workers' rows/s), the CPU each scaled instance used, and the memory each costs."""
-    targets = [Target(url + "/predict", "POST", record) for url in system.front_urls]
-    if not system.capabilities.answers_later:
+    targets = prediction_targets(system, record)
+    if not isinstance(system, AnswersLater):
         run_load(targets, count=budget.warmup_requests, duration_s=10, progress=False)  # every instance warm
     scaled = scaled_components(system)
     before = cpu_seconds(system, scaled)
-    if system.capabilities.answers_later:
+    if isinstance(system, AnswersLater):
         throughput = {"rows": budget.job_scale_rows, "rows_per_s": system.workers_rows_per_s(budget.job_scale_rows)}
     else:
         throughput = measure_throughput(targets, budget.scale_concurrency, count=budget.throughput_requests,

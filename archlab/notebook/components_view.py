@@ -24,8 +24,6 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from shared_model import example_record
-
 from patterns import http
 
 from .registry import is_stopped
@@ -87,12 +85,12 @@ def observe(system) -> list[ComponentState]:
 
 
 class TrafficLoop:
-    """POST /predict with the example house through each front instance in turn, in a thread of
-    its own, at most `rate` a second, for at most `limit_s` seconds; counts what was answered."""
+    """A user's prediction request (`requests()`, e.g. the system's `prediction_requests`: the
+    example house) to each front instance in turn, in a thread of its own, at most `rate` a second, for at most `limit_s` seconds; counts what was answered."""
 
-    def __init__(self, urls, rate: float = TRAFFIC_RATE, limit_s: float = TRAFFIC_LIMIT_S,
+    def __init__(self, requests, rate: float = TRAFFIC_RATE, limit_s: float = TRAFFIC_LIMIT_S,
                  window_s: float = WINDOW_SECONDS) -> None:
-        self._urls, self.rate, self.limit_s, self.window_s = urls, rate, limit_s, window_s
+        self._requests, self.rate, self.limit_s, self.window_s = requests, rate, limit_s, window_s
         self._results: collections.deque[tuple[float, bool]] = collections.deque(maxlen=int(rate * window_s * 4) + 10)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -120,13 +118,14 @@ class TrafficLoop:
         return sum(recent), len(recent) - sum(recent)
 
     def _run(self) -> None:
-        record, deadline = example_record(), time.monotonic() + self.limit_s
-        for url in itertools.cycle(self._urls() or [None]):
+        deadline = time.monotonic() + self.limit_s
+        for request in itertools.cycle(self._requests() or [None]):
             if self._stop.is_set() or time.monotonic() > deadline:
                 return
             started = time.monotonic()
             try:
-                ok = url is not None and http.call("POST", url + "/predict", json=record, timeout=5.0).status < 500
+                ok = request is not None and http.call(request.method, request.url, json=request.body,
+                                                       timeout=5.0).status < 500
             except (OSError, ValueError):
                 ok = False
             self._results.append((time.monotonic(), ok))
@@ -156,7 +155,7 @@ class ComponentsView(widgets.VBox):
     def __init__(self, system, poll_seconds: float = POLL_SECONDS) -> None:
         self.system, self.poll_seconds = system, poll_seconds
         self._stop = threading.Event()
-        self.traffic = TrafficLoop(lambda: list(system.front_urls))
+        self.traffic = TrafficLoop(system.prediction_requests)
         self._header = widgets.HTML()
         self._cards: dict[str, widgets.HTML] = {}
         self._buttons: dict[str, tuple[widgets.Button, widgets.Button]] = {}

@@ -23,7 +23,8 @@ from .display import money
 
 def ask(system, record: dict | None = None) -> dict:
     """One house through the front's JSON endpoint, as a user's script would send it: the answer."""
-    response = http.call("POST", system.url + "/predict", json=record or example_record(), timeout=10)
+    request = system.prediction_requests(record or example_record())[0]
+    response = http.call(request.method, request.url, json=request.body, timeout=10)
     body = response.json()
     answer = {"status": response.status, "architecture": body.get("architecture")}
     if "model_version" in body:

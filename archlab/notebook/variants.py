@@ -8,6 +8,7 @@ from pathlib import Path
 from shared_model import example_record
 from shared_model.config import archlab_home
 
+from patterns.launch.protocols import MeasuresOwnFloors
 from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
@@ -31,7 +32,8 @@ def side_by_side(arch: str, requests: int = 200, version: str = "v2") -> tuple[l
             with launch(arch, settings=settings, version=version, namespace="side-by-side", **options) as system:
                 result = predict_load(system, record, count=requests, duration_s=30, extract=served_version,
                                       progress=False)
-                own = [Floor.of(samples) for samples in system.floors(requests)]
+                own = ([Floor.of(samples) for samples in system.floors(requests)]
+                       if isinstance(system, MeasuresOwnFloors) else [])
         except Exception as exc:  # a variant whose parts are missing here (no RabbitMQ): said, the rest goes on
             if name == arch:
                 raise

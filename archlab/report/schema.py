@@ -202,6 +202,7 @@ class Architecture:
     footprint: dict = field(default_factory=dict)  # processes, memory, environment, model copies, code
     drill: dict = field(default_factory=dict)  # a bad model rolled out and rolled back under traffic
     second_app: dict = field(default_factory=dict)  # a second application using the same model
+    targets: list[dict] = field(default_factory=list)  # what it declared it should reach (`System.targets`)
 
     @property
     def app_carries_model(self) -> bool:
@@ -227,6 +228,7 @@ class Architecture:
             "footprint": self.footprint,
             "drill": self.drill,
             "second_app": self.second_app,
+            "targets": self.targets,
             "p50_over_floor": p50 / floor_p50 if p50 is not None and floor_p50 else None,
         }
 

@@ -1,8 +1,9 @@
 """The targets this machine should meet, checked against the measured values (never asserted in tests).
 
-Each target reads a ratio or a figure from the results dict, so the report states how far each
-architecture is from the floor of the same shape and whether the issue's target was met. A target
-whose inputs this run did not measure is reported as "not measured", never guessed.
+Each architecture declares its own targets (`System.targets`, recorded with its results); each
+reads a ratio or a figure from the results dict, so the report states how far each architecture is
+from the floor of the same shape and whether the target was met, without naming any architecture
+here. A target whose inputs this run did not measure is reported as "not measured", never guessed.
 """
 
 from __future__ import annotations
@@ -44,50 +45,53 @@ def _scaled_rps(data: dict, arch: str, instances: int, with_cost: bool):
                  and bool(run["model_cost_ms"]) == with_cost), None)
 
 
-def _async_job_target(data: dict) -> float:
-    """20,000 rows/s on SQLite, 10,000 on PostgreSQL (where the async run kept its requests)."""
-    database = _get(data, "architectures", "async", "namespace", "database") or ""
-    return 10_000 if database.startswith("postgresql") else 20_000
+def _bound(target, data: dict, arch: str) -> float:
+    """A number, or the one for the database the architecture kept its requests in."""
+    if not isinstance(target, dict):
+        return target
+    database = _get(data, "architectures", arch, "namespace", "database") or ""
+    return next((v for prefix, v in target.items() if database.startswith(prefix)), target["default"])
 
+
+# How an architecture's declared target (`System.targets`, recorded with its results) is read.
+MEASURES: dict[str, Callable[..., float | None]] = {
+    "p50_over_floor": lambda d, arch, floor: _ratio(_p50(d, arch), _floor_p50(d, floor)),
+    "rps_over_floor": lambda d, arch, floor, concurrency: _ratio(
+        _rps(_get(d, "architectures", arch, "throughput"), concurrency),
+        _rps(_get(d, "throughput_floors", floor), concurrency)),
+    "scale_out_with_cost": lambda d, arch, more, fewer: _ratio(_scaled_rps(d, arch, more, True),
+                                                               _scaled_rps(d, arch, fewer, True)),
+    "value": lambda d, arch, *path: _get(d, "architectures", arch, *path),
+}
 
 Target = tuple[str, Callable[[dict], float | None], str, float | Callable[[dict], float]]
 
-TARGETS: dict[str, Target] = {
-    "embedded_over_framework_floor": (
-        "embedded p50 / the framework's floor (constant answer from a Flask route, one round trip) p50",
-        lambda d: _ratio(_p50(d, "embedded"), _floor_p50(d, "flask_constant")), "<=", 1.25),
-    "embedded_over_server_floor": (
-        "embedded p50 / the server's floor (constant answer from a bare WSGI callable) p50",
-        lambda d: _ratio(_p50(d, "embedded"), _floor_p50(d, "http_constant")), "<=", 1.6),
-    "api_over_two_roundtrips": (
-        "model-API p50 / two constant round trips in series (Flask front, Flask back end) p50",
-        lambda d: _ratio(_p50(d, "api"), _floor_p50(d, "http_two_roundtrips")), "<=", 1.3),
-    "embedded_throughput_c8": (
-        "embedded requests/s at concurrency 8 / the framework floor's requests/s at concurrency 8",
-        lambda d: _ratio(_rps(_get(d, "architectures", "embedded", "throughput"), 8),
-                         _rps(_get(d, "throughput_floors", "flask_constant"), 8)), ">=", 0.7),
-    "api_scale_out_with_cost": (
-        "model API with the model-cost knob on: requests/s with 2 model-service instances / with 1",
-        lambda d: _ratio(_scaled_rps(d, "api", 2, True), _scaled_rps(d, "api", 1, True)), ">=", 1.7),
-    "streaming_propagation_s": (
-        "streaming propagation, publish returned -> every instance serves the new version (s)",
-        lambda d: _get(d, "architectures", "streaming", "update", "details", "propagation_s"), "<", 1.0),
-    "streaming_update_failures": (
-        "failed requests during the streaming update",
-        lambda d: _get(d, "architectures", "streaming", "update", "failed"), "==", 0),
-    "async_job_rows_per_s": (
-        "async job throughput on its store (rows/s; 20,000 on SQLite, 10,000 on PostgreSQL)",
-        lambda d: _get(d, "architectures", "async", "figures", "job_rows_per_s"), ">=", _async_job_target),
+# The targets of the run as a whole; each architecture's own come with its results.
+RUN_TARGETS: dict[str, Target] = {
     "run_seconds": (
         "the whole comparison, wall clock (s; make compare 300, --quick 90)",
         lambda d: d.get("duration_s"), "<", lambda d: 90 if d.get("quick") else 300),
 }
 
 
+def _declared(data: dict) -> dict[str, Target]:
+    """The targets each architecture declared, read against the whole results."""
+    declared = {}
+    for arch, record in data.get("architectures", {}).items():
+        for spec in record.get("targets", []):
+            measure = MEASURES[spec["measure"]]
+            declared[spec["key"]] = (
+                spec["description"],
+                lambda d, arch=arch, measure=measure, args=tuple(spec["args"]): measure(d, arch, *args),
+                spec["op"],
+                lambda d, arch=arch, target=spec["target"]: _bound(target, d, arch))
+    return declared
+
+
 def evaluate_targets(data: dict) -> dict[str, dict]:
     """{id: {description, measured, op, target, met}}; `measured` is None when not in this run."""
     checked = {}
-    for key, (description, measure, op, target) in TARGETS.items():
+    for key, (description, measure, op, target) in {**_declared(data), **RUN_TARGETS}.items():
         value = measure(data)
         bound = target(data) if callable(target) else target
         checked[key] = {

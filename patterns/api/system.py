@@ -17,7 +17,7 @@ import time
 from shared_model import ModelStore, example_record
 
 from patterns import http
-from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, Step
+from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -37,6 +37,12 @@ MAX_MODEL_INSTANCES = 8
 
 class ApiSystem(System):
     architecture = "api"
+    targets = (
+        PerformanceTarget("api_over_two_roundtrips", "model-API p50 / two constant round trips in series (Flask "
+                          "front, Flask back end) p50", "p50_over_floor", ("http_two_roundtrips",), "<=", 1.3),
+        PerformanceTarget("api_scale_out_with_cost", "model API with the model-cost knob on: requests/s with 2 "
+                          "model-service instances / with 1", "scale_out_with_cost", (2, 1), ">=", 1.7),
+    )
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, transport: str | None = None, model_instances: int = 1) -> None:

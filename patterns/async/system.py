@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from shared_model import example_record
 
 from patterns import http
-from patterns.launch.contract import AnswerTime, Applied, Capabilities, FaultSpec, FloorSamples, ServedRequest, Step
+from patterns.launch.contract import (
+    AnswerTime, Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, ServedRequest, Step,
+)
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -44,6 +46,11 @@ class AsyncSystem(System):
     capabilities = Capabilities(answers_later=True, scalable_component="worker", review_gate=True,
                                 latency_floor="db_transaction")
     comparison_options = {"every": 0.5}  # a compressed schedule: the comparison cannot wait for 02:00
+    targets = (
+        PerformanceTarget("async_job_rows_per_s", "async job throughput on its store (rows/s; 20,000 on SQLite, "
+                          "10,000 on PostgreSQL)", "value", ("figures", "job_rows_per_s"), ">=",
+                          {"postgresql": 10_000, "default": 20_000}),
+    )
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, workers: int = 1, every: float = 1.0,

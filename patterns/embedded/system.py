@@ -18,7 +18,7 @@ from pathlib import Path
 
 from shared_model import ModelStore
 
-from patterns.launch.contract import Applied, Capabilities, Step
+from patterns.launch.contract import Applied, Capabilities, PerformanceTarget, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -32,6 +32,14 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 class EmbeddedSystem(System):
     architecture = "embedded"
     capabilities = Capabilities(latency_floor="http_constant")
+    targets = (
+        PerformanceTarget("embedded_over_framework_floor", "embedded p50 / the framework's floor (constant answer "
+                          "from a Flask route, one round trip) p50", "p50_over_floor", ("flask_constant",), "<=", 1.25),
+        PerformanceTarget("embedded_over_server_floor", "embedded p50 / the server's floor (constant answer from a "
+                          "bare WSGI callable) p50", "p50_over_floor", ("http_constant",), "<=", 1.6),
+        PerformanceTarget("embedded_throughput_c8", "embedded requests/s at concurrency 8 / the framework floor's "
+                          "requests/s at concurrency 8", "rps_over_floor", ("flask_constant", 8), ">=", 0.7),
+    )
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, instances: int = 1) -> None:

@@ -32,6 +32,26 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class PerformanceTarget:
+    """A target this architecture should meet on this machine, checked by the report against the
+    measured results (never asserted in tests). `measure` names how `archlab.report.targets` reads
+    the value, with `args`: `p50_over_floor` (floor), `rps_over_floor` (floor, concurrency),
+    `scale_out_with_cost` (instances, instances), `value` (keys into the architecture's results).
+    `target` is a number, or one per database the run kept its requests in (URL prefix -> number,
+    `default` otherwise)."""
+
+    key: str
+    description: str
+    measure: str
+    args: tuple
+    op: str
+    target: float | dict[str, float]
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "args": list(self.args)}
+
+
+@dataclass(frozen=True)
 class ServedRequest:
     """How a user reads one answer and the model version it came from: `method url` with `body`,
     then `version_path` (keys into the JSON answer) gives the version."""

@@ -3,9 +3,11 @@ tests) drives it. docs/DESIGN.md ("The System contract") is the written form of 
 
 A subclass starts its components in `start()` (`self.launch(process)` in dependency order, the web
 front under `front_name`), implements `apply_update(version)`, and overrides what differs in its
-kind: `capabilities`, `faults()`, `floors()`, `figures()`, `served_requests()`. Everything else here
-is shared: components stopped in reverse order on any exit, the update observed (process ids and
-files before and after, the versions users are served), a per-run namespace removed at close.
+kind: `capabilities`, `faults()`, `served_requests()`. What only some architectures have (answers
+that come later, floors and figures of their own) is an optional protocol
+(`patterns.launch.protocols`), never a method here that raises elsewhere. Everything else here is
+shared: components stopped in reverse order on any exit, the update observed (process ids and files
+before and after, the versions users are served), a per-run namespace removed at close.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from patterns import http
 from patterns.settings import ENV_NAMES, Settings
 
 from .contract import (
-    AnswerTime, Applied, Capabilities, FaultSpec, FileWatch, FloorSamples, ServedRequest, Step, UpdateReport,
+    Applied, Capabilities, FaultSpec, FileWatch, PerformanceTarget, ServedRequest, Step, UpdateReport,
 )
 from .process import ManagedProcess, free_port, wait_for_http
 
@@ -41,6 +43,7 @@ class System:
     comparison_options: dict = {}  # how a comparison starts it (e.g. two instances), as constructor options
     second_app = False  # also start a second application on the same model (`launch(arch, second_app=True)`)
     second_app_name = "report"
+    targets: tuple[PerformanceTarget, ...] = ()  # what this machine should reach, checked by the report
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None) -> None:
@@ -120,9 +123,14 @@ class System:
         """Every instance of the web front (one unless the architecture runs several)."""
         return [self.component(name).url for name in self.front_names]
 
+    def prediction_requests(self, record: dict | None = None) -> list[ServedRequest]:
+        """How a user asks each front instance for a price of `record` (the answer is the price, or
+        a ticket where the answer comes later): what load, faults and drills send."""
+        return [ServedRequest("POST", url + "/predict", record or example_record()) for url in self.front_urls]
+
     def served_requests(self, record: dict | None = None) -> list[ServedRequest]:
         """How a user gets an answer from each front instance, and where its model version is."""
-        return [ServedRequest("POST", url + "/predict", record or example_record()) for url in self.front_urls]
+        return self.prediction_requests(record)
 
     def served_versions(self) -> list[str | None]:
         """The model version a user is served by each front instance right now (None: no answer)."""
@@ -264,29 +272,6 @@ class System:
         (its `capabilities.scalable_component`, or the whole app); None: it cannot scale."""
         return None
 
-    # -- what the system measures about itself ------------------------------------------------------
-
-    def floors(self, count: int) -> list[FloorSamples]:
-        """Floors for this system's own kind of work, on its own store / broker / server."""
-        return []
-
-    def figures(self, rows: int) -> dict[str, float]:
-        """Other measured figures of this kind of system (e.g. a batch job's rows per second)."""
-        return {}
-
-    def time_to_answer(self, record: dict | None = None, timeout: float = 60.0) -> float:
-        """For systems that answer later: seconds from submission until the answer is there."""
-        raise NotImplementedError(f"{self.architecture} answers at once; time its POST /predict instead")
-
-    def answer_time(self, record: dict | None = None, timeout: float = 60.0) -> AnswerTime:
-        """For systems that answer later: one submission until its answer is stored, then reviewed,
-        with the parts of that time as the system recorded them."""
-        raise NotImplementedError(f"{self.architecture} answers at once; its Server-Timing header splits its time")
-
-    def workers_rows_per_s(self, rows: int) -> float:
-        """For systems that answer later: stored rows scored per second by the running workers."""
-        raise NotImplementedError(f"{self.architecture} answers at once; measure its throughput instead")
-
     # -- the run's namespace --------------------------------------------------------------------------
 
     def namespace_resources(self) -> dict[str, str]:
@@ -301,3 +286,15 @@ class System:
         """Remove what the namespace created; subclasses add their topic, queue or database."""
         shutil.rmtree(self.namespace_dir, ignore_errors=True)
 
+
+
+def wait_answering(system: System, timeout_s: float = 30.0) -> None:
+    """After a component is back, the next step starts from a system whose every front instance
+    serves a model again (read as a user would, `served_versions()`)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if None not in system.served_versions():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{system.architecture} still serves {system.served_versions()} {timeout_s:g} s after "
+                       "a fault was repaired")

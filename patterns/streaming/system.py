@@ -20,12 +20,12 @@ from typing import TypeVar
 from shared_model import ModelStore
 from shared_model.artifacts import PICKLE_FILE, pack
 
-from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, Step
+from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
 
-from .broker import MANAGED_BROKER_ENV, LocalBroker, address_file
+from .broker import MANAGED_BROKER_ENV, LocalBroker, address_file, require_keys_for_broker
 from .floor import kafka_roundtrip
 from .publisher import Published, Publisher
 from .topic import delete_topic
@@ -39,6 +39,12 @@ class StreamingSystem(System):
     architecture = "streaming"
     capabilities = Capabilities(latency_floor="http_constant")
     comparison_options = {"instances": 2}  # the update must reach more than one running app
+    targets = (
+        PerformanceTarget("streaming_propagation_s", "streaming propagation, publish returned -> every instance "
+                          "serves the new version (s)", "value", ("update", "details", "propagation_s"), "<", 1.0),
+        PerformanceTarget("streaming_update_failures", "failed requests during the streaming update", "value",
+                          ("update", "failed"), "==", 0),
+    )
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, instances: int = 1) -> None:
@@ -58,6 +64,7 @@ class StreamingSystem(System):
         return "broker" not in self.components
 
     def start(self) -> StreamingSystem:
+        require_keys_for_broker(self.bootstrap_servers)  # before anything starts: a user's broker needs own keys
         if not self.bootstrap_servers:
             broker = self.launch(LocalBroker(log_dir=self.settings.log_dir))
             self.bootstrap_servers = broker.bootstrap_servers
