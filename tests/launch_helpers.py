@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from patterns.embedded.system import EmbeddedSystem
+from patterns.embedded.lab.system import EmbeddedSystem
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.settings import Settings
 

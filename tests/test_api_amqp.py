@@ -17,9 +17,9 @@ import requests
 from api_helpers import api_settings, model_fields
 from launch_helpers import writable_home
 from patterns.api.amqp import connection_parameters
-from patterns.api.amqp_floor import amqp_constant_roundtrip
+from patterns.api.lab.amqp_floor import amqp_constant_roundtrip
 from patterns.api.amqp_client import AmqpModelClient
-from patterns.api.system import ApiSystem
+from patterns.api.lab.system import ApiSystem
 from patterns.launch.process import free_port
 from patterns.web.backend import BackendUnavailable
 from shared_model import ModelStore, example_record, validate_record

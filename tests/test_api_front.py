@@ -14,7 +14,7 @@ import requests
 
 from api_helpers import HungServer, api_settings, model_fields
 from launch_helpers import writable_home
-from patterns.api.system import ApiSystem
+from patterns.api.lab.system import ApiSystem
 from patterns.web.auth import admin_headers
 from shared_model import ModelStore, example_record, validate_record
 from shared_model.data import new_houses_records

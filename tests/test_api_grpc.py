@@ -19,13 +19,13 @@ import requests
 from api_helpers import api_settings, model_fields, model_service
 from launch_helpers import writable_home
 from patterns.api.grpc_client import GrpcModelClient
-from patterns.api.grpc_floor import grpc_constant_roundtrip
+from patterns.api.lab.grpc_floor import grpc_constant_roundtrip
 from patterns.api.grpc_process import GrpcServiceProcess
 from patterns.api.grpc_service import ModelServicer, create_server, run
 from patterns.api.http_client import HttpModelClient
 from patterns.api.proto import generate
 from patterns.api.service import ModelSlot
-from patterns.api.system import ApiSystem
+from patterns.api.lab.system import ApiSystem
 from patterns.launch.process import ProcessFailed, free_port
 from patterns.web.backend import Prediction
 from shared_model import ValidationError, example_record, validate_record

@@ -67,7 +67,7 @@ def dashboard(trained_home, tmp_path_factory):
     """An async system with one reviewer, and two houses already scored (awaiting review)."""
     home = writable_home(trained_home, tmp_path_factory.mktemp("browser-async-home"))
     settings = Settings(home=home, arch="async", reviewers="ann:ann-secret")
-    with importlib.import_module("patterns.async.system").SYSTEM(settings=settings, every=0.2) as system:
+    with importlib.import_module("patterns.async.lab.system").SYSTEM(settings=settings, every=0.2) as system:
         for _ in range(2):
             system.time_to_answer()  # submitted through the front, predicted by the worker
         yield system

@@ -17,7 +17,7 @@ from archlab.measure.footprint import measure_footprint
 from archlab.notebook.traffic import update_under_traffic
 from launch_helpers import embedded_system, writable_home
 from patterns.embedded.deploy import app_env, install_wheel
-from patterns.embedded.system import EmbeddedSystem
+from patterns.embedded.lab.system import EmbeddedSystem
 from patterns.embedded.wheel import PACKAGE, build_model_wheel, distribution_version
 from patterns.settings import Settings
 from shared_model import ModelNotFoundError, ModelStore, example_record

@@ -10,7 +10,7 @@ from archlab.measure.floors import http_constant_floor, linear_form, model_arith
 from patterns import http
 from patterns.launch.process import free_port, http_status
 from patterns.streaming.broker import LocalBroker
-from patterns.streaming.floor import kafka_roundtrip
+from patterns.streaming.lab.floor import kafka_roundtrip
 from shared_model import ModelStore, example_record, validate_record
 from shared_model.data import load_new_houses
 

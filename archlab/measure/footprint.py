@@ -4,7 +4,9 @@ the model are in memory, and how much code the architecture is.
 
 Nothing here knows an architecture: components come from `system.pids()`, the app's installed
 distributions from its front's `GET /status` (`runtime.distributions`, listed by the process
-itself), the code from the package the system's class lives in.
+itself), the code from the architecture's package (`patterns/<arch>/`) without its `lab/` (the
+System adapter, floors and benchmarks archlab uses to drive and measure it): what a practitioner
+would deploy.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ MIB = 1024 * 1024
 # by plain numpy maps neither and is not counted.
 MODEL_RUNTIMES = {"scikit-learn": "/sklearn/", "onnxruntime": "/onnxruntime/"}
 COMMENT_PREFIXES = {".py": "#", ".proto": "//", ".html": "{#"}
+LAB_PACKAGE = "lab"  # an architecture's harness (System adapter, floors, benchmarks): not its code
 GENERATED_MARK = "DO NOT EDIT"  # generated code (protoc's output) is not code anybody wrote
 
 
@@ -154,14 +157,18 @@ def _model_runtime(pid: int) -> str | None:
 # -- the architecture's own code ----------------------------------------------------------------------
 
 def code_lines(system_class: type[System]) -> tuple[str, dict[str, int]]:
-    """The package the system class lives in, and its non-blank, non-comment lines per file kind
-    (Python, templates, contracts), tests and generated files left out."""
+    """The architecture's package (the one above the system class's `lab`), and its serving code's
+    non-blank, non-comment lines per file kind (Python, templates, contracts): the lab's harness,
+    tests and generated files left out."""
     package = system_class.__module__.rpartition(".")[0]
+    if package.rpartition(".")[2] == LAB_PACKAGE:
+        package = package.rpartition(".")[0]
     folder = Path(importlib.import_module(package).__file__).parent
     counts: dict[str, int] = {}
     for path in sorted(folder.rglob("*")):
         prefix = COMMENT_PREFIXES.get(path.suffix)
-        if prefix is None or "tests" in path.relative_to(folder).parts or path.name.startswith("test_"):
+        parts = path.relative_to(folder).parts
+        if prefix is None or {"tests", LAB_PACKAGE} & set(parts[:-1]) or path.name.startswith("test_"):
             continue
         lines = [line.strip() for line in path.read_text(errors="replace").splitlines()]
         if any(GENERATED_MARK in line for line in lines[:5]):

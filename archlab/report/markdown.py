@@ -61,7 +61,7 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
     lines += ["", "## Footprint, a second application, a faulty model", "",
               _row(["architecture", "processes", "memory MiB", "app environment MiB", "model copies",
                     "copies with a second app", "apps restarted by an update", "answers from the faulty model",
-                    "rollback s", "code lines"]),
+                    "rollback s", "serving code lines"]),
               _row(["---"] * 10)]
     for name in names:
         arch = data["architectures"][name]

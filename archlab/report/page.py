@@ -377,7 +377,7 @@ on 2 cores a model this cheap cannot show scale-out honestly.</p>
 <table id="footprint">
 <tr><th>architecture</th><th>processes</th><th>resident memory MiB</th><th>user-facing app's environment MiB<br>
 <small>installed packages its process imported</small></th><th>model copies in memory</th>
-<th>lines of architecture-specific code</th><th>components</th></tr>
+<th>lines of serving code (<code>patterns/&lt;arch&gt;/</code> without the lab's <code>lab/</code>)</th><th>components</th></tr>
 {_footprint_rows(data, names)}
 </table>
 

@@ -93,7 +93,7 @@ MEASURES = {m.key: m for m in (
     Measure("rss_mib", "resident memory", "footprint.rss_mib.total", "MiB"),
     Measure("app_environment_mib", "the app's installed environment", "footprint.app_environment_mib", "MiB"),
     Measure("model_copies", "model copies in memory", "footprint.model_copies"),
-    Measure("code_lines", "lines of architecture-specific code", "footprint.code_lines"),
+    Measure("code_lines", "lines of serving code (patterns/<arch>/ without the lab's lab/)", "footprint.code_lines"),
     Measure("bad_answers", "answers users got from the bad model", "drill.bad_answers"),
     Measure("rollback_s", "time to roll the bad model back", "drill.rollback_s", "s"),
     Measure("drill_failed", "requests failed during the drill", "drill.failed"),

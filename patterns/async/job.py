@@ -255,7 +255,7 @@ def _long_lived_heap_frozen() -> Iterator[None]:
     full collections while the pass allocates a dict per row: without it every full collection
     walks the whole heap, and a chunk of thousands of rows triggers several (measured with
     5,000-row chunks: about 20,000 rows/s against 25,000 with the heap frozen, `python -m
-    patterns.async.bench --chunk-size 5000`). Thawed afterwards, so nothing frozen is kept from
+    patterns.async.lab.bench --chunk-size 5000`). Thawed afterwards, so nothing frozen is kept from
     being collected later."""
     gc.freeze()
     try:

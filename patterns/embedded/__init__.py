@@ -2,5 +2,5 @@
 
 A model version becomes a small wheel (`wheel.py`) holding one signed bundle and a loader; it is
 installed offline into the app's environment (`deploy.py`); the front imports it at start-up
-(`backend.py`). A new model therefore means build, install, restart (`system.py`).
+(`backend.py`). A new model therefore means build, install, restart (`lab/system.py`, the lab's adapter).
 """

@@ -55,7 +55,7 @@ def create_backend(settings: Settings) -> EmbeddedBackend:
             raise
         return EmbeddedBackend(problem=(
             f"the model package {PACKAGE!r} is not installed in this application's environment; "
-            "deploy one with `archlab serve embedded` or patterns.embedded.system"
+            "deploy one with `archlab serve embedded` or patterns.embedded.lab.system"
         ))
     try:
         model = package.load()

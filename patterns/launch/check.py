@@ -127,10 +127,10 @@ def _class_problems(cls: type, settings: Settings) -> list[str]:
             problems.append(f"class: has {', '.join(f'{m}()' for m in present)} of {protocol.__name__} but not "
                             f"{missing}: the protocol is all of them or none")
         for member in present:
-            if inspect.signature(getattr(cls, member)).parameters.keys() < inspect.signature(
-                    getattr(protocol, member)).parameters.keys():
-                problems.append(f"class: {member}{inspect.signature(getattr(cls, member))} does not take the "
-                                f"parameters of {protocol.__name__}.{member}{inspect.signature(getattr(protocol, member))}")
+            own, wanted = inspect.signature(getattr(cls, member)), inspect.signature(getattr(protocol, member))
+            if not set(wanted.parameters) <= set(own.parameters):
+                problems.append(f"class: {member}{own} does not take the parameters of "
+                                f"{protocol.__name__}.{member}{wanted}")
     return problems
 
 

@@ -1,7 +1,8 @@
 """The registry of architectures, and `launch(arch)` to start one.
 
 `patterns.settings.ARCHITECTURES` is the registry line: each name `arch` there has its folder
-`patterns/<arch>/` whose `system.py` exposes `SYSTEM`, a `System` subclass built with
+`patterns/<arch>/` (what a practitioner would deploy) whose `lab/system.py` (the lab's side)
+exposes `SYSTEM`, a `System` subclass built with
 `SYSTEM(settings=None, version=None, port=None, namespace=None, **its own options)` (not started).
 `async` is a keyword, hence `importlib` rather than import statements; importing on first use
 also keeps the CLI from loading Kafka or SQLAlchemy for a command that does not need them.
@@ -19,7 +20,7 @@ from .system import System
 def system_class(arch: str) -> type[System]:
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-    return importlib.import_module(f"patterns.{arch}.system").SYSTEM
+    return importlib.import_module(f"patterns.{arch}.lab.system").SYSTEM
 
 
 def launch(arch: str, second_app: bool = False, **options) -> System:

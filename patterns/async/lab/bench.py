@@ -1,4 +1,4 @@
-"""Throughput of the scoring job: `python -m patterns.async.bench --rows 20000 [--workers 2]`.
+"""Throughput of the scoring job: `python -m patterns.async.lab.bench --rows 20000 [--workers 2]`.
 
 Fills a fresh database (a new SQLite file under ARCHLAB_HOME/bench/ unless --database-url) with
 copies of the shipped new houses, then times the job from the first claim until the queue is
@@ -20,8 +20,8 @@ from shared_model.data import new_houses_records
 
 from patterns.settings import Settings
 
-from .job import DEFAULT_CHUNK_SIZE, ScoringJob
-from .store import Store
+from ..job import DEFAULT_CHUNK_SIZE, ScoringJob
+from ..store import Store
 
 START_TIMEOUT_SECONDS = 120
 
@@ -75,7 +75,7 @@ def measure(url: str, home: str, rows: int, chunk_size: int = DEFAULT_CHUNK_SIZE
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patterns.async.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m patterns.async.lab.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
     parser.add_argument("--workers", type=int, default=1)

@@ -25,12 +25,12 @@ from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
 
-from .broker import MANAGED_BROKER_ENV, LocalBroker, address_file, require_keys_for_broker
+from ..broker import MANAGED_BROKER_ENV, LocalBroker, address_file, require_keys_for_broker
+from ..publisher import Published, Publisher
+from ..topic import delete_topic
 from .floor import kafka_roundtrip
-from .publisher import Published, Publisher
-from .topic import delete_topic
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[3]
 Sent = TypeVar("Sent")
 POLL_SECONDS = 0.005
 

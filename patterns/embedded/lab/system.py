@@ -23,10 +23,10 @@ from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
 
-from .deploy import app_env, install_wheel, wheel_dir
-from .wheel import build_model_wheel
+from ..deploy import app_env, install_wheel, wheel_dir
+from ..wheel import build_model_wheel
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[3]
 
 
 class EmbeddedSystem(System):

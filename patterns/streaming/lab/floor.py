@@ -7,7 +7,7 @@ import time
 
 from patterns.launch.contract import FloorSamples
 
-from .topic import delete_topic, ensure_topic, model_partition
+from ..topic import delete_topic, ensure_topic, model_partition
 
 
 def kafka_roundtrip(bootstrap_servers: str, topic: str, count: int = 200, timeout_s: float = 30.0) -> FloorSamples:

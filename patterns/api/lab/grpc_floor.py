@@ -1,6 +1,6 @@
 """The gRPC floor: one loopback gRPC call to a server answering a constant, in the same run.
 
-    python -m patterns.api.grpc_floor --port N      # the constant server alone
+    python -m patterns.api.lab.grpc_floor --port N      # the constant server alone
 
 The constant server speaks the model service's own contract (`proto/model_service.proto`) and
 the client sends the same request the front sends (one house as a Struct), so the floor holds
@@ -18,12 +18,12 @@ import grpc
 from patterns.launch.contract import FloorSamples
 from patterns.launch.process import free_port
 
+from ..grpc_process import GrpcServiceProcess
+from ..grpc_service import create_server, run, stop_on_signals
+from ..grpc_wire import channel, predict_request
+from ..proto import model_service_pb2 as messages
+from ..proto import model_service_pb2_grpc as stubs
 from .floor_front import through_front, timed_calls
-from .grpc_process import GrpcServiceProcess
-from .grpc_service import create_server, run, stop_on_signals
-from .grpc_wire import channel, predict_request
-from .proto import model_service_pb2 as messages
-from .proto import model_service_pb2_grpc as stubs
 
 CONSTANT = messages.PredictReply(predictions=[0.0], model_version="constant", model_name="constant")
 
@@ -63,7 +63,7 @@ def grpc_constant_roundtrip(record: dict, count: int = 2000, timeout_s: float = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patterns.api.grpc_floor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m patterns.api.lab.grpc_floor", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """The RabbitMQ floor: one request/reply round trip through the broker to a worker answering a
 constant, on a scratch queue that is deleted afterwards.
 
-    python -m patterns.api.amqp_floor --queue Q      # the constant worker alone
+    python -m patterns.api.lab.amqp_floor --queue Q      # the constant worker alone
 
 The worker is the model worker with its answer replaced by a constant, and the client is the
 front's own (`AmqpModelClient`), so the floor holds everything a RabbitMQ round trip to the model
@@ -18,11 +18,11 @@ from patterns.launch.contract import FloorSamples
 from patterns.launch.process import ManagedProcess
 from patterns.settings import Settings
 
-from .amqp import delete_queue, redact, wait_for_consumers
-from .amqp_client import AmqpModelClient
-from .amqp_worker import Worker
+from ..amqp import delete_queue, redact, wait_for_consumers
+from ..amqp_client import AmqpModelClient
+from ..amqp_worker import Worker
+from ..predicting import Reply
 from .floor_front import through_front, timed_calls
-from .predicting import Reply
 
 CONSTANT = Reply(200, {"predictions": [0.0], "model_version": "constant"})
 
@@ -66,7 +66,7 @@ def amqp_constant_roundtrip(url: str, queue: str, record: dict, count: int = 200
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patterns.api.amqp_floor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m patterns.api.lab.amqp_floor", description=__doc__.splitlines()[0])
     parser.add_argument("--queue", required=True)
     args = parser.parse_args(argv)
     worker = ConstantWorker(None, Settings.from_env().amqp_url, args.queue)

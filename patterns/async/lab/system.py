@@ -27,12 +27,12 @@ from patterns.launch.system import System
 from patterns.settings import Settings
 from patterns.web.auth import admin_headers, with_admin_token
 
-from .database import own_database
+from ..database import own_database
+from ..job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, new_owner
+from ..schedule import Cron
+from ..store import Store
+from ..worker import build_job
 from .bench import fill, new_houses
-from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, new_owner
-from .schedule import Cron
-from .store import Store
-from .worker import build_job
 
 POLL_SECONDS = 0.01
 # The parts of an answer's time (`answer_time`), in the order a request meets them.

@@ -23,11 +23,11 @@ from patterns.launch.system import System
 from patterns.settings import Settings
 from patterns.web.auth import admin_headers, with_admin_token
 
-from .amqp import delete_queue, redact, wait_for_consumers
+from ..amqp import delete_queue, redact, wait_for_consumers
+from ..backend import TRANSPORTS
+from ..grpc_process import GrpcServiceProcess
 from .amqp_floor import amqp_constant_roundtrip
-from .backend import TRANSPORTS
 from .grpc_floor import grpc_constant_roundtrip
-from .grpc_process import GrpcServiceProcess
 
 # Seconds an old model process gets to finish its in-flight requests before SIGKILL.
 DRAIN_GRACE = 10.0

@@ -1,6 +1,6 @@
 """The model API's shape with no model, over gRPC or RabbitMQ: the floor its variants are shown beside.
 
-    python -m patterns.api.floor_front --port N     # MODEL_TRANSPORT and its address from the environment
+    python -m patterns.api.lab.floor_front --port N     # MODEL_TRANSPORT and its address from the environment
 
 A Flask route that parses the JSON body, hands it to the transport's own client (the one the API
 front uses, built by `create_backend`) and answers the back end's JSON, as
@@ -25,7 +25,7 @@ from patterns.settings import Settings
 from patterns.web import MAX_CONTENT_LENGTH
 from patterns.web.serving import create_server
 
-from .backend import create_backend
+from ..backend import create_backend
 
 
 def timed_calls(call: Callable[[], object], count: int, timeout_s: float) -> tuple[list[float], int]:
@@ -89,7 +89,7 @@ def through_front(name: str, env: dict[str, str], record: dict, count: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patterns.api.floor_front", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m patterns.api.lab.floor_front", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8, help="as the front's default")
