@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from patterns.settings import ARCHITECTURES
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("shared_model", "patterns", "archlab")
-ROW = re.compile(r"^\| `([\w.]+)` \| [^|]* \| (.*) \|$")
+ROW = re.compile(r"^\| `([\w.<>]+)` \| [^|]* \| (.*) \|$")
+ANY_ARCHITECTURE = "patterns.<arch>"  # the row of a registered architecture without one of its own
 
 
 def rules() -> dict[str, set[str] | None]:
@@ -23,7 +26,8 @@ def rules() -> dict[str, set[str] | None]:
         if match:
             allowed = match.group(2)
             table[match.group(1)] = None if "everything" in allowed else set(re.findall(r"`([\w.]+)`", allowed))
-    return table
+    generic = table.pop(ANY_ARCHITECTURE)
+    return {**{f"patterns.{arch}": generic for arch in ARCHITECTURES}, **table}
 
 
 def module_name(path: Path) -> str:
