@@ -25,3 +25,11 @@ def parse_json(data: bytes | str):
         raise MalformedBody(TOO_DEEP) from None
     except ValueError:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8/16/32
         raise MalformedBody(NOT_JSON) from None
+
+
+def json_or_none(data: bytes | str):
+    """The parsed body, or None when it is not usable JSON: for a route that answers its own 400."""
+    try:
+        return parse_json(data)
+    except MalformedBody:
+        return None

@@ -30,7 +30,7 @@ def async_module(name: str):
 
 def houses(count: int) -> list[dict]:
     """`count` valid houses (the shipped new houses, repeated), cut down to the model's fields."""
-    return async_module("bench").new_houses(count)
+    return async_module("lab.bench").new_houses(count)
 
 
 def predictions_per_request(store) -> dict[int, int]:

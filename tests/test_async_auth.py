@@ -87,6 +87,14 @@ def test_a_body_not_declared_json_is_refused(scored, path, body):
     assert nothing_recorded(backend)
 
 
+@pytest.mark.parametrize("path, body", JSON_ROUTES)
+def test_a_body_nested_too_deeply_is_a_400_never_a_500(scored, path, body):
+    backend, client = scored
+    refused = client.post(path, data="[" * 100_000, content_type="application/json", headers=ANN)
+    assert refused.status_code == 400
+    assert nothing_recorded(backend)
+
+
 @pytest.mark.parametrize("path, body", FORM_ROUTES)
 def test_a_dashboard_form_without_its_csrf_token_is_refused(scored, path, body):
     backend, client = scored

@@ -100,7 +100,7 @@ def test_a_nightly_worker_shows_its_next_run_and_scores_at_once_when_asked(front
 @pytest.mark.slow
 def test_the_system_runs_its_worker_on_a_cron_schedule(home_with_models):
     settings = Settings(home=home_with_models, arch="async")
-    system_class = async_module("system").SYSTEM
+    system_class = async_module("lab.system").SYSTEM
     with pytest.raises(schedule_module.ScheduleError, match="hour field '24'"):
         system_class(settings=settings, schedule="0 24 * * *")
     with system_class(settings=settings, schedule=NIGHTLY) as system:

@@ -40,7 +40,7 @@ def test_a_killed_worker_comes_back_and_nothing_is_lost_or_scored_twice(home_wit
     store_module, intake = async_module("store"), async_module("intake")
     settings = Settings(home=home_with_models, arch="async", database_url=database_url)
     store = store_module.Store.connect(database_url)
-    with async_module("system").SYSTEM(settings=settings, every=0.2, lease=LEASE_SECONDS) as system:
+    with async_module("lab.system").SYSTEM(settings=settings, every=0.2, lease=LEASE_SECONDS) as system:
         worker = system.component("worker")
         victim = worker.pid
         intake.submit_records(store, new_houses_records(), source="test")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def launch(home, database_url=None, **options):
     settings = Settings(home=home, arch="async", database_url=database_url)
-    return async_module("system").SYSTEM(settings=settings, every=0.2, **options)
+    return async_module("lab.system").SYSTEM(settings=settings, every=0.2, **options)
 
 
 def status(system, status_url) -> dict:

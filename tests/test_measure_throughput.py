@@ -13,7 +13,6 @@ import pytest
 from archlab.cli import main
 from archlab.measure.floors import CONSTANT_FLOORS, constant_throughput
 from archlab.measure.load import Target
-from archlab.measure.server_timing import parse_server_timing
 from archlab.measure.throughput import measure_throughput
 from archlab.measure.wire import LeanConnection, encode_request
 from patterns import http
@@ -130,17 +129,6 @@ def test_server_timing_parts_are_read_from_a_real_server_and_absent_ones_ignored
                                     count=30, duration_s=20)
     assert len(served) == 30 and (result.sent, result.failed) == (30, 0)
     assert result.server_timing_p50_ms == {"validation": 0.25, "model": 1.5, "total": 2.0}
-
-
-@pytest.mark.parametrize("header, parts", [
-    ("db;dur=53, app;dur=47.2", {"db": 53.0, "app": 47.2}),
-    ('cache;desc="Cache Read";dur=23.2', {"cache": 23.2}),
-    ("miss, dc;desc=atl", {}),  # metrics without a duration say nothing about time
-    ("model;dur=abc, hop;DUR=0.5", {"hop": 0.5}),
-    ("", {}),
-])
-def test_server_timing_header_parsing(header, parts):
-    assert parse_server_timing(header) == parts
 
 
 class RawAnswers(BaseHTTPRequestHandler):

@@ -152,3 +152,14 @@ def test_the_header_format_and_its_reading_agree():
     assert parse_parts(header) == {"validation": 0.12, "model": 0.4, "total": 0.7}
     assert parse_parts('cache;desc="hit", db;dur=oops, hop;dur=inf, model;desc="v2";dur=2') == {"model": 2.0}
     assert parse_parts(None) == {}
+
+
+@pytest.mark.parametrize("header, parts", [
+    ("db;dur=53, app;dur=47.2", {"db": 53.0, "app": 47.2}),
+    ('cache;desc="Cache Read";dur=23.2', {"cache": 23.2}),
+    ("miss, dc;desc=atl", {}),  # metrics without a duration say nothing about time
+    ("model;dur=abc, hop;DUR=0.5", {"hop": 0.5}),
+    ("", {}),
+])
+def test_server_timing_header_parsing(header, parts):
+    assert parse_parts(header) == parts

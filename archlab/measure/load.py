@@ -23,9 +23,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from patterns import http
+from patterns.server_timing import parse_parts
 
 from .progress import Progress
-from .server_timing import parse_server_timing
 from .stats import Summary, summarize
 from .wire import LeanConnection, encode_request
 
@@ -249,7 +249,7 @@ class LoadRun:
             error = "Timeout" if exc.timed_out else "ConnectionError"
         latency_ms = (time.perf_counter() - started) * 1000.0
         if status is not None and "server-timing" in response.headers:
-            timing = parse_server_timing(response.headers["server-timing"])
+            timing = parse_parts(response.headers["server-timing"])
         if status is not None and not 200 <= status < 300:
             error = f"HTTP {status}"
         elif status is not None and self.extract is not None:

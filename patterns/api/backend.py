@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, request
 
+from patterns.json_body import json_or_none
 from patterns.settings import Settings
 from patterns.web.auth import ADMIN, json_only, signed_in
 from patterns.web.backend import Prediction
@@ -89,10 +90,7 @@ def admin_blueprint(client: HttpModelClient | GrpcModelClient, scheme: str = "ht
     def switch_model_service():
         if request.remote_addr not in LOOPBACK:
             return jsonify(error="Forbidden", message="the admin route only answers on loopback"), 403
-        try:
-            body = request.get_json(silent=True)
-        except RecursionError:  # thousands of nested brackets
-            body = None
+        body = json_or_none(request.get_data())
         url = body.get("url") if isinstance(body, dict) else None
         problem = url_problem(url, scheme)
         if problem:

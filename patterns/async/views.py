@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect,
 
 from shared_model import ValidationError
 
+from patterns.json_body import json_or_none
 from patterns.web.auth import ADMIN, REVIEWER, form_protected, json_only, signed_in
 from patterns.web.backend import BackendUnavailable
 from patterns.web.errors import wants_json
@@ -162,10 +163,7 @@ def wait_for_score(request_id: int, seconds: float, withdraw: bool) -> dict:
 
 
 def _json_body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # thousands of nested brackets
-        body = None
+    body = json_or_none(request.get_data())
     if not isinstance(body, dict):
         abort(400, description="expected a JSON object")
     return body
