@@ -11,6 +11,7 @@ from html import escape
 
 from .charts import CHARTS
 from .numbers import fmt
+from .paths import value_at
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 80em; color: #222; }
@@ -26,15 +27,8 @@ small { color: #666; }
 """
 
 
-def _get(data: dict, path: tuple[str, ...]):
-    for key in path:
-        if data is not None:
-            data = data[int(key)] if isinstance(data, list) else data[key]
-    return data
-
-
 def _num(data: dict, *path: str, cell: bool = False) -> str:
-    value = _get(data, path)
+    value = value_at(data, *path)
     attrs = f'class="num" data-json="{escape("/".join(path))}"'
     tag = "td" if cell else "span"
     return f"<{tag} {attrs}>{escape(fmt(value))}</{tag}>"

@@ -16,18 +16,9 @@ import operator
 from dataclasses import dataclass
 
 from .numbers import fmt
+from .paths import value_at, walk
 
 SECONDS_PER_DAY = 86_400
-
-
-def _walk(arch: dict, path: str) -> tuple[bool, object]:
-    """(found, value) of a dotted path such as "update.cost_s" in an architecture's results."""
-    value = arch
-    for key in path.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return False, None
-        value = value[key]
-    return True, value
 
 
 @dataclass(frozen=True)
@@ -44,7 +35,7 @@ class Measure:
     null_is_never: bool = False
 
     def value(self, arch: dict) -> float | bool | None:
-        found, value = _walk(arch, self.path)
+        found, value = walk(arch, self.path.split("."))  # a dotted path such as "update.cost_s"
         if isinstance(value, list):
             return len(value)
         if found and value is None and self.null_is_never:
@@ -68,7 +59,7 @@ class CopiesFor(Measure):
     applications: int = 1
 
     def value(self, arch: dict) -> float | None:
-        first, both = super().value(arch), _walk(arch, self.second)[1]
+        first, both = super().value(arch), value_at(arch, *self.second.split("."))
         if first is None or not isinstance(both, (int, float)):
             return None
         return first + (self.applications - 1) * (both - first)

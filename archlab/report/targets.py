@@ -11,15 +11,9 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 
+from .paths import value_at
+
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, "==": operator.eq}
-
-
-def _get(data, *path):
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
 
 
 def _ratio(numerator, denominator):
@@ -27,11 +21,11 @@ def _ratio(numerator, denominator):
 
 
 def _p50(data: dict, arch: str):
-    return _get(data, "architectures", arch, "latency", "summary_ms", "p50")
+    return value_at(data, "architectures", arch, "latency", "summary_ms", "p50")
 
 
 def _floor_p50(data: dict, floor: str):
-    return _get(data, "floors", floor, "summary_ms", "p50")
+    return value_at(data, "floors", floor, "summary_ms", "p50")
 
 
 def _rps(runs, concurrency: int):
@@ -49,7 +43,7 @@ def _bound(target, data: dict, arch: str) -> float:
     """A number, or the one for the database the architecture kept its requests in."""
     if not isinstance(target, dict):
         return target
-    database = _get(data, "architectures", arch, "namespace", "database") or ""
+    database = value_at(data, "architectures", arch, "namespace", "database") or ""
     return next((v for prefix, v in target.items() if database.startswith(prefix)), target["default"])
 
 
@@ -57,11 +51,11 @@ def _bound(target, data: dict, arch: str) -> float:
 MEASURES: dict[str, Callable[..., float | None]] = {
     "p50_over_floor": lambda d, arch, floor: _ratio(_p50(d, arch), _floor_p50(d, floor)),
     "rps_over_floor": lambda d, arch, floor, concurrency: _ratio(
-        _rps(_get(d, "architectures", arch, "throughput"), concurrency),
-        _rps(_get(d, "throughput_floors", floor), concurrency)),
+        _rps(value_at(d, "architectures", arch, "throughput"), concurrency),
+        _rps(value_at(d, "throughput_floors", floor), concurrency)),
     "scale_out_with_cost": lambda d, arch, more, fewer: _ratio(_scaled_rps(d, arch, more, True),
                                                                _scaled_rps(d, arch, fewer, True)),
-    "value": lambda d, arch, *path: _get(d, "architectures", arch, *path),
+    "value": lambda d, arch, *path: value_at(d, "architectures", arch, *path),
 }
 
 Target = tuple[str, Callable[[dict], float | None], str, float | Callable[[dict], float]]
