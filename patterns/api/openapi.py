@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from shared_model import REQUIRED_FIELDS, input_fields
+from shared_model import REQUIRED_FIELDS, ValidationError, input_fields
 from shared_model.config import MISSING_CATEGORY
 
 from patterns.settings import MODEL_FORMATS
@@ -173,7 +173,9 @@ def openapi_document() -> dict:
                         "200": _json(_ref("Predictions"), "One price per house, and the model that produced them."),
                         "400": _error("The body is not JSON (or nests too deeply), or neither an object nor a non-empty list."),
                         "413": _error("The body is over the size limit."),
-                        "422": _error("Some fields are invalid or a required one is missing; `errors` (or `rows`) lists each."),
+                        "422": _json({"allOf": [_ref("Error"), {"properties": {"error": {"const": ValidationError.title}}}]},
+                                     "Some fields are invalid or a required one is missing; `errors` (or `rows`) "
+                                     "lists each. Titled as the web front titles it."),
                         "503": not_loaded,
                     },
                 }
