@@ -6,6 +6,8 @@ import importlib
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,13 +105,10 @@ def home_with_v3(faulty_home: Path, archlab_home: Path) -> Path:
     return archlab_home
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, home_with_models):
-    """A fresh, empty database: a file under ARCHLAB_HOME, or a throw-away PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{home_with_models / 'async.db'}"
-        return
-    server = request.getfixturevalue("postgres_url")
+@contextmanager
+def throw_away_schema(server: str) -> Iterator[str]:
+    """A URL selecting a new, empty schema on the database of `server` (how a shared database gives
+    each application its own: `?options=-csearch_path%3Dname`); the schema is dropped afterwards."""
     schema = f"archlab_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server)
     with admin.begin() as conn:
@@ -121,6 +120,23 @@ def database_url(request, home_with_models):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, home_with_models):
+    """A fresh, empty database: a file under ARCHLAB_HOME, or a throw-away PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{home_with_models / 'async.db'}"
+        return
+    with throw_away_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_schema_url(postgres_url) -> Iterator[str]:
+    """A user's URL that selects a schema of a shared database (empty; dropped after the module)."""
+    with throw_away_schema(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ VARIANTS = {
     ("streaming", "external broker"): {"kafka_bootstrap_servers": "external"},
     ("async", "sqlite"): {},
     ("async", "postgresql"): {"database_url": "postgresql"},
+    ("async", "postgresql schema"): {"database_url": "postgresql schema"},  # a URL that selects a schema
 }
 
 
@@ -54,6 +55,8 @@ def settings_for(request, home: Path, changes: dict) -> Settings:
         values["kafka_bootstrap_servers"] = request.getfixturevalue("external_broker").bootstrap_servers
     if values.get("database_url") == "postgresql":
         values["database_url"] = request.getfixturevalue("postgres_url")
+    if values.get("database_url") == "postgresql schema":
+        values["database_url"] = request.getfixturevalue("postgres_schema_url")
     return Settings(home=home, **values)
 
 
