@@ -17,8 +17,22 @@ from sqlalchemy.engine import make_url
 from archlab.testing import require_service, tcp_open
 
 
+def archlab_tables_in_public(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_name LIKE 'archlab\\_%'")).scalars())
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """The test server's URL. Tests leave nothing behind in its public schema: each creates what
+    it uses in a schema or database of its own and drops it (`throw_away_schema`, a run's
+    namespace); archlab tables that appear in public during the session fail it at the end."""
     url = os.environ.get("ARCHLAB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     require_service(
         "PostgreSQL",
@@ -26,7 +40,12 @@ def postgres_url() -> str:
         "start a server on 127.0.0.1:5432 with a database 'test' (trust auth), "
         "or set ARCHLAB_TEST_POSTGRES_URL",
     )
-    return url
+    before = archlab_tables_in_public(url)
+    yield url
+    left = sorted(archlab_tables_in_public(url) - before)
+    assert not left, (f"the tests left {len(left)} archlab tables in the public schema of {make_url(url).database}: "
+                      f"{', '.join(left)}; a test must use a schema or database of its own "
+                      "(the database_url or postgres_schema_url fixture, or a run's namespace) and drop it")
 
 
 @pytest.fixture(scope="session")

@@ -213,8 +213,9 @@ def test_a_postgres_namespace_is_a_database_of_its_own_dropped_at_the_end(home_w
     assert own not in postgres_databases(postgres_url)
 
 
-def test_a_users_own_postgres_database_is_reported_never_stopped(home_with_models, postgres_url):
-    settings = Settings(home=home_with_models, database_url=postgres_url)
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the user's schema, dropped afterwards
+def test_a_users_own_postgres_database_is_reported_never_stopped(home_with_models, database_url):
+    settings = Settings(home=home_with_models, database_url=database_url)
     with launch("async", settings=settings, version="v1", every=0.2) as system:
         (fault,) = [f for f in system.faults() if f.component == "database"]
         assert not fault.breakable and "not stopped by archlab" in fault.how
