@@ -71,14 +71,17 @@ def test_a_run_gets_a_database_of_its_own_holding_the_schema_the_url_selects(pos
     assert database.name not in postgres_databases(postgres_url)
 
 
+@pytest.mark.parametrize("selects_schema", [False, True], ids=["plain-url", "schema-url"])
 def test_a_role_that_may_not_create_databases_gets_a_schema_of_its_own_in_place_of_the_selected_one(
-        postgres_url, postgres_schema_url, limited_role):
-    url = make_url(postgres_schema_url).set(username=limited_role(may_create_schemas=True))
-    options = url.query["options"] + " -cstatement_timeout=60000"
+        postgres_url, postgres_schema_url, limited_role, selects_schema):
+    url = make_url(postgres_schema_url if selects_schema else postgres_url)
+    url = url.set(username=limited_role(may_create_schemas=True))
+    options = (url.query.get("options", "") + " -cstatement_timeout=60000").strip()
     url = url.update_query_dict({"options": options}).render_as_string(hide_password=False)
     database = database_module.own_database(url, "schema-url")
     try:
         assert isinstance(database, database_module.PostgresSchema)
+        assert not database.breakable and "not stopped by archlab" in database.how  # the database is shared
         assert database_module.selected_schema(database.url) == database.name
         assert "-cstatement_timeout=60000" in make_url(database.url).query["options"]  # the user's other options
         async_module("store").Store.connect(database.url).close()

@@ -244,32 +244,3 @@ def test_a_namespace_folder_is_removed_with_the_run(home_with_models):
         folder = system.namespace_dir
         assert (folder / "embedded" / "app-env").is_dir()
     assert not folder.exists()
-
-
-
-def test_a_role_that_may_not_create_databases_gets_a_schema_of_its_own(postgres_url):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    database_module = importlib.import_module("patterns.async.database")
-    store_module = importlib.import_module("patterns.async.store")
-    role = "archlab_test_no_createdb"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
-                          f"THEN CREATE ROLE {role} LOGIN NOCREATEDB; END IF; END $$"))
-        conn.execute(text(f'GRANT CREATE ON DATABASE "{make_url(postgres_url).database}" TO {role}'))
-    admin.dispose()
-    url = make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
-    database = database_module.own_database(url, "no-createdb")
-    try:
-        assert isinstance(database, database_module.PostgresSchema)
-        assert not database.breakable and "not stopped by archlab" in database.how
-        store_module.Store.connect(database.url).close()  # the store's tables land in that schema
-    finally:
-        database.remove()
-    engine = create_engine(postgres_url)
-    with engine.connect() as conn:
-        schemas = set(conn.execute(text("SELECT schema_name FROM information_schema.schemata")).scalars())
-    engine.dispose()
-    assert database.name not in schemas
