@@ -35,6 +35,9 @@ class ValidationError(ModelError, ValueError):
     """
 
     SHOWN_ROWS = 5
+    # The title of the 422 that carries it, the same from the web front and the model service:
+    # it says what went wrong, where the standard phrase ("Unprocessable Entity") says only the code.
+    title = "Invalid input"
 
     def __init__(self, errors: list[dict] | None = None, row_errors: dict[int, list[dict]] | None = None):
         self.errors = errors or []

@@ -6,6 +6,8 @@ import importlib
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,22 @@ from sqlalchemy.engine import make_url
 from archlab.testing import require_service, tcp_open
 
 
+def archlab_tables_in_public(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_name LIKE 'archlab\\_%'")).scalars())
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """The test server's URL. Tests leave nothing behind in its public schema: each creates what
+    it uses in a schema or database of its own and drops it (`throw_away_schema`, a run's
+    namespace); archlab tables that appear in public during the session fail it at the end."""
     url = os.environ.get("ARCHLAB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     require_service(
         "PostgreSQL",
@@ -24,7 +40,12 @@ def postgres_url() -> str:
         "start a server on 127.0.0.1:5432 with a database 'test' (trust auth), "
         "or set ARCHLAB_TEST_POSTGRES_URL",
     )
-    return url
+    before = archlab_tables_in_public(url)
+    yield url
+    left = sorted(archlab_tables_in_public(url) - before)
+    assert not left, (f"the tests left {len(left)} archlab tables in the public schema of {make_url(url).database}: "
+                      f"{', '.join(left)}; a test must use a schema or database of its own "
+                      "(the database_url or postgres_schema_url fixture, or a run's namespace) and drop it")
 
 
 @pytest.fixture(scope="session")
@@ -103,13 +124,10 @@ def home_with_v3(faulty_home: Path, archlab_home: Path) -> Path:
     return archlab_home
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, home_with_models):
-    """A fresh, empty database: a file under ARCHLAB_HOME, or a throw-away PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{home_with_models / 'async.db'}"
-        return
-    server = request.getfixturevalue("postgres_url")
+@contextmanager
+def throw_away_schema(server: str) -> Iterator[str]:
+    """A URL selecting a new, empty schema on the database of `server` (how a shared database gives
+    each application its own: `?options=-csearch_path%3Dname`); the schema is dropped afterwards."""
     schema = f"archlab_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server)
     with admin.begin() as conn:
@@ -121,6 +139,23 @@ def database_url(request, home_with_models):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, home_with_models):
+    """A fresh, empty database: a file under ARCHLAB_HOME, or a throw-away PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{home_with_models / 'async.db'}"
+        return
+    with throw_away_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_schema_url(postgres_url) -> Iterator[str]:
+    """A user's URL that selects a schema of a shared database (empty; dropped after the module)."""
+    with throw_away_schema(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture

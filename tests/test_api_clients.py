@@ -22,14 +22,14 @@ FIELD_ERROR = {"field": "OverallQual", "message": "is out of range (1 to 10)", "
 
 
 def test_a_422_answer_for_a_list_becomes_per_row_field_errors():
-    body = {"error": "Unprocessable Entity", "message": "invalid houses", "rows": [{"index": 1, "errors": [FIELD_ERROR]}]}
+    body = {"error": "Invalid input", "message": "invalid houses", "rows": [{"index": 1, "errors": [FIELD_ERROR]}]}
     with pytest.raises(ValidationError) as caught:
         read_answer(422, body, "http://svc")
     assert caught.value.row_errors == {1: [FIELD_ERROR]}
 
 
 def test_a_422_answer_for_one_house_stays_one_record_not_row_0():
-    body = {"error": "Unprocessable Entity", "message": "invalid house", "errors": [FIELD_ERROR]}
+    body = {"error": "Invalid input", "message": "invalid house", "errors": [FIELD_ERROR]}
     with pytest.raises(ValidationError) as caught:
         read_answer(422, body, "http://svc")
     assert (caught.value.errors, caught.value.row_errors) == ([FIELD_ERROR], {})

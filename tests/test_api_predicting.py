@@ -30,6 +30,7 @@ def test_what_is_not_houses_is_400(model, payload):
 def test_a_list_item_that_is_not_an_object_is_a_row_error(model):
     reply = predict_payload(model, [example_record(), 7])
     assert reply.status == 422
+    assert reply.body["error"] == "Invalid input"  # the front's title for the same 422
     assert [(row["index"], [e["field"] for e in row["errors"]]) for row in reply.body["rows"]] == [(1, ["_record"])]
 
 

@@ -79,6 +79,7 @@ def error_body(response, status: int) -> dict:
 
 def test_invalid_fields_are_422_with_one_error_per_field_in_the_fronts_shape(service):
     body = error_body(predict(service, {**example_record(), "OverallQual": 11, "Neighborhood": "Atlantis"}), 422)
+    assert body["error"] == "Invalid input"  # one title for one 422, the front's and the service's
     errors = {e["field"]: e for e in body["errors"]}
     assert set(errors) == {"OverallQual", "Neighborhood"}
     assert errors["OverallQual"]["expected"] == "an integer from 1 to 10"

@@ -159,6 +159,26 @@ def test_expired_lease_returns_rows_and_the_late_owner_writes_nothing(store):
     assert set(predictions_per_request(store).values()) == {1}
 
 
+def test_a_dead_workers_claims_are_released_by_its_prefix_only(store):
+    """What a supervisor does when it sees its worker die: only rows claimed under that worker's
+    prefix return to the queue, at once; rows of other workers (even a prefix that merely starts
+    alike) and rows the dead worker finished stay as they are."""
+    store.submit(houses(6), source="test")
+    finished = store.claim("sup-1/host:10:aa", limit=1, lease_seconds=60)
+    store.finish("sup-1/host:10:aa", [(c, "v1", 1.0, None) for c in finished], [])
+    dead = store.claim("sup-1/host:10:aa", limit=2, lease_seconds=60)
+    alike = store.claim("sup-10/host:11:bb", limit=1, lease_seconds=60)
+    unsupervised = store.claim("host:12:cc", limit=1, lease_seconds=60)
+    store.beat("sup-1/host:10:aa")
+
+    assert store.release_claims_of("sup-1") == 2
+    assert statuses(store) == {"predicted": 1, "claimed": 2, "pending": 3}
+    assert "sup-1/host:10:aa" not in store.live_workers()
+    others = {c.request_id for c in alike + unsupervised}
+    again = {c.request_id for c in store.claim("next", limit=10, lease_seconds=60)}
+    assert len(again) == 3 and again >= {c.request_id for c in dead} and not again & others
+
+
 def test_two_predictions_from_the_same_run_are_impossible(store):
     [request_id] = store.submit(houses(1), source="test")
     [claim] = store.claim("a", limit=1, lease_seconds=60)

@@ -35,6 +35,7 @@ VARIANTS = {
     ("api", "amqp"): {"model_transport": "amqp"},
     ("streaming", "external broker"): {"kafka_bootstrap_servers": "external"},
     ("async", "postgresql"): {"database_url": "postgresql"},
+    ("async", "postgresql schema"): {"database_url": "postgresql schema"},  # a URL that selects a schema
 }
 
 
@@ -53,6 +54,8 @@ def settings_for(request, home: Path, changes: dict) -> Settings:
         values["kafka_bootstrap_servers"] = request.getfixturevalue("external_broker").bootstrap_servers
     if values.get("database_url") == "postgresql":
         values["database_url"] = request.getfixturevalue("postgres_url")
+    if values.get("database_url") == "postgresql schema":
+        values["database_url"] = request.getfixturevalue("postgres_schema_url")
     return Settings(home=home, **values)
 
 
@@ -173,8 +176,9 @@ def test_a_postgres_namespace_is_a_database_of_its_own_dropped_at_the_end(home_w
     assert own not in postgres_databases(postgres_url)
 
 
-def test_a_users_own_postgres_database_is_reported_never_stopped(home_with_models, postgres_url):
-    settings = Settings(home=home_with_models, database_url=postgres_url)
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the user's schema, dropped afterwards
+def test_a_users_own_postgres_database_is_reported_never_stopped(home_with_models, database_url):
+    settings = Settings(home=home_with_models, database_url=database_url)
     with launch("async", settings=settings, version="v1", every=0.2) as system:
         (fault,) = [f for f in system.faults() if f.component == "database"]
         assert not fault.breakable and "not stopped by archlab" in fault.how
@@ -203,32 +207,3 @@ def test_a_namespace_folder_is_removed_with_the_run(home_with_models):
         folder = system.namespace_dir
         assert (folder / "embedded" / "app-env").is_dir()
     assert not folder.exists()
-
-
-
-def test_a_role_that_may_not_create_databases_gets_a_schema_of_its_own(postgres_url):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    database_module = importlib.import_module("patterns.async.database")
-    store_module = importlib.import_module("patterns.async.store")
-    role = "archlab_test_no_createdb"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
-                          f"THEN CREATE ROLE {role} LOGIN NOCREATEDB; END IF; END $$"))
-        conn.execute(text(f'GRANT CREATE ON DATABASE "{make_url(postgres_url).database}" TO {role}'))
-    admin.dispose()
-    url = make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
-    database = database_module.own_database(url, "no-createdb")
-    try:
-        assert isinstance(database, database_module.PostgresSchema)
-        assert not database.breakable and "not stopped by archlab" in database.how
-        store_module.Store.connect(database.url).close()  # the store's tables land in that schema
-    finally:
-        database.remove()
-    engine = create_engine(postgres_url)
-    with engine.connect() as conn:
-        schemas = set(conn.execute(text("SELECT schema_name FROM information_schema.schemata")).scalars())
-    engine.dispose()
-    assert database.name not in schemas

@@ -102,6 +102,7 @@ def test_health_and_status_report_the_running_model(front):
 def test_invalid_fields_get_422_with_one_error_per_field(front):
     house = {**example_record(), "OverallQual": 11, "GrLivArea": "huge", "Neighborhood": "Atlantis"}
     body = assert_clean_error(requests.post(f"{front}/predict", json=house, timeout=10), 422)
+    assert body["error"] == "Invalid input"  # the model service's 422 has the same title
     errors = {error["field"]: error for error in body["errors"]}
     assert set(errors) == {"OverallQual", "GrLivArea", "Neighborhood"}
     assert errors["OverallQual"]["got"] == 11 and "1 to 10" in errors["OverallQual"]["message"]

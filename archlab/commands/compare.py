@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 
 from patterns.launch.process import ProcessFailed
@@ -22,10 +23,13 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     started = time.monotonic()
+    # a run's own database or schema could not be made, or the request database cannot be opened
+    database_errors = (importlib.import_module("patterns.async.database").NamespaceUnavailable,
+                       importlib.import_module("patterns.async.store").DatabaseUnavailable)
     try:
         folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick,
                                 architectures=tuple(args.only or ()))
-    except (ProcessFailed, ConnectionError) as exc:  # a component refused to start, or a part is out of reach
+    except (ProcessFailed, ConnectionError, *database_errors) as exc:  # a part would not start, or is away
         raise UsageError(f"a system could not start, so nothing more was measured: {exc}") from None
     say(f"finished in {time.monotonic() - started:.0f} s")
     print(folder)

@@ -1,27 +1,29 @@
 """The OpenAPI 3.1 document of the model service, built from shared_model's field specs.
 
 Generated rather than hand-written, so the documented house schema (kinds, categories, ranges,
-defaults, required fields) is always the one the service validates against. It describes what
-the service really accepts, not only the tidy form: numbers also as numeric text (as a CSV file
-holds them), a category code such as MSSubClass also as a number, and "missing" written as null,
-"", "NA" or "Missing". tests/test_api_contract.py runs schemathesis against a live service to
-keep the two in agreement.
+defaults, required fields) is always the one the service validates against: every bound and
+category comes from shared_model's schema, the one source the validator reads too. It describes
+what the service really accepts, not only the tidy form: numbers also as numeric text (as a CSV
+file holds them; the text's pattern states the field's range, `range_pattern.py`), a category
+code such as MSSubClass also as a number, and "missing" written as null, "", "NA" or "Missing".
+tests/test_api_contract.py runs schemathesis against a live service to keep the two in agreement:
+a house that fits the document is priced, one that breaks it is refused.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from shared_model import REQUIRED_FIELDS, input_fields
+from shared_model import REQUIRED_FIELDS, ValidationError, input_fields
 from shared_model.config import MISSING_CATEGORY
 
 from patterns.settings import MODEL_FORMATS
 
+from .range_pattern import number_text
+
 OPENAPI_VERSION = "3.1.0"
 SERVICE_VERSION = "1"
 
-# Text that Python's float() reads as a plain decimal number; its range is checked after parsing.
-NUMERIC_TEXT = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 MISSING_VALUES = [None, "", "NA", MISSING_CATEGORY]
 
 
@@ -35,8 +37,8 @@ def _field_schema(spec) -> dict:
         kind = "integer" if spec.integer else "number"
         forms = [
             {"type": kind, "minimum": spec.minimum, "maximum": spec.maximum},
-            {"type": "string", "pattern": NUMERIC_TEXT,
-             "description": f"The same number as text; it must parse to {kind} from {spec.minimum:g} to {spec.maximum:g}."},
+            {"type": "string", "pattern": number_text(spec.minimum, spec.maximum, spec.integer),
+             "description": f"The same number as decimal text: {kind} from {spec.minimum:g} to {spec.maximum:g}."},
         ]
     if not spec.required:
         forms.append({"enum": MISSING_VALUES, "description": "Missing: the model imputes it."})
@@ -173,7 +175,9 @@ def openapi_document() -> dict:
                         "200": _json(_ref("Predictions"), "One price per house, and the model that produced them."),
                         "400": _error("The body is not JSON (or nests too deeply), or neither an object nor a non-empty list."),
                         "413": _error("The body is over the size limit."),
-                        "422": _error("Some fields are invalid or a required one is missing; `errors` (or `rows`) lists each."),
+                        "422": _json({"allOf": [_ref("Error"), {"properties": {"error": {"const": ValidationError.title}}}]},
+                                     "Some fields are invalid or a required one is missing; `errors` (or `rows`) "
+                                     "lists each. Titled as the web front titles it."),
                         "503": not_loaded,
                     },
                 }

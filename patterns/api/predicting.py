@@ -31,9 +31,10 @@ class Reply:
     timing: dict[str, float] = field(default_factory=dict, compare=False)
 
 
-def error_reply(status: int, message: str, **details) -> Reply:
-    """An error in the front's shape; its title is the status's standard phrase ("Bad Request")."""
-    return Reply(status, {"error": HTTPStatus(status).phrase, "message": message, **details})
+def error_reply(status: int, message: str, title: str | None = None, **details) -> Reply:
+    """An error in the front's shape; its title is `title` (the front's own, as for bad houses) or
+    else the status's standard phrase ("Bad Request")."""
+    return Reply(status, {"error": title or HTTPStatus(status).phrase, "message": message, **details})
 
 
 def answer_body(model, data: bytes, cost_ms: float = 0.0) -> Reply:
@@ -66,7 +67,7 @@ def predict_payload(model, payload, cost_ms: float = 0.0, started: float | None 
     checked = validate_batch(records)
     if checked.invalid:
         problem = ValidationError(row_errors=checked.invalid) if many else ValidationError(checked.invalid[0])
-        return error_reply(422, str(problem), **problem.as_json())
+        return error_reply(422, str(problem), title=problem.title, **problem.as_json())
     cleaned = [record for _, record in checked.valid]
     validation_ms = (time.perf_counter() - started) * 1000.0
     predictions, model_ms = predict_at_cost(model, cleaned, cost_ms)

@@ -4,22 +4,45 @@
   every later connection notices at once: the store opens it with `mode=rw`, never re-creating it.
 - `PostgresDatabase`: a database of its own on a shared server, created for one run. Down =
   connections to it refused and its sessions ended; the server and its other databases stay up.
+  When the user's URL selects a schema (`?options=-csearch_path%3Dname`, how a shared database
+  gives each application its own), that schema is created in the new database too.
 - `PostgresSchema`: where the role may not create databases, a schema of its own on the user's
-  database; that database is shared, so it is reported and never taken down.
+  database (in place of the schema the URL selects); that database is shared, so it is reported
+  and never taken down.
 - `SharedDatabase`: the user's own DATABASE_URL outside any run: reported, never taken down.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 SQLITE_SUFFIXES = ("", "-wal", "-shm")
+SEARCH_PATH = re.compile(r"-c\s*search_path=(\S+)")  # in libpq's `options`: -csearch_path=a,b
+
+
+class NamespaceUnavailable(RuntimeError):
+    """A run's own database or schema cannot be created; the message says which, where and why."""
+
+
+def selected_schema(url: str) -> str | None:
+    """The schema `url` creates tables in (the first of its search_path), None if it selects none."""
+    found = SEARCH_PATH.search(make_url(url).query.get("options", ""))
+    return found.group(1).split(",")[0].strip('"') if found else None
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """`url` with its search_path set to `schema` alone; its other options kept."""
+    parsed = make_url(url)
+    options = SEARCH_PATH.sub("", parsed.query.get("options", "")).strip()
+    options = f"{options} -csearch_path={schema}".strip()
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 class SqliteFile:
@@ -76,7 +99,14 @@ class PostgresDatabase:
         self.url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
     def create(self) -> None:
+        """The database, and in it the schema the URL selects, if any."""
         _run(self.server_url, f'CREATE DATABASE "{self.name}"')
+        if schema := selected_schema(self.url):
+            try:
+                _run(self.url, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            except BaseException:
+                self.remove()
+                raise
 
     def take_down(self) -> None:
         _run(self.server_url, f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false',
@@ -97,7 +127,7 @@ class PostgresSchema:
     def __init__(self, server_url: str, name: str) -> None:
         self.server_url, self.name = server_url, name
         parsed = make_url(server_url)
-        self.url = parsed.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+        self.url = with_search_path(server_url, name)
         self.how = (f"a schema of its own ({name}) on the shared database {parsed.database}: "
                     "the database is not stopped by archlab")
 
@@ -122,16 +152,25 @@ class SharedDatabase:
 
 def own_database(url: str, namespace: str | None):
     """The database component for `url`: a run (`namespace`) on PostgreSQL gets a database of its
-    own (or a schema, when the role may not create databases); SQLite is always a file of its own."""
-    if make_url(url).get_backend_name() == "sqlite":
+    own (or a schema, when the role may not create databases); SQLite is always a file of its own.
+    NamespaceUnavailable when neither can be created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         return SqliteFile(url)
     if namespace is None:
         return SharedDatabase(url)
     name = f"archlab_{namespace.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
     database = PostgresDatabase(url, name)
     try:
-        database.create()
-    except ProgrammingError:  # no CREATEDB privilege
-        database = PostgresSchema(url, name)
-        database.create()
+        try:
+            database.create()
+        except ProgrammingError:  # no CREATEDB privilege
+            database = PostgresSchema(url, name)
+            database.create()
+    except SQLAlchemyError as exc:
+        why = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        hint = f" (the role needs CREATEDB, or CREATE on database {parsed.database!r})" \
+            if isinstance(exc, ProgrammingError) else ""
+        raise NamespaceUnavailable(f"cannot create a database or a schema of its own for the run {namespace!r} "
+                                   f"on {parsed.render_as_string(hide_password=True)}: {why}{hint}") from None
     return database

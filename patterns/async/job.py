@@ -69,9 +69,12 @@ class JobStats:
         return {**self.__dict__, "rows_per_second": round(self.rows_per_second, 1)}
 
 
-def new_owner() -> str:
-    """A worker identity that is unique across machines and restarts."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def new_owner(prefix: str | None = None) -> str:
+    """A worker identity that is unique across machines and restarts. Under `prefix` (given by the
+    process that supervises this worker) it reads `prefix/host:pid:random`, so the supervisor can
+    release the claims of a worker it saw die (`Store.release_claims_of`) without knowing its pid."""
+    own = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return own if prefix is None else f"{prefix}/{own}"
 
 
 class ScoringJob:

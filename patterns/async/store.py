@@ -136,6 +136,17 @@ def _status_update(ids: list[int], status: str, error: str | None = None):
     )
 
 
+def _back_to_queue(which):
+    """The claimed rows `which` return to pending, or fail once their workers died MAX_ATTEMPTS times."""
+    given_up = requests.c.attempts >= MAX_ATTEMPTS
+    return update(requests).where(which).values(
+        status=case((given_up, "failed"), else_="pending"),
+        error=case((given_up, f"gave up: its worker stopped {MAX_ATTEMPTS} times"), else_=None),
+        claim_owner=None,
+        lease_expires=None,
+    )
+
+
 def _prediction_row(claim: Claim, version: str, value: float, gate_reason: str | None, now) -> dict:
     """A new prediction: awaiting review, or already rejected by the review gate. Every row has the
     same keys (one executemany)."""
@@ -263,20 +274,18 @@ class Store:
 
     @staticmethod
     def _release_expired(conn: Connection, now) -> None:
-        expired = and_(requests.c.status == "claimed", requests.c.lease_expires < now)
-        conn.execute(
-            update(requests)
-            .where(expired)
-            .values(
-                status=case((requests.c.attempts >= MAX_ATTEMPTS, "failed"), else_="pending"),
-                error=case(
-                    (requests.c.attempts >= MAX_ATTEMPTS, f"gave up: its worker stopped {MAX_ATTEMPTS} times"),
-                    else_=None,
-                ),
-                claim_owner=None,
-                lease_expires=None,
-            )
-        )
+        conn.execute(_back_to_queue(and_(requests.c.status == "claimed", requests.c.lease_expires < now)))
+
+    def release_claims_of(self, owner_prefix: str) -> int:
+        """Return at once the claims of a worker its supervisor saw die, rather than after their
+        lease; returns how many. Only rows claimed under `owner_prefix` (see `job.new_owner`) move:
+        the supervisor calls this after its whole process group is dead, so nobody alive claims
+        under it. A worker that finished a row first keeps it (the row is no longer "claimed")."""
+        mine = and_(requests.c.status == "claimed", requests.c.claim_owner.startswith(f"{owner_prefix}/", autoescape=True))
+        with self._write() as conn:
+            released = conn.execute(_back_to_queue(mine)).rowcount
+            conn.execute(delete(workers).where(workers.c.owner.startswith(f"{owner_prefix}/", autoescape=True)))
+        return released
 
     def finish(
         self,

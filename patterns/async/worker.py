@@ -14,14 +14,15 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 
 from shared_model import ModelError, ModelNotFoundError, ModelStore
 
 from patterns.settings import Settings
 
-from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, MAX_CHUNK_SIZE, JobStats, ScoringJob
+from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, MAX_CHUNK_SIZE, JobStats, ScoringJob, new_owner
 from .schedule import Cron, Every, ScheduleError
-from .store import DatabaseUnavailable, Store
+from .store import DATABASE_DOWN_ERRORS, DatabaseUnavailable, Store
 
 CHILD_STOP_TIMEOUT_SECONDS = 30
 
@@ -62,9 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"requests claimed and written per transaction (default {DEFAULT_CHUNK_SIZE})")
     parser.add_argument("--lease", type=_positive(float), default=DEFAULT_LEASE_SECONDS, metavar="SECONDS",
                         help=f"claims not finished within this return to the queue (default {DEFAULT_LEASE_SECONDS:g})")
+    parser.add_argument("--owner-prefix", metavar="ID",
+                        help="claim rows as ID/<host:pid:random>: set by a supervisor, which then returns a dead "
+                             "worker's claims to the queue at once instead of after the lease")
 
 
-def build_job(settings: Settings, version: str | None, chunk_size: int, lease: float) -> ScoringJob:
+def build_job(settings: Settings, version: str | None, chunk_size: int, lease: float,
+              owner_prefix: str | None = None) -> ScoringJob:
     """A job on the configured database and model store; an unknown version is refused up front."""
     models = ModelStore(settings.home / "models")
     version = version or settings.model_version
@@ -73,7 +78,7 @@ def build_job(settings: Settings, version: str | None, chunk_size: int, lease: f
                                  f"available: {', '.join(models.versions()) or 'none (run archlab train)'}")
     store = Store.connect(settings.effective_database_url)
     return ScoringJob(store, models, default_version=version, chunk_size=chunk_size, lease_seconds=lease,
-                      model_cost_ms=settings.model_cost_ms)
+                      owner=new_owner(owner_prefix), model_cost_ms=settings.model_cost_ms)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -91,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # e.g. a bad MODEL_COST_MS: a message, not a traceback
         print(f"python -m patterns.async.worker: {exc}", file=sys.stderr)
         return 2
-    job = build_job(settings, args.version, args.chunk_size, args.lease)
+    job = build_job(settings, args.version, args.chunk_size, args.lease, args.owner_prefix)
     try:
         if schedule := args.schedule or (Every(args.every) if args.every else None):
             stop = threading.Event()
@@ -113,9 +118,9 @@ def outcome(job: ScoringJob, total: JobStats) -> str:
     return f"nothing scored: {stuck.message()}; they return to the queue then"
 
 
-def _child_argv(args: argparse.Namespace) -> list[str]:
+def _child_argv(args: argparse.Namespace, owner_prefix: str) -> list[str]:
     argv = [sys.executable, "-m", "patterns.async.worker", "--chunk-size", str(args.chunk_size),
-            "--lease", str(args.lease)]
+            "--lease", str(args.lease), "--owner-prefix", owner_prefix]
     if args.schedule:
         argv += ["--schedule", args.schedule.expression]
     else:
@@ -124,11 +129,21 @@ def _child_argv(args: argparse.Namespace) -> list[str]:
 
 
 def _run_many(args: argparse.Namespace) -> int:
-    children = [subprocess.Popen(_child_argv(args)) for _ in range(args.workers)]
+    """Start the workers, each claiming under a prefix of its own, and wait for them; a worker that
+    dies (a crash, a SIGKILL) has its claims returned to the queue at once for the others."""
+    group = args.owner_prefix or new_owner()
+    prefixes = [f"{group}/{uuid.uuid4().hex[:8]}" for _ in range(args.workers)]
+    children = {subprocess.Popen(_child_argv(args, prefix)): prefix for prefix in prefixes}
+    running = set(children)
     stop = threading.Event()
     _stop_on_signals(stop)
     try:
-        while not stop.is_set() and any(child.poll() is None for child in children):
+        while not stop.is_set() and running:
+            for child in [child for child in running if child.poll() is not None]:
+                running.discard(child)
+                if child.returncode != 0:
+                    print(f"worker pool: worker {child.pid} exited with code {child.returncode}; "
+                          f"{release_claims(children[child])}", flush=True)
             stop.wait(0.2)
     finally:
         for child in children:
@@ -142,6 +157,20 @@ def _run_many(args: argparse.Namespace) -> int:
                 child.kill()
                 codes.append(child.wait())
     return max(codes)
+
+
+def release_claims(owner_prefix: str, database_url: str | None = None) -> str:
+    """Return the claims made under `owner_prefix` to the queue (its workers are dead: the caller
+    saw them die); says what happened. If the database cannot be reached, their lease returns them."""
+    try:
+        store = Store.connect(database_url or Settings.from_env().effective_database_url)
+        try:
+            released = store.release_claims_of(owner_prefix)
+        finally:
+            store.close()
+    except (DatabaseUnavailable, *DATABASE_DOWN_ERRORS) as exc:
+        return f"could not return the dead worker's claims (their lease will): {exc}"
+    return f"returned the dead worker's {released} claimed rows to the queue"
 
 
 def main(argv: list[str] | None = None) -> int:

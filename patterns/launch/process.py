@@ -7,7 +7,9 @@ stop whatever is still in the table, so an exception, a KeyboardInterrupt or a `
 parent leaves no orphan behind. (Only SIGKILL of the parent cannot be caught.)
 
 A `supervised` child that exits on its own (a crash, a SIGKILL) is started again by a watcher
-thread, after a delay that doubles with each crash in a row; only `stop()` ends it for good.
+thread, after a delay that doubles with each crash in a row; only `stop()` ends it for good. The
+watcher first kills what is left of the child's group and calls `on_crash`, which cleans up after
+the dead (the async worker's claims go back to the queue at once, not after their lease).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class ManagedProcess:
         log_dir: str | os.PathLike | None = None,
         cwd: str | os.PathLike | None = None,
         supervised: bool = False,
+        on_crash: Callable[[], str | None] | None = None,
     ) -> None:
         self.name = name
         self.argv = [str(arg) for arg in argv]
@@ -104,6 +107,7 @@ class ManagedProcess:
         self.log_path = Path(log_dir) / f"{name}.log"
         self.cwd = cwd
         self.supervised = supervised
+        self.on_crash = on_crash  # called once the crashed child's group is dead; its answer is logged
         self.restarts = 0
         self._popen: subprocess.Popen | None = None
         self._lock = threading.RLock()  # start/stop here vs a restart by the supervisor thread
@@ -173,15 +177,20 @@ class ManagedProcess:
                 continue
             if time.monotonic() - began >= STEADY_SECONDS:
                 delay = RESTART_FIRST_DELAY
+            with self._lock:
+                if self._popen is popen:
+                    self._signal_group(signal.SIGKILL)  # what is left of its group (its own children)
+            cleaned = self.on_crash() if self.on_crash else None
             with open(self.log_path, "ab") as log:
                 self._note(log, f"{self.name} exited on its own (code {popen.returncode}); restarting in {delay:g} s")
+                if cleaned:
+                    self._note(log, cleaned)
             if self._stopping.wait(delay):
                 return
             with self._lock:
                 if self._stopping.is_set():
                     return
                 if self._popen is popen:
-                    self._signal_group(signal.SIGKILL)  # what is left of its group (its own children)
                     self._spawn()
                     self.restarts += 1
             delay = min(delay * 2, RESTART_MAX_DELAY)

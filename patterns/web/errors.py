@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def invalid(exc):
-        return error_response(422, "Invalid input", str(exc), **exc.as_json())
+        return error_response(422, exc.title, str(exc), **exc.as_json())
 
     @app.errorhandler(BackendUnavailable)
     def unavailable(exc):

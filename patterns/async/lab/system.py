@@ -31,7 +31,7 @@ from ..database import own_database
 from ..job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, new_owner
 from ..schedule import Cron
 from ..store import Store
-from ..worker import build_job
+from ..worker import build_job, release_claims
 from .bench import fill, new_houses
 
 POLL_SECONDS = 0.01
@@ -82,10 +82,13 @@ class AsyncSystem(System):
             env=env, port=self.port,
         ))
         when = ["--schedule", self.schedule] if self.schedule else ["--every", str(self.every)]
+        claims_under = new_owner()  # the launched workers claim as claims_under/...: ours to release
         argv = [sys.executable, "-m", "patterns.async.worker", *when, "--workers", str(self.workers),
-                "--lease", str(self.lease)]
+                "--lease", str(self.lease), "--owner-prefix", claims_under]
+        url = self.settings.effective_database_url
         self.launch(ManagedProcess("worker", argv + (["--version", self.version] if self.version else []),
-                                   env=env, port=None, supervised=True))
+                                   env=env, port=None, supervised=True,
+                                   on_crash=lambda: release_claims(claims_under, url)))
         return self
 
     # -- components and faults ------------------------------------------------------------------
