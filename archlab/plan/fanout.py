@@ -57,15 +57,15 @@ def rollouts(c: Calibration, instances: int, inputs: PlanInputs) -> list[Rollout
         restart = _mean(_need_update(c, "front_restart_s", "seconds each front replica took to restart"))
         seconds = u["build_s"] + batches * restart
         how = f"build {u['build_s']:.3g} s + {batches} batches x restart {restart:.3g} s"
-        return [Rollout(u["strategy"], seconds, rate * restart, how + f"; fails {rate:g}/s x restart", True),
+        return [Rollout(u["strategy"], seconds, rate * restart, how + f"; {rate:,.0f} requests/s x restart fail", True),
                 Rollout(u["better_strategy"] or "blue/green", seconds, 0.0,
-                        how + "; 0 failed assumes a balancer drains each replica first (not measured here)", False)]
+                        how + "; 0 failed assumes a balancer drains each replica first", False)]
     seconds = batches * (u["build_s"] + u["switch_s"])
     how = f"{batches} batches x (start and ready {u['build_s']:.3g} s + switch {u['switch_s']:.3g} s)"
     return [Rollout(u["strategy"], seconds, u["failed"], how, True),
             Rollout("stop-then-start", u["build_s"], rate * u["build_s"],
                     f"every instance down while the new ones start ({u['build_s']:.3g} s): "
-                    f"{rate:g}/s fail, as the fault probe measured with the tier down", False)]
+                    f"{rate:,.0f} requests/s fail, as the fault probe measured with the tier down", False)]
 
 
 def rescore_time(c: Calibration, workers: int, inputs: PlanInputs) -> tuple[float, str]:
