@@ -72,7 +72,7 @@ def _queue_tier(component, rate, service_ms, budget_ms, rss, holds_model, role) 
 def size(calibration: Calibration, inputs: PlanInputs) -> Sizing:
     rate, budget = inputs.requests_per_s, inputs.p99_budget_ms
     c = calibration
-    front = ", ".join(c.fronts)
+    front = c.fronts[0]  # one tier, however many instances the report ran (web, web-2)
     if c.answers_later:
         tiers = [_queue_tier(front, rate, c.front_ms, budget, c.front_rss_mib, False,
                              "stores each request (one database transaction) within the p99 budget"),
