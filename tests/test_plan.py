@@ -186,6 +186,7 @@ def test_archlab_plan_prints_every_architecture_it_could_plan(real, capsys, tmp_
     for name in ("embedded", "api", "streaming", "async"):
         assert f"| {name} |" in out
     assert "set --core-hour-price/--gib-hour-price" in out and "Erlang C" in out and "api-grpc" in out
+    assert "| api | model_ms | scale_out/0/cpu_s_by_process |" in out  # each figure names its source
     assert chart.read_bytes().startswith(b"\x89PNG")
 
 
@@ -221,3 +222,14 @@ def test_the_chart_is_drawn_for_every_planned_architecture(real, tmp_path):
     plan = make_plan(real, PlanInputs(), "f")
     figure_path = draw_fanout(plan, tmp_path / "chart.png")
     assert figure_path.stat().st_size > 10_000
+
+
+def test_the_notebook_lab_recomputes_the_plan_when_a_slider_moves(real):
+    from archlab.notebook.plan_lab import plan_lab
+
+    lab = plan_lab(real)
+    before = lab.plan
+    lab.children[0].value = 100_000  # requests/s
+    assert lab.plan is not before and lab.plan.inputs.requests_per_s == 100_000
+    assert lab.plan.architectures[0].sizing.cores > before.architectures[0].sizing.cores
+    assert "Planning past one machine" in lab.children[-1].value

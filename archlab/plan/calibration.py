@@ -87,7 +87,8 @@ def _update_figures(arch: dict, base: str, sources: dict) -> dict:
         "strategy": update.get("strategy", "").split(":")[0],
         "better_strategy": update.get("better_strategy", "").split(":")[0],
     }
-    sources.update({"build_s": f"{base}/update/build_s", "switch_s": f"{base}/update/cost_s"})
+    sources.update({"build_s": f"{base}/update/build_s", "switch_s": f"{base}/update/cost_s",
+                    "failed": f"{base}/update/failed", "load_per_s": f"{base}/update/timeline (points / span)"})
     details = update.get("details") or {}
     for key in ("front_restart_s", "instance_seconds", "bundle_bytes"):
         if key in details:
@@ -132,8 +133,10 @@ def calibrate(data: dict, name: str) -> Calibration:
     second = _need(data, f"{base}/second_app", "model copies with a second application on the same model")
     copies = _need(data, f"{base}/second_app/model_copies", "model copies with a second application") - \
         _need(data, f"{base}/footprint/model_copies", "model copies in memory")
+    sources["copies_per_app"] = f"{base}/second_app/model_copies less {base}/footprint/model_copies"
     excluded = {*fronts, model_component, second.get("app"), "total"}
     shared = {c: mib for c, mib in rss.items() if c not in excluded and not _instance_of(c, model_component)}
+    sources.update({f"{c}_rss_mib": f"{base}/footprint/rss_mib/{c}" for c in shared})
     rescore = {}
     if answers_later:
         rescore = {
@@ -143,7 +146,8 @@ def calibrate(data: dict, name: str) -> Calibration:
                                       "rows/s of the model alone, no database"),
             "chunk_size": _need(data, f"{base}/figures/job_chunk_size", "rows per vectorised model call"),
         }
-        sources.update({key: f"{base}/figures/{key}" for key in ("job_rows_per_s", "raw_batch_rows_per_s")})
+        sources.update({key: f"{base}/figures/{key}" for key in ("job_rows_per_s", "raw_batch_rows_per_s",
+                                                                  "job_chunk_size")})
     return Calibration(
         name=name, answers_later=answers_later, fronts=fronts, front_ms=front_ms,
         front_rss_mib=_need(data, f"{base}/footprint/rss_mib/{fronts[0]}", f"the resident MiB of {fronts[0]}"),

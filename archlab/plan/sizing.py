@@ -24,7 +24,6 @@ class Tier:
     service_ms: float  # mean time per request of one instance
     rss_mib: float
     holds_model: bool
-    role: str  # what the tier does, and which budget sized it
     p99_ms: float | None = None  # predicted with `instances`
 
     @property
@@ -63,32 +62,27 @@ def database_rows_per_s(calibration: Calibration) -> float:
     return 1 / store_s if store_s > 0 else math.inf
 
 
-def _queue_tier(component, rate, service_ms, budget_ms, rss, holds_model, role) -> Tier:
+def _queue_tier(component, rate, service_ms, budget_ms, rss, holds_model) -> Tier:
     servers = servers_for_budget(rate, service_ms / MS_PER_S, budget_ms / MS_PER_S)
     p99 = response_time_quantile(servers, rate, service_ms / MS_PER_S) * MS_PER_S if servers else None
-    return Tier(component, servers, service_ms, rss, holds_model, role, p99)
+    return Tier(component, servers, service_ms, rss, holds_model, p99)
 
 
 def size(calibration: Calibration, inputs: PlanInputs) -> Sizing:
     rate, budget = inputs.requests_per_s, inputs.p99_budget_ms
     c = calibration
     front = c.fronts[0]  # one tier, however many instances the report ran (web, web-2)
-    if c.answers_later:
-        tiers = [_queue_tier(front, rate, c.front_ms, budget, c.front_rss_mib, False,
-                             "stores each request (one database transaction) within the p99 budget"),
-                 Tier(c.model_component, math.ceil(rate / worker_rows_per_s(c, inputs.model_cost_ms)),
-                      MS_PER_S / worker_rows_per_s(c, inputs.model_cost_ms), c.model_rss_mib, True,
-                      "scores stored requests as fast as they arrive (the answer waits for the schedule)")]
-    elif c.model_component:
+    if c.answers_later:  # the front stores each request within the budget; workers score them as they arrive
+        per_worker = worker_rows_per_s(c, inputs.model_cost_ms)
+        tiers = [_queue_tier(front, rate, c.front_ms, budget, c.front_rss_mib, False),
+                 Tier(c.model_component, math.ceil(rate / per_worker), MS_PER_S / per_worker, c.model_rss_mib, True)]
+    elif c.model_component:  # two tiers in series split the budget in proportion to their work
         holder = model_holder_ms(c, inputs.model_cost_ms)
-        share = c.front_ms / (c.front_ms + holder)  # the budget split in proportion to each tier's work
-        tiers = [_queue_tier(front, rate, c.front_ms, budget * share, c.front_rss_mib, False,
-                             f"front, within {share:.0%} of the p99 budget"),
-                 _queue_tier(c.model_component, rate, holder, budget * (1 - share), c.model_rss_mib, True,
-                             f"model, within {1 - share:.0%} of the p99 budget")]
+        share = c.front_ms / (c.front_ms + holder)
+        tiers = [_queue_tier(front, rate, c.front_ms, budget * share, c.front_rss_mib, False),
+                 _queue_tier(c.model_component, rate, holder, budget * (1 - share), c.model_rss_mib, True)]
     else:
-        tiers = [_queue_tier(front, rate, model_holder_ms(c, inputs.model_cost_ms), budget, c.front_rss_mib, True,
-                             "front with the model inside, within the p99 budget")]
+        tiers = [_queue_tier(front, rate, model_holder_ms(c, inputs.model_cost_ms), budget, c.front_rss_mib, True)]
     return _totals(c, inputs, tiers)
 
 

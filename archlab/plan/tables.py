@@ -67,8 +67,13 @@ def _checks(plan: Plan) -> Table:
                                                                    "error"], rows)
 
 
+def _sources(plan: Plan) -> Table:
+    rows = [[p.name, figure, path] for p in plan.architectures for figure, path in p.calibration.sources.items()]
+    return Table("Where each measured figure came from", ["architecture", "figure", "results.json path"], rows)
+
+
 def tables(plan: Plan) -> list[Table]:
-    return [_capacity(plan), _updates(plan), _rescore(plan), _limits(plan), _checks(plan)]
+    return [_capacity(plan), _updates(plan), _rescore(plan), _limits(plan), _checks(plan), _sources(plan)]
 
 
 def inputs_line(plan: Plan) -> str:
