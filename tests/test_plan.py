@@ -202,6 +202,16 @@ def test_bad_input_exits_2_naming_the_input(args, says, capsys):
     assert says in capsys.readouterr().err
 
 
+def test_a_prices_file_prices_the_plan_and_a_bad_one_exits_2(tmp_path, capsys):
+    prices = tmp_path / "prices.toml"
+    prices.write_text("core_hour = 0.5\ngib_hour = 0.25\n")
+    assert main(["plan", "--results", str(REAL), "--prices", str(prices), "--only", "api"]) == 0
+    assert "set --core-hour-price" not in capsys.readouterr().out
+    prices.write_text("core_hour = 'cheap'\n")
+    assert main(["plan", "--results", str(REAL), "--prices", str(prices)]) == 2
+    assert "core_hour = 'cheap'; expected a number" in capsys.readouterr().err
+
+
 def test_a_report_missing_a_figure_exits_2_naming_it(real, tmp_path, capsys):
     del real["architectures"]["embedded"]["footprint"]["rss_mib"]
     path = tmp_path / "results.json"

@@ -15,6 +15,7 @@ from ..plan.chart import draw_fanout
 from ..plan.inputs import PlanInputs, read_prices
 from ..plan.plan import make_plan
 from ..plan.render import markdown
+from ..report.numbers import fmt
 
 HELP = {
     "requests_per_s": "requests per second to plan for",
@@ -39,14 +40,14 @@ def register(subparsers) -> None:
         kind = int if field.name in ("applications", "rescore_rows", "lb_connections") else float
         default = getattr(defaults, field.name)
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=default, metavar="N",
-                            help=HELP[field.name] + ("" if default is None else f" (default {default:g})"))
-    parser.add_argument("--results", type=Path, default=None,
+                            help=HELP[field.name] + ("" if default is None else f" (default {fmt(default)})"))
+    parser.add_argument("--results", type=Path, default=None, metavar="PATH",
                         help="a report's results.json or its folder (default: ARCHLAB_HOME/reports/latest)")
-    parser.add_argument("--prices", type=Path, default=None,
+    parser.add_argument("--prices", type=Path, default=None, metavar="FILE",
                         help="TOML file with core_hour = <price> and gib_hour = <price> "
                              "(default: ARCHLAB_HOME/prices.toml if it exists)")
     parser.add_argument("--only", action="append", metavar="ARCH", help="plan only this architecture (repeatable)")
-    parser.add_argument("--chart", type=Path, default=None, help="also draw time-to-all-new vs instances to this PNG")
+    parser.add_argument("--chart", type=Path, default=None, metavar="FILE", help="also draw time-to-all-new vs instances to this PNG")
     parser.set_defaults(func=run)
 
 
