@@ -243,3 +243,8 @@ def test_the_notebook_lab_recomputes_the_plan_when_a_slider_moves(real):
     assert lab.plan is not before and lab.plan.inputs.requests_per_s == 100_000
     assert lab.plan.architectures[0].sizing.cores > before.architectures[0].sizing.cores
     assert "Planning past one machine" in lab.children[-1].value
+
+
+def test_a_budget_no_number_of_instances_meets_says_what_one_request_alone_takes(capsys):
+    assert main(["plan", "--results", str(REAL), "--p99-budget-ms", "1", "--only", "embedded"]) == 0
+    assert "web: none meets its budget (one request alone: p99 " in capsys.readouterr().out

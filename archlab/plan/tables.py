@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 from ..report.numbers import fmt
 from .plan import ASSUMPTIONS, Plan
+from .queueing import P99
 
 NO_PRICES = "set --core-hour-price/--gib-hour-price"
 
@@ -23,11 +25,16 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:.3g} min" if seconds >= 120 else f"{seconds:.3g} s"
 
 
+def _unreachable(tier) -> str:
+    own_p99 = -math.log(1 - P99) * tier.service_ms  # an exponential service time's own p99
+    return f"none meets its budget (one request alone: p99 {fmt(own_p99)} ms)"
+
+
 def _capacity(plan: Plan) -> Table:
     rows = []
     for p in plan.architectures:
         s = p.sizing
-        parts = "; ".join(f"{tier.component}: {fmt(tier.instances) if tier.instances else 'none meets the budget'}"
+        parts = "; ".join(f"{tier.component}: {fmt(tier.instances) if tier.instances else _unreachable(tier)}"
                           for tier in s.tiers) + "".join(f"; {name}: 1" for name in s.shared_mib)
         p99 = " + ".join(fmt(tier.p99_ms) for tier in s.tiers if tier.p99_ms is not None) or "-"
         cost = "-" if s.cores is None else (fmt(round(s.monthly_cost)) if s.monthly_cost is not None else NO_PRICES)
