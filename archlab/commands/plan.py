@@ -47,7 +47,8 @@ def register(subparsers) -> None:
                         help="TOML file with core_hour = <price> and gib_hour = <price> "
                              "(default: ARCHLAB_HOME/prices.toml if it exists)")
     parser.add_argument("--only", action="append", metavar="ARCH", help="plan only this architecture (repeatable)")
-    parser.add_argument("--chart", type=Path, default=None, metavar="FILE", help="also draw time-to-all-new vs instances to this PNG")
+    parser.add_argument("--chart", type=Path, default=None, metavar="FILE",
+                        help="also draw time-to-all-new vs instances to this PNG")
     parser.set_defaults(func=run)
 
 

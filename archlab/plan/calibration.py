@@ -24,8 +24,8 @@ class Calibration:
     saturated throughput's inverse); when the front holds the model, a request costs it `front_ms`
     plus the model cost. `model_ms` is the separate model tier's CPU time per prediction beyond the
     knob's cost (its process's CPU seconds over the requests it answered: CPU, not wall time, so
-    other work on the machine does not inflate it). An architecture that answers later stores requests (`front_ms`: one database
-    transaction) and scores them in batches (`rescore_*`).
+    other work on the machine does not inflate it). An architecture that answers later stores
+    requests (`front_ms`: one database transaction) and scores them in batches (`rescore`).
     """
 
     name: str

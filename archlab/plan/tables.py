@@ -56,7 +56,8 @@ def _updates(plan: Plan) -> Table:
 
 def _rescore(plan: Plan) -> Table:
     rows = [[p.name, fmt(p.rescore[0]), _duration(p.rescore[1]), p.rescore[2]] for p in plan.architectures if p.rescore]
-    return Table(f"Re-scoring {fmt(plan.inputs.rescore_rows)} stored requests (window {fmt(plan.inputs.rescore_hours)} h)",
+    inputs = plan.inputs
+    return Table(f"Re-scoring {fmt(inputs.rescore_rows)} stored requests (window {fmt(inputs.rescore_hours)} h)",
                  ["architecture", "workers", "time", "how"], rows)
 
 
