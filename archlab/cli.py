@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "serve",
     "publish",
     "keys",
+    "plan",
 )
 
 EXIT_USAGE = 2

@@ -111,5 +111,6 @@ def test_replicas_each_answer_and_the_update_restarts_every_one(home):
         assert system.served_versions() == ["v2", "v2"]
     assert set(report.restarted) == {"web", "web-2"}
     assert [step.phase for step in report.steps] == ["build", "build", "switch", "switch"]
+    assert report.details["front_restart_s"] == [step.seconds for step in report.steps[2:]]  # one per replica
     assert replicas.model_copies == 2  # the whole app, model included, is what each replica costs
     assert replicas.rss_mib["web"] > 50 and replicas.rss_mib["web-2"] > 50

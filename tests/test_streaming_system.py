@@ -72,6 +72,7 @@ def test_publishing_v2_under_traffic_switches_two_instances_with_no_failed_reque
     assert report["served_after"] == ["v2", "v2"]
     assert report["rebuilt"] == [] and report["restarted"] == []
     assert update.failed == 0 and update.converged_s is not None
+    assert update.details["bundle_bytes"] > 1000  # what every instance fetched: the plan's fan-out reads it
     for worker in (0, 1):  # each instance, on its own: v1 first, then v2 and never v1 again
         served = [p.version for p in update.timeline if p.worker == worker]
         assert served[0] == "v1" and served[-1] == "v2" and never_back(served), served

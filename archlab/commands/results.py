@@ -8,6 +8,7 @@ from pathlib import Path
 from shared_model.config import archlab_home
 
 from ..errors import UsageError
+from ..plan.section import markdown_section
 from ..report.markdown import render_markdown
 from ..report.schema import Results
 
@@ -30,7 +31,8 @@ def run(args) -> int:
         raise UsageError(f"no results.json in {folder}: run `archlab compare` first, or name a report folder") from None
     except (ValueError, KeyError) as exc:
         raise UsageError(f"{path} is not a results file this archlab reads: {exc}") from None
-    page = render_markdown(data, names, f"reports/{folder.resolve().name}/results.json")
+    source = f"reports/{folder.resolve().name}/results.json"
+    page = render_markdown(data, names, source) + "\n" + markdown_section(data, source)
     if args.output:
         args.output.write_text(page)
         print(args.output)

@@ -303,8 +303,9 @@ def _notes(data: dict, names: list[str]) -> str:
     return f"<h2>How each was updated, and notes</h2><ul>{''.join(items)}</ul>" if items else ""
 
 
-def render_page(data: dict, names: list[str]) -> str:
-    """The whole page for the results dict `data`, architectures in the order of `names`."""
+def render_page(data: dict, names: list[str], plan: str = "") -> str:
+    """The whole page for the results dict `data`, architectures in the order of `names`; `plan`
+    is the capacity plan's HTML section (archlab.plan.section), shown before the charts."""
     machine = data["machine"]
     charts = "\n".join(f'<p><img src="{escape(name)}" alt="{escape(name)}"></p>' for name in CHARTS)
     return f"""<!doctype html>
@@ -417,6 +418,7 @@ stopped, so the measurement never touched a live topic, table or queue of the us
 <tr><th>architecture</th><th>resource</th><th>name</th></tr>
 {_namespace_rows(data, names)}
 </table>
+{plan}
 <h2>Charts</h2>
 {charts}
 </body></html>

@@ -29,7 +29,10 @@ def write_report(results: Results, reports_dir: Path | None = None) -> Path:
     shown = Results.from_dict(data)
     for name, draw in CHARTS.items():
         draw(shown, folder / name)
-    (folder / "index.html").write_text(render_page(data, [a.name for a in shown.ordered()]))
+    from ..plan.section import html_section  # here, not at the top: archlab.plan's tables import archlab.report
+
+    plan = html_section(data, folder)
+    (folder / "index.html").write_text(render_page(data, [a.name for a in shown.ordered()], plan))
     _point_latest(reports_dir, folder)
     return folder
 

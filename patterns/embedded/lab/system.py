@@ -92,6 +92,7 @@ class EmbeddedSystem(System):
     def apply_update(self, version: str) -> Applied:
         apps = self._apps
         build, install = self.deploy(version, apps)
+        restarts, front_restart_s = self._restart_apps()
         return Applied(
             strategy="stop-then-start: rebuild the app's environment with the new model wheel, then restart "
                      "every app process: the front's replicas one after another, the other app alongside",
@@ -100,10 +101,11 @@ class EmbeddedSystem(System):
                             "during the switch)",
             steps=(Step("model wheel built", build, "build"),
                    Step(f"wheel installed into {len(apps)} app environment(s)", install, "build"),
-                   *self._restart_apps()),
+                   *restarts),
+            details={"front_restart_s": front_restart_s},  # per replica: what a rolling restart at scale repeats
         )
 
-    def _restart_apps(self) -> list[Step]:
+    def _restart_apps(self) -> tuple[list[Step], list[float]]:
         """The front's replicas one after another (a step each); the second app, another team's,
         alongside them: its step is the time it took beyond theirs, so the steps add up to the wall time."""
         fronts = [name for name in self.front_names if name in self.components]
@@ -112,12 +114,13 @@ class EmbeddedSystem(System):
         with ThreadPoolExecutor(max_workers=max(1, len(others))) as pool:
             alongside = {name: pool.submit(self.restart, name) for name in others}
             steps = [Step(f"{name} restarted", self.restart(name), "switch") for name in fronts]
+            front_restart_s = [step.seconds for step in steps]
             fronts_done = time.monotonic()
             took = {name: future.result() for name, future in alongside.items()}
         if took:
             label = ", ".join(f"{name} restarted alongside ({seconds:.2f} s)" for name, seconds in took.items())
             steps.append(Step(label, max(0.0, time.monotonic() - fronts_done), "switch"))
-        return steps
+        return steps, front_restart_s
 
     def _front(self, name: str, port: int) -> ManagedProcess:
         env = {**self.settings.to_env(), "ARCHLAB_ARCH": "embedded", "PYTHONPATH": _python_path(app_env(self.workdir))}

@@ -111,7 +111,8 @@ class StreamingSystem(System):
         replay must not roll users back): moving users to it is a rollback (`apply_rollback`)."""
         if self.publisher.needs_pin(version):
             return self.apply_rollback(version, timeout)
-        _, steps, details = self._publish_and_wait(version, self.publish, "model published", timeout)
+        published, steps, details = self._publish_and_wait(version, self.publish, "model published", timeout)
+        details["bundle_bytes"] = published.bytes  # what every instance fetches from the broker
         return Applied(
             strategy="hot swap: the signed model is published to the topic; every running instance verifies it, "
                      "loads it beside the one it serves and swaps it in",
