@@ -22,7 +22,7 @@ import grpc
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
-from .instances import Instances
+from .instances import Instances, retry_or_give_up
 from .grpc_wire import channel, predict_request, service_answer, service_timing
 from .proto import model_service_pb2 as messages
 from .proto import model_service_pb2_grpc as stubs
@@ -76,13 +76,7 @@ class GrpcModelClient:
                 self._forget(url)
                 if code not in RETRIED:
                     raise BackendUnavailable(f"calling the model service at {url} failed: {describe(error)}") from None
-                another_answers = instances.refused(url)
-                if len(tried) >= self.attempts:
-                    where = ", ".join(dict.fromkeys(tried))
-                    raise BackendUnavailable(
-                        f"the model service at {where} is not reachable ({describe(error)}); tried {len(tried)} times") from None
-                if not another_answers:
-                    time.sleep(self.backoff * len(tried))
+                retry_or_give_up(tried, self.attempts, self.backoff, instances.refused(url), describe(error))
 
     def ready(self) -> dict:
         """What the Ready RPC says at each instance, or why it could not be asked (for the front's /status)."""

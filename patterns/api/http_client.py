@@ -21,14 +21,13 @@ import http.client
 import json
 import socket
 import threading
-import time
 from urllib.parse import urlsplit
 
 from patterns.server_timing import HEADER as SERVER_TIMING
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
-from .instances import Instances
+from .instances import Instances, retry_or_give_up
 
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 RETRYABLE = (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine, socket.gaierror)
@@ -142,12 +141,7 @@ class HttpModelClient:
             except (*RETRYABLE, TimeoutError) as exc:  # TimeoutError here: while connecting
                 self._drop(url)
                 another_answers = isinstance(exc, ConnectionRefusedError) and instances.refused(url)
-                if len(tried) >= self.attempts:
-                    where = ", ".join(dict.fromkeys(tried))
-                    raise BackendUnavailable(f"the model service at {where} is not reachable "
-                                             f"({_describe(exc)}); tried {len(tried)} times") from None
-                if not another_answers:
-                    time.sleep(self.backoff * len(tried))
+                retry_or_give_up(tried, self.attempts, self.backoff, another_answers, _describe(exc))
             except (OSError, http.client.HTTPException) as exc:
                 self._drop(url)
                 raise BackendUnavailable(f"calling the model service at {url} failed: {_describe(exc)}") from None

@@ -14,6 +14,8 @@ import itertools
 import threading
 import time
 
+from patterns.web.backend import BackendUnavailable
+
 REST_SECONDS = 1.0
 
 
@@ -68,3 +70,15 @@ class Instances:
             return states[0]
         return {"url": str(self), "answers": any(s["answers"] for s in states),
                 "ready": any(s["ready"] for s in states), "instances": states}
+
+
+def retry_or_give_up(tried: list[str], attempts: int, backoff: float, another_answers: bool, reason: str) -> None:
+    """After a retryable failure at `tried[-1]` (a prediction is pure: asking again is safe): give up
+    with BackendUnavailable naming every instance tried once `attempts` are spent; otherwise rest
+    `backoff` per try so far, unless another instance answers meanwhile, and let the caller try again."""
+    if len(tried) >= attempts:
+        where = ", ".join(dict.fromkeys(tried))
+        raise BackendUnavailable(f"the model service at {where} is not reachable ({reason}); "
+                                 f"tried {len(tried)} times") from None
+    if not another_answers:
+        time.sleep(backoff * len(tried))
