@@ -58,6 +58,10 @@ def _error(description: str) -> dict:
     return _json(_ref("Error"), description)
 
 
+def _titled_error(title: str) -> dict:
+    return {"allOf": [_ref("Error"), {"properties": {"error": {"const": title}}}]}
+
+
 def _schemas() -> dict:
     return {
         "House": {
@@ -175,7 +179,7 @@ def openapi_document() -> dict:
                         "200": _json(_ref("Predictions"), "One price per house, and the model that produced them."),
                         "400": _error("The body is not JSON (or nests too deeply), or neither an object nor a non-empty list."),
                         "413": _error("The body is over the size limit."),
-                        "422": _json({"allOf": [_ref("Error"), {"properties": {"error": {"const": ValidationError.title}}}]},
+                        "422": _json(_titled_error(ValidationError.title),
                                      "Some fields are invalid or a required one is missing; `errors` (or `rows`) "
                                      "lists each. Titled as the web front titles it."),
                         "503": not_loaded,

@@ -281,10 +281,11 @@ class Store:
         lease; returns how many. Only rows claimed under `owner_prefix` (see `job.new_owner`) move:
         the supervisor calls this after its whole process group is dead, so nobody alive claims
         under it. A worker that finished a row first keeps it (the row is no longer "claimed")."""
-        mine = and_(requests.c.status == "claimed", requests.c.claim_owner.startswith(f"{owner_prefix}/", autoescape=True))
+        under = f"{owner_prefix}/"
+        mine = and_(requests.c.status == "claimed", requests.c.claim_owner.startswith(under, autoescape=True))
         with self._write() as conn:
             released = conn.execute(_back_to_queue(mine)).rowcount
-            conn.execute(delete(workers).where(workers.c.owner.startswith(f"{owner_prefix}/", autoescape=True)))
+            conn.execute(delete(workers).where(workers.c.owner.startswith(under, autoescape=True)))
         return released
 
     def finish(
