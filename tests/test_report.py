@@ -62,7 +62,9 @@ def results(tmp_path_factory):
 
         architectures = {
             "embedded": Architecture(
-                "embedded", latency("http_constant"), _measure_update(front),
+                "embedded", latency("http_constant"),
+                replace(_measure_update(front), strategy="rolling: one replica at a time behind a balancer",
+                        pids_seen={"web": [11, 12], "web-2": [21, 22], "balancer": [31]}, extra_rss_mib=4.5),
                 {"app": fault("app", dead, "no answer")}, {"started": True}, ["web"],
                 capabilities={"review_gate": False}, throughput=throughput(),
                 footprint={"processes": [{"component": "web", "pid": 1, "parent": 0, "command": "python",
@@ -74,13 +76,19 @@ def results(tmp_path_factory):
                 second_app={"model_copies": 2, "model_copies_by_component": {"web": "scikit-learn",
                                                                              "report": "scikit-learn"},
                             "restarted_by_update": {"front": True, "report": True}, "apps_restarted": 2,
-                            "versions_after_update": ["v2"]}),
+                            "versions_after_update": ["v2"]},
+                naive_update=replace(_measure_update(front), strategy="stop-then-start: replicas one after another",
+                                     pids_seen={"web": [41, 42], "web-2": [51, 52]}, extra_rss_mib=0.0),
+                footing={"latency and throughput": {"front_instances": 1, "entry_points": 1},
+                         "update, drill and faults": {"front_instances": 2, "entry_points": 1}}),
             "api": Architecture(
                 "api", latency("http_constant"), None,
                 {"app": fault("app", dead, "no answer"),
                  "model_service": fault("model_service", front.url + "/flaky", "503 every other request")},
                 {"started": False}, ["web", "model-service"], capabilities={"review_gate": False},
-                notes=["the front retries once"]),
+                notes=["the front retries once"],
+                footing={"latency and throughput": {"front_instances": 1, "entry_points": 1},
+                         "update, drill and faults": {"front_instances": 1, "entry_points": 1}}),
             "async": Architecture(
                 "async", replace(latency("db_transaction"), parts_ms=ASYNC_PARTS_MS), None,
                 {"database": Fault.external("database", "a shared server: not stopped by archlab")},
@@ -252,3 +260,23 @@ def test_archlab_results_writes_the_page_from_the_json(report, tmp_path, capsys)
             f"scoring {fmt(2.5)} ms, review {fmt(11.0)} ms") in text  # the parts in the order a request meets them
     assert main(["results", str(tmp_path / "no-such-report")]) == 2
     assert "run `archlab compare` first" in capsys.readouterr().err
+
+
+def test_the_page_states_each_measurement_s_footing_and_where_one_could_not_match(report):
+    page = (report / "index.html").read_text()
+    assert "latency and throughput: 1 user-facing instance each; one client" in page
+    assert ("update, drill and faults: 2 user-facing instances behind 1 load balancer: embedded; "
+            "1 user-facing instance: api; one client") in page
+    assert "<b>api</b>: fewer user-facing instances than the others' 2" in page
+    assert "<b>async</b> answers later" in page
+
+
+def test_both_update_strategies_are_shown_with_restarts_and_extra_memory(report):
+    data = json.loads((report / "results.json").read_text())
+    embedded = data["architectures"]["embedded"]
+    assert embedded["update"]["restarts"] == {"web": 1, "web-2": 1}  # the balancer kept its process
+    assert embedded["naive_update"]["strategy"].startswith("stop-then-start")
+    paths = {path for path, _ in _parse(report).numbers}
+    for key in ("naive_update", "update"):
+        for field in ("failed", "cost_s", "extra_rss_mib", "restarts/web"):
+            assert f"architectures/embedded/{key}/{field}" in paths
