@@ -280,3 +280,13 @@ def test_both_update_strategies_are_shown_with_restarts_and_extra_memory(report)
     for key in ("naive_update", "update"):
         for field in ("failed", "cost_s", "extra_rss_mib", "restarts/web"):
             assert f"architectures/embedded/{key}/{field}" in paths
+
+
+def test_the_tradeoff_table_has_the_lecture_s_columns_first_and_the_details_in_a_second_table(report):
+    page = (report / "index.html").read_text()
+    lecture = page.split('<table id="tradeoffs">')[1].split("</tr>")[0]
+    headers = [cell.split("<")[0].strip() for cell in lecture.split("<th>")[1:]]
+    assert headers == ["architecture", "p50 ms", "p99 ms", "update cost", "coupling", "complexity", "scale",
+                       "reviewed before use"]
+    assert page.index('id="tradeoffs"') < page.index('id="tradeoff-details"')
+    assert "2 entries, 2 files" in page or "1 entry, 1 file" in page  # rebuilt files by count, not listed
