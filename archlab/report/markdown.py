@@ -31,7 +31,9 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
         "`archlab results --output docs/RESULTS.md`).",
         "",
         f"Run {data['created']}{' (quick)' if data['quick'] else ''} on {machine['platform']}, "
-        f"Python {machine['python']}, {machine['cpus']} CPUs. Latencies in ms, percentiles by "
+        f"Python {machine['python']}, {machine['cpus']} CPUs"
+        + (f", load average {' / '.join(map(fmt, machine['load_average']))} (1 / 5 / 15 min) as the run ended"
+           if "load_average" in machine else "") + ". Latencies in ms, percentiles by "
         f"{data['percentile_method']}; ratios are within this one run (a machine's speed varies between runs).",
         "",
         *[f"- Footing, {line}" for line in (
@@ -116,7 +118,7 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
         for way in (naive, update) if naive else ():
             lines.append(f"- **{name}**, {way['strategy'].split(':')[0]}: {fmt(way['failed'])} failed, "
                          f"{fmt(way['cost_s'])} s to all-new after {fmt(way['build_s'])} s of build, restarts "
-                         f"{way.get('restarts') or 'none'}, {fmt(way.get('extra_rss_mib'))} MiB extra during the switch")
+                         f"{', '.join(f'{c} x {n}' for c, n in (way.get('restarts') or {}).items()) or 'none'}, {fmt(way.get('extra_rss_mib'))} MiB extra during the switch")
         if update:
             better = f" A better strategy would need: {update['better_strategy']}." if update["better_strategy"] else ""
             lines.append(f"- **{name}**: {update['strategy']}.{better}")

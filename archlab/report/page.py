@@ -436,6 +436,14 @@ def _notes(data: dict, names: list[str]) -> str:
     return f"<h2>How each was updated, and notes</h2><ul>{''.join(items)}</ul>" if items else ""
 
 
+def _load(data: dict) -> str:
+    """The machine's load average as the run ended, when the results recorded it."""
+    if "load_average" not in data["machine"]:
+        return ""
+    return (", load average " + " / ".join(_num(data, "machine", "load_average", str(i)) for i in range(3))
+            + " over 1 / 5 / 15 minutes as the run ended")
+
+
 def render_page(data: dict, names: list[str]) -> str:
     """The whole page for the results dict `data`, architectures in the order of `names`."""
     machine = data["machine"]
@@ -445,7 +453,7 @@ def render_page(data: dict, names: list[str]) -> str:
 <style>{STYLE}</style></head><body>
 <h1>archlab: four ways to serve one model, measured</h1>
 <p>Run {escape(data['created'])}{' (quick)' if data['quick'] else ''} on {escape(machine['platform'])},
-Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs. Every number below is read from
+Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs{_load(data)}. Every number below is read from
 <a href="results.json">results.json</a>; latencies are in milliseconds, percentiles by
 {escape(data['percentile_method'])}, over every successful request.</p>
 <h2>On what footing</h2>

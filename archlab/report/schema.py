@@ -266,6 +266,8 @@ def machine() -> dict:
         "platform": platform.platform(),
         "processor": platform.machine(),
         "cpus": os.cpu_count(),
+        # what else the machine was doing as the run ended (1, 5, 15 minutes): a loaded machine slows every figure
+        "load_average": [round(load, 2) for load in os.getloadavg()],
     }
 
 
