@@ -137,10 +137,11 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         footing["update, drill and faults"] = observed_footing(system)
         say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
             f"{TO_VERSION} under traffic")
+        alone = measure_footprint(system)
         system.launch_second_app()
         with_second_app = measure_footprint(system)
         update, report = measure_update(system, budget, record, TO_VERSION)
-        second_app = second_app_record(system, with_second_app, report)
+        second_app = second_app_record(system, with_second_app, report, alone)
         carries["after the model update"] = app_carries_model(system)
         drilled = {}
         if drill:

@@ -78,18 +78,23 @@ class CopiesFor(Measure):
     second app added, once per further app (a straight line through the two measured points)."""
 
     second: str = "second_app.model_copies"
+    fallback: str = "footprint.model_copies"  # one app's copies in results that did not record them alone
     applications: int = 1
 
     def value(self, arch: dict) -> float | None:
         first, both = super().value(arch), _walk(arch, self.second)[1]
-        if first is None or not isinstance(both, (int, float)):
+        if first is None:
+            first = _walk(arch, self.fallback)[1]
+        if not isinstance(first, (int, float)) or not isinstance(both, (int, float)):
             return None
         return first + (self.applications - 1) * (both - first)
 
 
 def model_copies_for(applications: int) -> Measure:
+    """From the copies one app held and the copies with a second one, measured on the same footing
+    (the same launch); results written before that was recorded fall back to the footprint's."""
     return CopiesFor(f"model_copies_for_{applications}", f"model copies for {applications} applications",
-                     "footprint.model_copies", applications=applications)
+                     "second_app.model_copies_alone", applications=applications)
 
 
 MEASURES = {m.key: m for m in (
