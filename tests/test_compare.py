@@ -75,8 +75,16 @@ def test_every_update_reaches_v2_and_counts_what_it_cost(comparison):
         assert (update["from_version"], update["to_version"]) == ("v1", "v2"), name
         assert update["converged_s"] is not None, f"{name} never served v2 to every request"
         assert update["timeline"][-1]["version"] == "v2", name
-    assert architectures["embedded"]["update"]["restarted"] == ["web", "report"]  # each app carries its copy
-    assert architectures["embedded"]["update"]["failed"] > 0  # the restart is downtime users see
+    # embedded both ways, on two replicas: each app carries its copy, so both ways restart every one
+    rolling, naive = architectures["embedded"]["update"], architectures["embedded"]["naive_update"]
+    assert rolling["strategy"].startswith("rolling") and naive["strategy"].startswith("stop-then-start")
+    assert rolling["restarted"] == ["web", "web-2", "report"] and naive["restarted"] == ["web", "web-2"]
+    assert rolling["restarts"] == {"web": 1, "web-2": 1, "report": 1}  # each once, watched by pid
+    assert naive["failed"] > 0  # a stopped replica is downtime its users see; the balancer's retries hide it
+    assert architectures["embedded"]["footing"] == {
+        "latency and throughput": {"front_instances": 1, "entry_points": 1},
+        "naive update": {"front_instances": 2, "entry_points": 2},
+        "update, drill and faults": {"front_instances": 2, "entry_points": 1}}
     assert architectures["api"]["update"]["restarted"] == ["model-service"]
     assert architectures["streaming"]["update"]["restarted"] == []
     assert architectures["streaming"]["update"]["failed"] == 0
@@ -97,6 +105,10 @@ def test_faults_record_what_users_really_got(comparison):
     for name, arch in architectures.items():
         if not any(component.startswith("web-") for component in arch["components"]):
             assert set(arch["faults"]["web"]["statuses"]) == {"no answer"}, name  # the only front is down
+    # behind the load balancer, a replica down costs nobody anything; the balancer down, everybody
+    embedded = architectures["embedded"]["faults"]
+    assert embedded["web"]["failed"] == embedded["web-2"]["failed"] == 0
+    assert set(embedded["balancer"]["statuses"]) == {"no answer"}
     # two instances: traffic to each; with one down its users get nothing, the other's users are served
     streaming = architectures["streaming"]["faults"]
     for down in ("web", "web-2"):
@@ -175,7 +187,9 @@ def test_footprint_and_a_second_app_are_read_from_the_running_systems(comparison
     embedded, api = architectures["embedded"], architectures["api"]
     assert [p["component"] for p in embedded["footprint"]["processes"]] == ["web"]
     assert embedded["footprint"]["app_environment_mib"] > api["footprint"]["app_environment_mib"]
-    assert embedded["second_app"]["model_copies"] == 2 and api["second_app"]["model_copies"] == 1
+    # on the update's footing (two embedded replicas, one API model service), then with the report app beside it
+    assert (embedded["second_app"]["model_copies_alone"], embedded["second_app"]["model_copies"]) == (2, 3)
+    assert (api["second_app"]["model_copies_alone"], api["second_app"]["model_copies"]) == (1, 1)
     assert embedded["second_app"]["restarted_by_update"] == {"front": True, "report": True}
     for name in ("api", "streaming", "async"):
         assert architectures[name]["second_app"]["apps_restarted"] == 0, name

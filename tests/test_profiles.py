@@ -162,6 +162,17 @@ def test_five_applications_fit_where_an_update_restarts_no_app_best_by_copies(re
     assert v.prefer == "lowest model copies for 5 applications"
 
 
+def test_copies_for_more_apps_count_from_the_copies_measured_on_the_same_footing(results):
+    """Two replicas hold 2 copies, 3 with the second app: each further app adds 1, not 2 (the footprint's
+    single serving instance is another footing)."""
+    from archlab.report.profiles import model_copies_for
+
+    arch = {"footprint": {"model_copies": 1}, "second_app": {"model_copies_alone": 2, "model_copies": 3}}
+    assert model_copies_for(5).value(arch) == 2 + 4 * 1
+    del arch["second_app"]["model_copies_alone"]  # results written before it was recorded
+    assert model_copies_for(5).value(arch) == 1 + 4 * 2
+
+
 def test_rank_columns_orders_from_best_ignoring_missing_values(results):
     ranks = rank_columns(results)
     by_p99 = sorted(results["architectures"], key=lambda n: _p99(results, n))

@@ -62,7 +62,9 @@ def results(tmp_path_factory):
 
         architectures = {
             "embedded": Architecture(
-                "embedded", latency("http_constant"), _measure_update(front),
+                "embedded", latency("http_constant"),
+                replace(_measure_update(front), strategy="rolling: one replica at a time behind a balancer",
+                        pids_seen={"web": [11, 12], "web-2": [21, 22], "balancer": [31]}, extra_rss_mib=4.5),
                 {"app": fault("app", dead, "no answer")}, {"started": True}, ["web"],
                 capabilities={"review_gate": False}, throughput=throughput(),
                 footprint={"processes": [{"component": "web", "pid": 1, "parent": 0, "command": "python",
@@ -74,13 +76,19 @@ def results(tmp_path_factory):
                 second_app={"model_copies": 2, "model_copies_by_component": {"web": "scikit-learn",
                                                                              "report": "scikit-learn"},
                             "restarted_by_update": {"front": True, "report": True}, "apps_restarted": 2,
-                            "versions_after_update": ["v2"]}),
+                            "versions_after_update": ["v2"]},
+                naive_update=replace(_measure_update(front), strategy="stop-then-start: replicas one after another",
+                                     pids_seen={"web": [41, 42], "web-2": [51, 52]}, extra_rss_mib=0.0),
+                footing={"latency and throughput": {"front_instances": 1, "entry_points": 1},
+                         "update, drill and faults": {"front_instances": 2, "entry_points": 1}}),
             "api": Architecture(
                 "api", latency("http_constant"), None,
                 {"app": fault("app", dead, "no answer"),
                  "model_service": fault("model_service", front.url + "/flaky", "503 every other request")},
                 {"started": False}, ["web", "model-service"], capabilities={"review_gate": False},
-                notes=["the front retries once"]),
+                notes=["the front retries once"],
+                footing={"latency and throughput": {"front_instances": 1, "entry_points": 1},
+                         "update, drill and faults": {"front_instances": 1, "entry_points": 1}}),
             "async": Architecture(
                 "async", replace(latency("db_transaction"), parts_ms=ASYNC_PARTS_MS), None,
                 {"database": Fault.external("database", "a shared server: not stopped by archlab")},
@@ -269,3 +277,33 @@ def test_each_architectures_declared_targets_are_read_from_its_own_results():
     assert targets["run_seconds"]["met"] is False  # 100 s against a quick run's 90
     data["architectures"]["async"]["namespace"] = {"database": "sqlite:///runs/x/async.db"}
     assert evaluate_targets(data)["async_job_rows_per_s"]["met"] is False  # 20,000 on SQLite
+
+
+def test_the_page_states_each_measurement_s_footing_and_where_one_could_not_match(report):
+    page = (report / "index.html").read_text()
+    assert "latency and throughput: 1 user-facing instance each; one client" in page
+    assert ("update, drill and faults: 2 user-facing instances behind 1 load balancer: embedded; "
+            "1 user-facing instance: api; one client") in page
+    assert "<b>api</b>: fewer user-facing instances than the others' 2" in page
+    assert "<b>async</b> answers later" in page
+
+
+def test_both_update_strategies_are_shown_with_restarts_and_extra_memory(report):
+    data = json.loads((report / "results.json").read_text())
+    embedded = data["architectures"]["embedded"]
+    assert embedded["update"]["restarts"] == {"web": 1, "web-2": 1}  # the balancer kept its process
+    assert embedded["naive_update"]["strategy"].startswith("stop-then-start")
+    paths = {path for path, _ in _parse(report).numbers}
+    for key in ("naive_update", "update"):
+        for field in ("failed", "cost_s", "extra_rss_mib", "restarts/web"):
+            assert f"architectures/embedded/{key}/{field}" in paths
+
+
+def test_the_tradeoff_table_has_the_lecture_s_columns_first_and_the_details_in_a_second_table(report):
+    page = (report / "index.html").read_text()
+    lecture = page.split('<table id="tradeoffs">')[1].split("</tr>")[0]
+    headers = [cell.split("<")[0].strip() for cell in lecture.split("<th>")[1:]]
+    assert headers == ["architecture", "p50 ms", "p99 ms", "update cost", "coupling", "complexity", "scale",
+                       "reviewed before use"]
+    assert page.index('id="tradeoffs"') < page.index('id="tradeoff-details"')
+    assert "2 entries, 2 files" in page or "1 entry, 1 file" in page  # rebuilt files by count, not listed

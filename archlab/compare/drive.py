@@ -23,6 +23,7 @@ from ..measure.throughput import measure_throughput
 from ..measure.timeline import converged_at
 from ..report import Event, Fault, Latency, Update
 from .budget import Budget
+from .watch import ProcessWatch
 
 # Longer than any front waits for its back end (the AMQP reply timeout is 5 s): the user's answer, not ours.
 USER_PATIENCE_S = 15.0
@@ -98,8 +99,9 @@ def measure_update(system, budget: Budget, record: dict, to_version: str) -> tup
     try:
         time.sleep(budget.settle_s)  # a baseline of answers from the old version
         started = run.clock()
-        report = system.update_model(to_version)
-        wait_converged(run, to_version, budget)
+        with ProcessWatch(system) as watch:
+            report = system.update_model(to_version)
+            wait_converged(run, to_version, budget)
     finally:
         run.stop()
     events, at = [], started
@@ -112,6 +114,7 @@ def measure_update(system, budget: Budget, record: dict, to_version: str) -> tup
         restarted=list(report.restarted), rebuilt=list(report.rebuilt), events=events,
         strategy=report.strategy, better_strategy=report.better_strategy, build_s=report.build_seconds,
         started=list(report.started), details=report.details,
+        pids_seen=watch.pids_seen, extra_rss_mib=watch.extra_rss_mib,
     )
     return update, report.as_dict()
 

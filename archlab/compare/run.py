@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from shared_model import ModelStore, example_record, train_and_store, validate_record
@@ -21,9 +22,10 @@ from ..measure.floors import (
 )
 from ..measure.footprint import measure_footprint
 from ..measure.throughput import measure_throughput
-from ..report import Architecture, Results, write_report
+from ..report import Architecture, Results, Update, write_report
 from .budget import Budget
 from .drill import run_drill
+from .repeat import pooled_latency, pooled_runs, pooled_scale_out
 from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .scale import measure_scale_out
 from .second_app import second_app_record
@@ -57,28 +59,90 @@ def ensure_models(store: ModelStore) -> None:
         train_and_store(store, tuple(unusable))
 
 
+SERVING_INSTANCES = 1  # user-facing instances for latency and throughput, every architecture alike
+OPERATING_INSTANCES = 2  # ... and for the update, the drill and the faults: an update must reach several
+
+
+def footing_options(cls, settings: Settings, instances: int) -> dict:
+    """Constructor options that run `instances` user-facing app instances: the whole app's replicas
+    where the app is what scales; none where the architecture runs one front by design (what it
+    scales and updates is behind that front: the API's model service, the async workers)."""
+    options = cls.scale_options(instances)
+    if options is None or cls(settings, **cls.comparison_options).capabilities.scalable_component is not None:
+        return {}
+    return options
+
+
+def observed_footing(system) -> dict:
+    """How many user-facing app processes ran and how many addresses users were sent to (a load
+    balancer in front of two replicas is one address), read from the running system."""
+    return {"front_instances": sum(name in system.components for name in system.front_names),
+            "entry_points": len(system.front_urls)}
+
+
+def measure_serving(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
+                    namespace: str) -> dict:
+    """Latency, throughput and footprint with `SERVING_INSTANCES` user-facing instance(s)."""
+    cls = system_class(arch)
+    options = {**options, **footing_options(cls, settings, SERVING_INSTANCES)}
+    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
+        carries = {"started": app_carries_model(system)}
+        say(f"{name}: latency and throughput ({len(system.front_urls)} user-facing instance)")
+        latency = measure_latency(system, budget, record)
+        carries["after the latency run"] = app_carries_model(system)
+        throughput = measure_concurrency(system, budget, record)
+        return {"latency": latency, "throughput": throughput, "carries": carries,
+                "footprint": measure_footprint(system).as_dict(), "footing": observed_footing(system)}
+
+
+def measure_naive_update(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
+                         namespace: str) -> tuple[Update, dict]:
+    """The update without the options of the architecture's best practice (embedded: replicas
+    stopped then started, no load balancer), on the same number of instances."""
+    cls = system_class(arch)
+    options = {**options, **footing_options(cls, settings, OPERATING_INSTANCES)}
+    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
+        say(f"{name}: the naive update {FROM_VERSION} -> {TO_VERSION} under traffic (without {', '.join(cls.best_practice_options)})")
+        update, _ = measure_update(system, budget, record, TO_VERSION)
+        return update, observed_footing(system)
+
+
+def pooled_serving(rounds: list[dict]) -> dict:
+    """The repetitions of `measure_serving` as one: latency and throughput pooled with each
+    repetition kept; what does not vary with load (footprint, footing) from the first."""
+    return {**rounds[0], "latency": pooled_latency([r["latency"] for r in rounds]),
+            "throughput": pooled_runs([r["throughput"] for r in rounds]) if rounds[0]["throughput"] else []}
+
+
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                   floors: dict, namespace: str, drill: bool = True) -> Architecture:
-    """Start `arch` with `options` on v1 in `namespace`, measure everything it declares, stop it,
-    remove the namespace; the results are filed under `name`."""
+                   floors: dict, namespace: str, serving: dict, drill: bool = True) -> Architecture:
+    """`arch` with `options` on v1 in `namespace`, its latency and throughput already measured
+    (`serving`, one user-facing instance), launched again with two for the update, the drill and the
+    faults (and, where the architecture has a best practice of its own, its naive update in a launch
+    of its own). Each launch is stopped and its namespace removed; the results are filed under `name`."""
     started = time.monotonic()
-    say(f"{name}: starting")
+    say(f"{name}: update, drill and faults")
+    cls = system_class(arch)
+    footing = {"latency and throughput": serving["footing"]}
+    naive_update = None
+    best_practice = cls.best_practice_options
+    if best_practice:
+        naive_update, footing["naive update"] = measure_naive_update(arch, name, options, settings, budget, record,
+                                                                     namespace)
+    options = {**options, **footing_options(cls, settings, OPERATING_INSTANCES), **best_practice}
+    carries = serving["carries"]
     with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
         resources = system.namespace_resources()
         say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in resources.items())}" if resources
             else f"{name}: no topic, queue, database or files of its own to isolate")
-        carries = {"started": app_carries_model(system)}
-        say(f"{name}: latency")
-        latency = measure_latency(system, budget, record)
-        carries["after the latency run"] = app_carries_model(system)
-        throughput = measure_concurrency(system, budget, record)
-        footprint = measure_footprint(system).as_dict()
+        footing["update, drill and faults"] = observed_footing(system)
         say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
             f"{TO_VERSION} under traffic")
+        alone = measure_footprint(system)
         system.launch_second_app()
         with_second_app = measure_footprint(system)
         update, report = measure_update(system, budget, record, TO_VERSION)
-        second_app = second_app_record(system, with_second_app, report)
+        second_app = second_app_record(system, with_second_app, report, alone)
         carries["after the model update"] = app_carries_model(system)
         drilled = {}
         if drill:
@@ -95,13 +159,14 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
             figures["raw_batch_rows_per_s"] = raw_batch_rate(model, load_new_houses())
         carries["after its own floors and figures"] = app_carries_model(system)
         components = list(system.components)
-    say(f"{name}: done in {time.monotonic() - started:.0f} s (namespace removed)")
+    say(f"{name}: done in {time.monotonic() - started:.0f} s (namespaces removed)")
     notes = [f"a better update strategy would need: {update.better_strategy}"] if update.better_strategy else []
     return Architecture(
-        name=name, latency=latency, update=update, faults=faults, carries_model=carries,
+        name=name, latency=serving["latency"], update=update, faults=faults, carries_model=carries,
         components=components, capabilities=system.capabilities.as_dict(), namespace=resources,
-        notes=notes, figures=figures, throughput=throughput, footprint=footprint, drill=drilled,
-        second_app=second_app, targets=[target.as_dict() for target in system.targets] if name == arch else [],
+        notes=notes, figures=figures, throughput=serving["throughput"], footprint=serving["footprint"],
+        drill=drilled, second_app=second_app, naive_update=naive_update, footing=footing,
+        targets=[target.as_dict() for target in system.targets] if name == arch else [],
     )
 
 
@@ -125,9 +190,11 @@ def measure_floors(store: ModelStore, budget: Budget, record: dict) -> tuple[dic
 def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str, ...] = ()) -> Path:
     """The whole comparison; returns the report folder.
 
-    Each registered architecture is measured whole (and scaled out); its variants (the model API
-    over other transports) are measured without the drill in a quick run: they differ only in
-    how the front reaches the model."""
+    Latency, throughput and scale-out are measured `budget.repetitions` times, each repetition
+    going over every architecture in turn (so the machine's drift spreads over all of them); then
+    each is updated, drilled and faulted once. Each registered architecture is measured whole; its
+    variants (the model API over other transports) are measured without the drill in a quick run:
+    they differ only in how the front reaches the model."""
     run_started = time.monotonic()
     settings = Settings.from_env()
     store = ModelStore(settings.home / "models")
@@ -137,23 +204,48 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
     say("floors: model arithmetic; constant answers (bare WSGI, Flask route, two round trips) at "
         f"concurrency {', '.join(map(str, budget.concurrencies))}")
     floors, throughput_floors = measure_floors(store, budget, record)
-    measured, unavailable, scale_out = {}, {}, []
+    plan = []  # (arch, name, options, drill): each architecture, then its variants
     for arch in ARCHITECTURES:
         if architectures and arch not in architectures:
             continue
         cls = system_class(arch)
-        measured[arch] = measure_system(arch, arch, dict(cls.comparison_options), settings, budget, record,
-                                        floors, namespace)
-        say(f"{arch}: scale-out, one and two instances of what it scales")
-        scale_out += measure_scale_out(arch, settings, budget, record, TO_VERSION, namespace)
-        for suffix, options in cls.comparison_variants(settings).items():
-            name = f"{arch}-{suffix}"
+        plan.append((arch, arch, dict(cls.comparison_options), True))
+        plan += [(arch, f"{arch}-{suffix}", {**cls.comparison_options, **options}, not quick)
+                 for suffix, options in cls.comparison_variants(settings).items()]
+    serving, unavailable, scale_rounds = {name: [] for _, name, _, _ in plan}, {}, {}
+    for repetition in range(1, budget.repetitions + 1):
+        say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, then scale-out, "
+            "every architecture in turn")
+        for arch, name, options, _ in plan:
+            if name in unavailable:
+                continue
             try:
-                measured[name] = measure_system(arch, name, {**cls.comparison_options, **options}, settings,
-                                                budget, record, floors, namespace, drill=not quick)
+                serving[name].append(measure_serving(arch, name, options, settings, budget, record, namespace))
             except Exception as exc:  # a variant whose parts are missing here: reported, the rest goes on
+                if name == arch:
+                    raise
                 unavailable[name] = f"{type(exc).__name__}: {exc}"
                 say(f"{name}: not measured ({unavailable[name][:300]})")
+        for arch in dict.fromkeys(arch for arch, _, _, _ in plan):
+            say(f"{arch}: scale-out, one and two instances of what it scales")
+            # the pair without the model-cost knob once: it shows a cheap model cannot scale on 2 cores
+            scale_budget = budget if repetition == 1 else replace(budget, scale_plain=False)
+            scale_rounds.setdefault(arch, []).append(
+                measure_scale_out(arch, settings, scale_budget, record, TO_VERSION, namespace))
+    measured = {}
+    for arch, name, options, drill in plan:
+        if name in unavailable:
+            continue
+        try:
+            measured[name] = measure_system(arch, name, options, settings, budget, record, floors, namespace,
+                                            pooled_serving(serving[name]), drill=drill)
+        except Exception as exc:
+            if name == arch:
+                raise
+            unavailable[name] = f"{type(exc).__name__}: {exc}"
+            say(f"{name}: not measured ({unavailable[name][:300]})")
+    scale_out = [run for rounds in scale_rounds.values() for run in pooled_scale_out(rounds)]
     return write_report(Results(floors=floors, architectures=measured, quick=quick, unavailable=unavailable,
                                 throughput_floors=throughput_floors, scale_out=scale_out,
-                                duration_s=round(time.monotonic() - run_started, 1)))
+                                duration_s=round(time.monotonic() - run_started, 1),
+                                repetitions=budget.repetitions))

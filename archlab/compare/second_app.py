@@ -13,9 +13,10 @@ def _restarted(names: list[str], component: str) -> bool:
     return any(name == component or name.startswith(f"{component}-") for name in names)
 
 
-def second_app_record(system, footprint: Footprint, update: dict) -> dict:
-    """`footprint` measured with both apps up, `update` the system's report of the model update
-    that followed (as a dict); the versions the second app priced with are read from its own report."""
+def second_app_record(system, footprint: Footprint, update: dict, alone: Footprint) -> dict:
+    """`footprint` measured with both apps up, `alone` just before the second app started (the same
+    launch, so the same instances), `update` the system's report of the model update that followed
+    (as a dict); the versions the second app priced with are read from its own report."""
     app = system.second_app_name
     report = http.call_json("GET", system.second_app_url + "/report", timeout=30)
     replaced = [*update["restarted"], *update["started"]]
@@ -23,6 +24,7 @@ def second_app_record(system, footprint: Footprint, update: dict) -> dict:
     return {
         "app": app,
         "model_copies": footprint.model_copies,
+        "model_copies_alone": alone.model_copies,
         "model_copies_by_component": {p.component: p.model_runtime for p in footprint.processes if p.model_runtime},
         "rss_mib": footprint.rss_mib.get(app),
         "versions_after_update": report["model_versions"],

@@ -11,12 +11,20 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..measure.stats import summarize
+from .footing import OPERATING, SERVING, caption
+from .scaling import scale_factors
 from .schema import Results
 
 FLOOR_COLOUR = "#bbbbbb"
 ARCH_COLOUR = "#4c72b0"
 FAIL_COLOUR = "#c44e52"
 TITLE_CHARACTERS = 125  # a panel title's line at 8.5 pt on a 9-inch figure, wrapped rather than cut off
+
+
+def _titled(ax, title: str, results: Results, measurement: str) -> None:
+    """`title` with the footing the figure was measured on beneath it (when the results recorded it)."""
+    footing = caption({a.name: a.footing for a in results.ordered()}, measurement, results.machine.get("cpus"))
+    ax.set_title(title + (f"\n{textwrap.fill(footing, 95)}" if footing else ""), fontsize=9.5)
 
 
 def latency_chart(results: Results, path: Path) -> Path:
@@ -29,7 +37,7 @@ def latency_chart(results: Results, path: Path) -> Path:
             labels.append(f"floor: {floor.name}")
             colours.append(FLOOR_COLOUR)
         rows.append(arch.latency.samples_ms or [math.nan])
-        labels.append(arch.name if arch.latency.samples_ms else f"{arch.name} (no successful request)")
+        labels.append(_latency_label(arch, floor))
         colours.append(ARCH_COLOUR)
     fig = Figure(figsize=(9, 1.5 + 0.45 * len(rows)), layout="constrained")
     ax = fig.subplots()
@@ -40,17 +48,30 @@ def latency_chart(results: Results, path: Path) -> Path:
         box.set_facecolor(colour)
     ax.set_xscale("log")
     ax.invert_yaxis()
-    ax.set_xlabel("latency, ms (log scale) - box p25-p75, line p50, whiskers p1-p99")
-    ax.set_title("Latency per architecture beside its floor")
+    ax.set_xlabel("latency, ms (log scale) - box p25-p75, line p50, whiskers p1-p99\n"
+                  "(!): p50 below its floor: that floor, measured with its own minimal server, is no bound there",
+                  fontsize=8.5)
+    _titled(ax, "Latency per architecture beside its floor", results, SERVING)
     fig.savefig(path, dpi=100)
     return path
+
+
+def _latency_label(arch, floor) -> str:
+    """The architecture's name; flagged when its p50 lies below its floor's (the floor, measured
+    with its own minimal server and client, is then not a lower bound for this path)."""
+    if not arch.latency.samples_ms:
+        return f"{arch.name} (no successful request)"
+    if floor is not None and floor.samples_ms and summarize(arch.latency.samples_ms).p50 < summarize(floor.samples_ms).p50:
+        return f"{arch.name} (!) p50 below its floor"
+    return arch.name
 
 
 def timeline_chart(results: Results, path: Path) -> Path:
     """Served version of every request during each update, failures in red, on one shared time
     axis (a 0.04 s update must look narrower than a 4 s one). Events are numbered lines, named in
     each panel's title, so events close in time never print over each other."""
-    updates = [(a.name, a.update) for a in results.ordered() if a.update is not None]
+    updates = [(f"{a.name}, {u.strategy.partition(':')[0]}", u) for a in results.ordered()
+               for u in (a.naive_update, a.update) if u is not None]
     fig = Figure(figsize=(9, 0.5 + 2.4 * max(1, len(updates))), layout="constrained")
     axes = fig.subplots(max(1, len(updates)), 1, squeeze=False, sharex=True)[:, 0]
     if not updates:
@@ -75,6 +96,9 @@ def timeline_chart(results: Results, path: Path) -> Path:
         ax.set_title(f"{name}: build {update.build_s:.2f} s, then {cost}; {update.failed} failed\n{events}",
                      fontsize=8.5)
     axes[-1].set_xlabel("seconds since traffic started")
+    footing = caption({a.name: a.footing for a in results.ordered()}, OPERATING, results.machine.get("cpus"))
+    if footing:
+        fig.suptitle(textwrap.fill(footing, 110), fontsize=8.5)
     fig.savefig(path, dpi=100)
     return path
 
@@ -108,8 +132,8 @@ def coupling_chart(results: Results, path: Path) -> Path:
     fig.colorbar(image, ax=ax, label="share of requests failed")
     ax.set_xticks(range(len(components)), [f"{c} down" for c in components], rotation=20)
     ax.set_yticks(range(len(archs)), [a.name for a in archs])
-    ax.set_title("What users get when one component is down\n(hatched: no answer at all; plain: an error that says why)",
-                 fontsize=10)
+    _titled(ax, "What users get when one component is down\n(hatched: no answer at all; plain: an error that says why)",
+            results, OPERATING)
     fig.savefig(path, dpi=100)
     return path
 
@@ -204,14 +228,18 @@ def throughput_chart(results: Results, path: Path) -> Path:
                 marker=style[1], color="#888888", label=f"floor: {kind}")
     for arch in results.ordered():
         if arch.throughput:
-            ax.plot([r["concurrency"] for r in arch.throughput], [r["requests_per_s"] for r in arch.throughput],
-                    marker="o", label=arch.name)
+            line, = ax.plot([r["concurrency"] for r in arch.throughput], [r["requests_per_s"] for r in arch.throughput],
+                            marker="o", label=arch.name)
+            for r in arch.throughput:  # the repetitions' range, when the run repeated the measurement
+                if len(r.get("rounds_requests_per_s", [])) > 1:
+                    ax.vlines(r["concurrency"], min(r["rounds_requests_per_s"]), max(r["rounds_requests_per_s"]),
+                              color=line.get_color(), linewidth=2, alpha=0.6)
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(concurrencies), [str(c) for c in sorted(concurrencies)])
     ax.set_yscale("log")
     ax.set_xlabel("clients in flight (log scale)")
-    ax.set_ylabel("answered requests/s (log scale)")
-    ax.set_title("Throughput through the front door beside the constant-answer floors")
+    ax.set_ylabel("answered requests/s (log scale)\nmedian repetition; bar: the repetitions' range")
+    _titled(ax, "Throughput through the front door beside the constant-answer floors", results, SERVING)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, ncols=2)
     else:
@@ -220,38 +248,35 @@ def throughput_chart(results: Results, path: Path) -> Path:
     return path
 
 
-INSTANCE_COLOURS = {1: "#9ecae1", 2: "#3182bd"}
-
-
 def scale_out_chart(results: Results, path: Path) -> Path:
-    """One and two instances of what each architecture scales, side by side per architecture and
-    model cost: requests/s through the front (left), rows/s of a batch job's workers (right)."""
-    runs = results.scale_out
+    """What a second instance of the part each architecture scales bought: the rate with two
+    instances divided by the rate with one, on a linear axis from 0 with 1x marked (no gain); the
+    factor written on each bar, the repetitions' range as a line through it. The rates are in the
+    scale-out table."""
+    factors = [(f"{f['architecture']}\n{f['model_cost_ms']:g} ms per "
+                # the knob is busy CPU per call of the model: one request's prediction, or a batch of a job's rows
+                + ("request" if f["rate"] == "requests_per_s" else "batch call\n(rows/s)"), f["factor"], f["rounds"])
+               for f in scale_factors(results.scale_out)]
     fig = Figure(figsize=(9, 4), layout="constrained")
-    axes = fig.subplots(1, 2, width_ratios=(3, 1))
-    for ax, (rate, label) in zip(axes, (("requests_per_s", "requests/s through the front"),
-                                        ("rows_per_s", "rows/s scored by the workers"))):
-        groups = list(dict.fromkeys((r["architecture"], r["model_cost_ms"]) for r in runs if rate in r["throughput"]))
-        for i, group in enumerate(groups):
-            pair = {r["instances"]: r["throughput"][rate] for r in runs if (r["architecture"], r["model_cost_ms"]) == group}
-            for instances, value in pair.items():
-                ax.bar(i + (instances - 1.5) * 0.38, value, width=0.36, color=INSTANCE_COLOURS.get(instances),
-                       label=f"{instances} instance{'s' if instances > 1 else ''}")
-            if pair.get(1) and pair.get(2):  # what the second instance bought
-                ax.annotate(f"x{pair[2] / pair[1]:.2f}", (i, max(pair.values())), ha="center", va="bottom", fontsize=8,
-                            xytext=(0, 2), textcoords="offset points")
-        ax.set_xticks(range(len(groups)), [f"{arch}\ncost {cost:g} ms" for arch, cost in groups], fontsize=8)
-        if rate == "requests_per_s":  # with and without the knob differ 30x: log, or the knob's bars vanish
-            ax.set_yscale("log")
-            label += " (log scale)"
-        ax.margins(y=0.15)
-        ax.set_ylabel(label)
-        if not groups:
-            ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
-    handles = dict(zip(*reversed(axes[0].get_legend_handles_labels())))
-    if handles:
-        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=len(handles), fontsize=8)
-    fig.suptitle("Scale-out: one and two instances of the part each architecture scales")
+    ax = fig.subplots()
+    for i, (label, factor, each) in enumerate(factors):
+        ax.bar(i, factor, width=0.6, color=ARCH_COLOUR)
+        if len(each) > 1:
+            ax.vlines(i, min(each), max(each), color="#222222", linewidth=1.5)
+        ax.annotate(f"x{factor:.2f}" + (f"\n({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""),
+                    (i, max(factor, *each)), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    textcoords="offset points")
+    ax.axhline(1.0, color="#555555", linestyle="--", linewidth=1)
+    ax.axhline(2.0, color="#bbbbbb", linestyle=":", linewidth=1)
+    ax.set_xticks(range(len(factors)), [label for label, _, _ in factors], fontsize=8)
+    ax.set_ylim(0, max([2.2, *(max(each) * 1.15 for _, _, each in factors)]))
+    ax.set_ylabel("rate with 2 instances / with 1 (linear)\n1x: no gain, 2x: twice as much")
+    if not factors:
+        ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
+    repetitions = max((len(each) for _, _, each in factors), default=0)
+    ax.set_title("Scale-out: what a second instance of the part each architecture scales bought"
+                 + (f"\nmedian of {repetitions} repetitions, line: their range" if repetitions > 1 else
+                    "\none repetition (quick run): no spread measured"), fontsize=10)
     fig.savefig(path, dpi=100)
     return path
 

@@ -3,6 +3,7 @@ by `archlab results`: the README links to it instead of carrying hand-typed numb
 
 from __future__ import annotations
 
+from .footing import OPERATING, SERVING, caption
 from .numbers import fmt
 
 
@@ -30,8 +31,15 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
         "`archlab results --output docs/RESULTS.md`).",
         "",
         f"Run {data['created']}{' (quick)' if data['quick'] else ''} on {machine['platform']}, "
-        f"Python {machine['python']}, {machine['cpus']} CPUs. Latencies in ms, percentiles by "
+        f"Python {machine['python']}, {machine['cpus']} CPUs"
+        + (f", load average {' / '.join(map(fmt, machine['load_average']))} (1 / 5 / 15 min) as the run ended"
+           if "load_average" in machine else "") + ". Latencies in ms, percentiles by "
         f"{data['percentile_method']}; ratios are within this one run (a machine's speed varies between runs).",
+        "",
+        *[f"- Footing, {line}" for line in (
+            caption({n: data["architectures"][n].get("footing") or {} for n in names}, measurement,
+                    machine["cpus"]) for measurement in (SERVING, OPERATING)) if line],
+        f"- Repetitions of latency, throughput and scale-out: {data.get('repetitions', 1)}",
         "",
         "## Tradeoffs",
         "",
@@ -57,6 +65,7 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
         best = f"; best fit: {', '.join(verdict['best'])} ({verdict['prefer']})" if verdict["best"] else ""
         lines.append(f"- **{verdict['name']}**: fits {fits}{best}")
         lines += [f"  - {arch}: {why}" for arch, why in sorted(verdict["fails"].items())]
+        lines += [f"  - {arch}: {why}" for arch, why in sorted(verdict.get("too_close", {}).items())]
         lines += [f"  - {arch}: not measured ({why})" for arch, why in sorted(verdict["not_measured"].items())]
     lines += ["", "## Footprint, a second application, a faulty model", "",
               _row(["architecture", "processes", "memory MiB", "app environment MiB", "model copies",
@@ -105,7 +114,11 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
               for t in data.get("targets", {}).values()]
     lines += ["", "## How each architecture was updated", ""]
     for name in names:
-        update = data["architectures"][name]["update"]
+        update, naive = data["architectures"][name]["update"], data["architectures"][name].get("naive_update")
+        for way in (naive, update) if naive else ():
+            lines.append(f"- **{name}**, {way['strategy'].split(':')[0]}: {fmt(way['failed'])} failed, "
+                         f"{fmt(way['cost_s'])} s to all-new after {fmt(way['build_s'])} s of build, restarts "
+                         f"{', '.join(f'{c} x {n}' for c, n in (way.get('restarts') or {}).items()) or 'none'}, {fmt(way.get('extra_rss_mib'))} MiB extra during the switch")
         if update:
             better = f" A better strategy would need: {update['better_strategy']}." if update["better_strategy"] else ""
             lines.append(f"- **{name}**: {update['strategy']}.{better}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from .charts import CHARTS
+from .footing import OPERATING, SERVING, caption
 from .numbers import fmt
 from .paths import value_at
 
@@ -22,8 +23,9 @@ th { background: #f2f2f2; }
 td.num { text-align: right; }
 img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 small { color: #666; }
-#tradeoffs { font-size: 0.85em; }
-#tradeoffs td:nth-child(11) { font-size: 0.85em; max-width: 22em; overflow-wrap: anywhere; }
+#tradeoffs { font-size: 0.9em; }
+#tradeoff-details { font-size: 0.75em; }
+.wide { overflow-x: auto; }
 """
 
 
@@ -55,14 +57,6 @@ def _ranked(data: dict, rank_key: str, name: str, *path: str) -> str:
 
 def _list(items) -> str:
     return escape(", ".join(items)) if items else "nothing"
-
-
-def _short_paths(items) -> str:
-    """Files written, each shortened to its last two path parts (the full paths are in the JSON)."""
-    def short(item: str) -> str:
-        path, _, count = item.partition(" (")
-        return "/".join(path.split("/")[-2:]) + (f" ({count}" if count else "")
-    return _list([short(item) for item in items])
 
 
 def _strategy(update: dict) -> str:
@@ -99,7 +93,7 @@ def _tradeoff_rows(data: dict, names: list[str]) -> str:
             + (_ranked(data, "update_switch_s", name, *base, "update", "cost_s") if update else missing)
             + (_ranked(data, "update_failed", name, *base, "update", "failed") if update else missing)
             + f"<td{_shade(data, 'update_restarted', name)}>{_list(update['restarted']) if update else '-'}</td>"
-            + f"<td>{_short_paths(update['rebuilt']) if update else '-'}</td>"
+            + f"<td>{_rebuilt(update) if update else '-'}</td>"
             + f"<td>{faults or 'no component declared'}</td>"
             + f"<td{_shade(data, 'app_carries_model', name)}>{fmt(arch['app_carries_model'])}</td>"
             + (_ranked(data, "rss_mib", name, *base, "footprint", "rss_mib", "total") if arch.get("footprint") else missing)
@@ -112,6 +106,51 @@ def _tradeoff_rows(data: dict, names: list[str]) -> str:
             + f"<td{_shade(data, 'review_gate', name)}>{fmt(bool(arch['capabilities'].get('review_gate')))}</td>"
             "</tr>"
         )
+    return "\n".join(rows)
+
+
+def _range(data: dict, *path: str) -> str:
+    """The lowest to the highest of a list of repetitions at `path`, each a JSON number; empty for fewer than two."""
+    values = data
+    for key in path:
+        values = values.get(key) if isinstance(values, dict) else None
+    if not isinstance(values, list) or len(values) < 2:
+        return ""
+    low, high = values.index(min(values)), values.index(max(values))
+    return f"<br><small>{_num(data, *path, str(low))} to {_num(data, *path, str(high))}</small>"
+
+
+def _scale_cell(data: dict, name: str) -> str:
+    """The factor a second instance of its scaled part bought, with the model-cost knob (a heavier model)."""
+    for i, factor in enumerate(data.get("scale_factors", [])):
+        if factor["architecture"] == name and factor["model_cost_ms"]:
+            return (f"<td>&times;{_num(data, 'scale_factors', str(i), 'factor')}"
+                    f"{_range(data, 'scale_factors', str(i), 'rounds')}<br><small>{escape(factor['scaled'])}</small></td>")
+    return "<td>-</td>"
+
+
+def _lecture_rows(data: dict, names: list[str]) -> str:
+    """The lecture's own columns: latency, update cost, coupling, complexity, scale, review."""
+    rows = []
+    for name in names:
+        arch, base = data["architectures"][name], ("architectures", name)
+        update = arch["update"]
+        later = "<br><small>answers later</small>" if arch["capabilities"].get("answers_later") else ""
+        rows.append(
+            f"<tr><th>{escape(name)}{later}</th>"
+            + _ranked(data, "p50_ms", name, *base, "latency", "summary_ms", "p50")
+            + f"<td{_shade(data, 'p99_ms', name)}>{_num(data, *base, 'latency', 'summary_ms', 'p99')}"
+              f"{_range(data, *base, 'latency', 'rounds', 'p99_ms')}</td>"
+            + (f"<td{_shade(data, 'update_switch_s', name)}>{_strategy(update)}: "
+               f"{_num(data, *base, 'update', 'cost_s')} s to all-new, {_num(data, *base, 'update', 'failed')} failed"
+               f"<br><small>build {_num(data, *base, 'update', 'build_s')} s</small></td>" if update else "<td>-</td>")
+            + f"<td>{_num(data, *base, 'coupling', 'failing_users')} of {_num(data, *base, 'coupling', 'parts_down')} "
+              "parts fail users when down</td>"
+            + (f"<td>processes: {_num(data, *base, 'process_count')}<br>"
+               f"{_num(data, *base, 'footprint', 'code_lines')} lines of its own code</td>"
+               if arch.get("footprint") else "<td>-</td>")
+            + _scale_cell(data, name)
+            + f"<td{_shade(data, 'review_gate', name)}>{fmt(bool(arch['capabilities'].get('review_gate')))}</td></tr>")
     return "\n".join(rows)
 
 
@@ -133,6 +172,23 @@ def _latency_rows(data: dict, names: list[str]) -> str:
             f"<td>{escape(floor['description'])}</td></tr>"
         )
     return "\n".join(rows)
+
+
+def _below_floor(data: dict, names: list[str]) -> str:
+    """Each architecture whose p50 came out below its own floor's, flagged and explained."""
+    items = []
+    for name in names:
+        arch = data["architectures"][name]
+        floor = data["floors"].get(arch["latency"]["floor"])
+        p50 = arch["latency"]["summary_ms"]["p50"]
+        if floor and p50 is not None and floor["summary_ms"]["p50"] is not None and p50 < floor["summary_ms"]["p50"]:
+            base = ("architectures", name, "latency", "summary_ms", "p50")
+            items.append(f"<li><b>{escape(name)}</b>: p50 {_num(data, *base)} ms, below its floor "
+                         f"{escape(arch['latency']['floor'])} ({_num(data, 'floors', arch['latency']['floor'], 'summary_ms', 'p50')}"
+                         " ms). The floor is measured once, with its own minimal server and client, at another moment "
+                         "of the run: where the architecture's own path is leaner than that stand-in (or the machine "
+                         "was less loaded), the floor is no lower bound, and the ratio to it says little.</li>")
+    return f'<ul id="below-floor">{"".join(items)}</ul>' if items else ""
 
 
 def _fault_rows(data: dict, names: list[str]) -> str:
@@ -256,17 +312,36 @@ def _second_app_rows(data: dict, names: list[str]) -> str:
     return "\n".join(rows)
 
 
+def _best_fit(verdict: dict) -> str:
+    if not verdict["best"]:
+        return ""
+    if len(verdict["best"]) > 1 and "too close" in verdict["prefer"]:
+        return f" Best fit: too close to call between <b>{_list(verdict['best'])}</b> ({escape(verdict['prefer'])})."
+    return f" Best fit: <b>{_list(verdict['best'])}</b> ({escape(verdict['prefer'])})."
+
+
 def _profile_items(data: dict) -> str:
     items = []
     for verdict in data.get("profiles", []):
         fits = _list(verdict["fits"]) if verdict["fits"] else "none"
-        best = f" Best fit: <b>{_list(verdict['best'])}</b> ({escape(verdict['prefer'])})." if verdict["best"] else ""
         fails = "".join(f"<li>{escape(arch)}: {escape(why)}</li>" for arch, why in sorted(verdict["fails"].items()))
+        close = "".join(f"<li>{escape(arch)}: {escape(why)}</li>"
+                        for arch, why in sorted(verdict.get("too_close", {}).items()))
         unmeasured = f" Not measured in this run: {_list(sorted(verdict['not_measured']))}." \
             if verdict["not_measured"] else ""
         items.append(f"<li><b>{escape(verdict['name'])}</b> ({escape(verdict['requirement'])}): fits "
-                     f"{fits}.{best}{unmeasured}<ul>{fails}</ul></li>")
+                     f"{fits}.{_best_fit(verdict)}{unmeasured}<ul>{fails}{close}</ul></li>")
     return "\n".join(items)
+
+
+def _repetitions(data: dict) -> str:
+    count = data.get("repetitions", 1)
+    if count > 1:
+        return (f"Latency, throughput and scale-out were each measured {count} times, the architectures taking "
+                "turns in every repetition; a figure shows the pooled value with the spread of the repetitions, and "
+                "a requirement whose limit lies inside that spread is too close to call on this machine.")
+    return ("One repetition (a quick run): no spread was measured, so a verdict here cannot tell a close call "
+            "from a clear one; the full run repeats each measurement 3 times.")
 
 
 def _target_rows(data: dict) -> str:
@@ -286,6 +361,58 @@ def _namespace_rows(data: dict, names: list[str]) -> str:
     )
 
 
+def _footings(data: dict, names: list[str]) -> dict[str, dict]:
+    return {name: data["architectures"][name].get("footing") or {} for name in names}
+
+
+def _footing_items(data: dict, names: list[str]) -> str:
+    """The footing of each measurement, then what could not be matched, beside the architecture."""
+    footings, cpus = _footings(data, names), data["machine"]["cpus"]
+    items = [f"<li>{escape(line)}</li>" for line in (caption(footings, SERVING, cpus), caption(footings, OPERATING, cpus))
+             if line]
+    most = max((f[OPERATING]["front_instances"] for f in footings.values() if OPERATING in f), default=0)
+    fewer = [name for name, f in footings.items() if OPERATING in f and f[OPERATING]["front_instances"] < most]
+    if fewer:
+        items.append(f"<li><b>{_list(fewer)}</b>: fewer user-facing instances than the others' {most} for the "
+                     "update, drill and faults: one front by design; the update reaches the part behind it</li>")
+    items += [f"<li><b>{escape(name)}</b> answers later: its latency is submission until the answer is stored, and it "
+              "has no requests/s (its figure is the job's rows/s): not comparable with an answer at once</li>"
+              for name in names if data["architectures"][name]["capabilities"].get("answers_later")]
+    return f'<ul id="footing">{"".join(items)}</ul>' if items else ""
+
+
+def _rebuilt(update: dict) -> str:
+    """What the update rewrote, by count: entries and files (the paths are in the JSON and on hover)."""
+    files = sum(int(item.rsplit("(", 1)[1].split()[0]) if item.endswith(" files)") else 1 for item in update["rebuilt"])
+    title = escape("; ".join(update["rebuilt"]))
+    if not update["rebuilt"]:
+        return "nothing"
+    entries = len(update["rebuilt"])
+    return (f'<span title="{title}">{entries} entr{"ies" if entries > 1 else "y"}, '
+            f'{files} file{"s" if files > 1 else ""}</span>')
+
+
+def _strategy_rows(data: dict, names: list[str]) -> str:
+    """Each architecture's update strategies, the naive one first where both were measured."""
+    rows = []
+    for name in names:
+        arch = data["architectures"][name]
+        for key in ("naive_update", "update"):
+            update = arch.get(key)
+            if not update:
+                continue
+            base = ("architectures", name, key)
+            restarts = ", ".join(f"{component} &times; {_num(data, *base, 'restarts', component)}"
+                                 for component in sorted(update.get("restarts", {}))) or "none"
+            rows.append(
+                f"<tr><th>{escape(name)}</th><td>{_strategy(update)}</td>"
+                + _num(data, *base, "failed", cell=True) + _num(data, *base, "build_s", cell=True)
+                + _num(data, *base, "cost_s", cell=True)
+                + f"<td>{restarts}</td>" + _num(data, *base, "extra_rss_mib", cell=True)
+                + f"<td>{_rebuilt(update)}</td></tr>")
+    return "\n".join(rows)
+
+
 def _unavailable(data: dict) -> str:
     items = [f"<li><b>{escape(name)}</b>: not measured: {escape(why)}</li>"
              for name, why in sorted(data.get("unavailable", {}).items())]
@@ -303,6 +430,14 @@ def _notes(data: dict, names: list[str]) -> str:
     return f"<h2>How each was updated, and notes</h2><ul>{''.join(items)}</ul>" if items else ""
 
 
+def _load(data: dict) -> str:
+    """The machine's load average as the run ended, when the results recorded it."""
+    if "load_average" not in data["machine"]:
+        return ""
+    return (", load average " + " / ".join(_num(data, "machine", "load_average", str(i)) for i in range(3))
+            + " over 1 / 5 / 15 minutes as the run ended")
+
+
 def render_page(data: dict, names: list[str], plan: str = "") -> str:
     """The whole page for the results dict `data`, architectures in the order of `names`; `plan`
     is the capacity plan's HTML section (archlab.plan.section), shown before the charts."""
@@ -313,18 +448,29 @@ def render_page(data: dict, names: list[str], plan: str = "") -> str:
 <style>{STYLE}</style></head><body>
 <h1>archlab: four ways to serve one model, measured</h1>
 <p>Run {escape(data['created'])}{' (quick)' if data['quick'] else ''} on {escape(machine['platform'])},
-Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs. Every number below is read from
+Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs{_load(data)}. Every number below is read from
 <a href="results.json">results.json</a>; latencies are in milliseconds, percentiles by
 {escape(data['percentile_method'])}, over every successful request.</p>
+<h2>On what footing</h2>
+{_footing_items(data, names)}
 
 <h2>Tradeoffs</h2>
+<p>The lecture's own columns; the numbers behind them are in the details below.</p>
 <table id="tradeoffs">
+<tr><th>architecture</th><th>p50 ms</th><th>p99 ms<br><small>range over the repetitions</small></th>
+<th>update cost<br><small>the architecture's way; both ways below</small></th><th>coupling</th>
+<th>complexity</th><th>scale<br><small>a second instance, heavier model</small></th><th>reviewed before use</th></tr>
+{_lecture_rows(data, names)}
+</table>
+
+<h2>Tradeoff details</h2>
+<div class="wide"><table id="tradeoff-details">
 <tr><th>architecture</th><th>p50 ms</th><th>p99 ms</th><th>floor p50 ms</th><th>p50 &divide; floor</th>
 <th>model update strategy</th>
 <th>build s<br><small>building, installing or loading the new model: no strategy avoids it</small></th>
 <th>switch s<br><small>built &rarr; every answer carries it: a better strategy could shorten it</small></th>
 <th>failed during update</th><th>restarted on model update<br><small>process id changed</small></th>
-<th>rebuilt on model update<br><small>files written, state rewritten</small></th>
+<th>rebuilt on model update<br><small>entries and files written, state rewritten</small></th>
 <th>when a component is down</th><th>user-facing app carries scikit-learn and the model</th>
 <th>resident memory MiB<br><small>every process it runs</small></th>
 <th>model copies in memory<br><small>with a second app on the same model</small></th>
@@ -332,12 +478,23 @@ Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs. Every 
 <th>answers users got from a faulty model</th><th>rollback s<br><small>detection &rarr; every answer good</small></th>
 <th>predictions reviewed before use</th></tr>
 {_tradeoff_rows(data, names)}
-</table>
+</table></div>
 <p><small>Cells are coloured from best (green) to worst (orange) within each column, from the measured values.</small></p>
+
+<h2>Model updates: each architecture's strategies</h2>
+<p>Where an architecture has a naive way and its practitioners' way, both were measured under the same
+steady traffic, each in a launch of its own. Restarts are process ids seen while the update was watched;
+extra memory is the peak during the update above the memory before it.</p>
+<table id="update-strategies">
+<tr><th>architecture</th><th>strategy</th><th>failed requests</th><th>build s</th><th>switch s<br><small>built
+&rarr; every answer new</small></th><th>restarts</th><th>extra memory during the switch MiB</th>
+<th>rebuilt</th></tr>
+{_strategy_rows(data, names)}
+</table>
 
 <h2>Which architecture fits which requirements</h2>
 <p>"There is no best architecture, only the set of tradeoffs that best fits the system's requirements":
-each requirement below is checked against this run's numbers.</p>
+each requirement below is checked against this run's numbers. {escape(_repetitions(data))}</p>
 <ul id="profiles">
 {_profile_items(data)}
 </ul>
@@ -347,6 +504,7 @@ each requirement below is checked against this run's numbers.</p>
 <tr><th></th><th>n</th><th>mean</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>failed</th><th>what was timed</th></tr>
 {_latency_rows(data, names)}
 </table>
+{_below_floor(data, names)}
 
 <h2>Throughput under concurrent load</h2>
 <p>POST /predict spread over every front instance by 1, 8 and 32 clients in flight, beside the constant-answer

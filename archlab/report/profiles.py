@@ -7,13 +7,17 @@ turned into conditions on measured fields (`MEASURES`); `fits` checks every arch
 results dict against them, and `verdict` names those that fit, those that do not with the number
 that ruled them out, and those whose inputs this run did not measure (never guessed). An
 architecture is known only by its name in the results and what was measured for it.
+
+A measurement repeated in a run (`rounds`: its value in each repetition) has a spread; a limit
+inside that spread is "too close to call on this machine", and a best fit is named only when its
+spread does not reach the next one's.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .numbers import fmt
 from .paths import value_at, walk
@@ -33,6 +37,15 @@ class Measure:
     unit: str = ""
     lower_is_better: bool = True
     null_is_never: bool = False
+    rounds: str = ""  # where the value of each repetition is, if the run repeated the measurement
+
+    def spread(self, arch: dict) -> tuple[float, float] | None:
+        """(lowest, highest) over the repetitions and the value shown; None without two repetitions."""
+        found, values = walk(arch, self.rounds.split(".")) if self.rounds else (False, None)
+        value = self.value(arch)
+        if not found or not isinstance(values, list) or len(values) < 2 or not isinstance(value, (int, float)):
+            return None
+        return min(*values, value), max(*values, value)
 
     def value(self, arch: dict) -> float | bool | None:
         found, value = walk(arch, self.path.split("."))  # a dotted path such as "update.cost_s"
@@ -56,23 +69,28 @@ class CopiesFor(Measure):
     second app added, once per further app (a straight line through the two measured points)."""
 
     second: str = "second_app.model_copies"
+    fallback: str = "footprint.model_copies"  # one app's copies in results that did not record them alone
     applications: int = 1
 
     def value(self, arch: dict) -> float | None:
         first, both = super().value(arch), value_at(arch, *self.second.split("."))
-        if first is None or not isinstance(both, (int, float)):
+        if first is None:
+            first = value_at(arch, *self.fallback.split("."))
+        if not isinstance(first, (int, float)) or not isinstance(both, (int, float)):
             return None
         return first + (self.applications - 1) * (both - first)
 
 
 def model_copies_for(applications: int) -> Measure:
+    """From the copies one app held and the copies with a second one, measured on the same footing
+    (the same launch); results written before that was recorded fall back to the footprint's."""
     return CopiesFor(f"model_copies_for_{applications}", f"model copies for {applications} applications",
-                     "footprint.model_copies", applications=applications)
+                     "second_app.model_copies_alone", applications=applications)
 
 
 MEASURES = {m.key: m for m in (
-    Measure("p50_ms", "p50 latency", "latency.summary_ms.p50", "ms"),
-    Measure("p99_ms", "p99 latency", "latency.summary_ms.p99", "ms"),
+    Measure("p50_ms", "p50 latency", "latency.summary_ms.p50", "ms", rounds="latency.rounds.p50_ms"),
+    Measure("p99_ms", "p99 latency", "latency.summary_ms.p99", "ms", rounds="latency.rounds.p99_ms"),
     Measure("p50_over_floor", "p50 / floor", "p50_over_floor"),
     Measure("update_build_s", "update build time", "update.build_s", "s"),
     Measure("update_switch_s", "update switch time", "update.cost_s", "s", null_is_never=True),
@@ -114,9 +132,10 @@ class Condition:
         return f"{self.measure.label}: {self.wanted()}{f' ({self.note})' if self.note else ''}"
 
     def check(self, arch: dict) -> Check:
-        value = self.measure.value(arch)
+        value, spread = self.measure.value(arch), self.measure.spread(arch)
         met = None if value is None else bool(_OPS[self.op][0](value, self.limit))
-        return Check(self, value, met)
+        close = spread is not None and _OPS[self.op][0](spread[0], self.limit) != _OPS[self.op][0](spread[1], self.limit)
+        return Check(self, value, met, spread if close else None)
 
 
 @dataclass(frozen=True)
@@ -126,9 +145,14 @@ class Check:
     condition: Condition
     value: float | bool | None
     met: bool | None
+    too_close: tuple[float, float] | None = None  # the repetitions' spread, when the limit lies inside it
 
     def __str__(self) -> str:
         measure = self.condition.measure
+        if self.too_close:
+            low, high = self.too_close
+            return (f"{measure.label} {measure.show(self.value)}, from {measure.show(low)} to {measure.show(high)} "
+                    f"over the repetitions, required {self.condition.wanted()}: too close to call on this machine")
         if self.met is None:
             return f"{measure.label}: not measured in this run ({measure.path})"
         if isinstance(self.condition.limit, bool):
@@ -230,12 +254,20 @@ class Fit:
 
     @property
     def fits(self) -> bool | None:
-        if any(check.met is False for check in self.checks):
+        if any(check.met is False and not check.too_close for check in self.checks):
             return False
         return None if any(check.met is None for check in self.checks) else True
 
+    @property
+    def too_close(self) -> bool:
+        """No measured condition rules it out, but one of them lies inside its repetitions' spread."""
+        return self.fits is not False and any(check.too_close for check in self.checks)
+
     def why(self) -> str:
-        """The checks that decided: the failed ones if any, else the unmeasured ones, else all."""
+        """The checks that decided: the close ones if any, else the failed ones, else the unmeasured
+        ones, else all."""
+        if self.too_close:
+            return "; ".join(str(check) for check in self.checks if check.too_close)
         return "; ".join(str(check) for check in self.checks if check.met is self.fits) or "nothing required"
 
 
@@ -261,11 +293,14 @@ class Verdict:
     not_measured: dict[str, str]  # architecture -> what this run did not measure
     best: list[str]
     prefer: str  # the secondary measure, e.g. "lowest p99 latency"
+    too_close: dict[str, str] = field(default_factory=dict)  # architecture -> the limit inside its spread
 
     def lines(self) -> list[str]:
         """The verdict as text: the notebook prints it, the report shows it."""
         lines = [f"{self.name} ({self.requirement})"]
-        if self.best:
+        if len(self.best) > 1 and "too close" in self.prefer:
+            lines.append(f"  best fit: too close to call between {', '.join(self.best)} ({self.prefer})")
+        elif self.best:
             lines.append(f"  best fit: {', '.join(self.best)} ({self.prefer})")
         elif self.fails:
             lines.append("  best fit: none (no architecture measured in this run fits)")
@@ -273,6 +308,7 @@ class Verdict:
             lines.append("  best fit: not measured in this run")
         lines += [f"  fits: {name}: {why}" for name, why in self.fits.items()]
         lines += [f"  does not fit: {name}: {why}" for name, why in self.fails.items()]
+        lines += [f"  too close to call on this machine: {name}: {why}" for name, why in self.too_close.items()]
         lines += [f"  not measured: {name}: {why}" for name, why in self.not_measured.items()]
         return lines
 
@@ -284,15 +320,23 @@ def _best(results: dict, fitting: dict[str, str], prefer: Measure) -> tuple[list
     if not known:
         return list(fitting), f"{prefer.label} not measured in this run: every fit is as good"
     best = (min if prefer.lower_is_better else max)(known.values())
-    return [name for name, v in known.items() if v == best], \
-        f"{'lowest' if prefer.lower_is_better else 'highest'} {prefer.label}"
+    chosen = f"{'lowest' if prefer.lower_is_better else 'highest'} {prefer.label}"
+    leaders = [name for name, v in known.items() if v == best]
+    spreads = {name: prefer.spread(results["architectures"][name]) or (v, v) for name, v in known.items()}
+    reach = (max if prefer.lower_is_better else min)(spreads[name][1 if prefer.lower_is_better else 0] for name in leaders)
+    close = [name for name in known if name not in leaders and
+             (spreads[name][0] <= reach if prefer.lower_is_better else spreads[name][1] >= reach)]
+    if close:  # the next ones' spread reaches the leader's: this run cannot rank them
+        return leaders + close, f"{chosen}: too close to call on this machine, their repetitions' spreads overlap"
+    return leaders, chosen
 
 
 def verdict(results: dict, requirement: Requirement, name: str = "", prefer: Measure | None = None) -> Verdict:
     """Check `requirement` on every architecture of `results` and pick the best fit."""
     prefer = prefer or requirement.prefer()
     checked = fits(results, requirement)
-    by_outcome = {outcome: {n: f.why() for n, f in checked.items() if f.fits is outcome}
+    close = {n: f.why() for n, f in checked.items() if f.too_close}
+    by_outcome = {outcome: {n: f.why() for n, f in checked.items() if f.fits is outcome and n not in close}
                   for outcome in (True, False, None)}
     unavailable = {n: f"not measured in this run: {why}" for n, why in results.get("unavailable", {}).items()}
     best, chosen_by = _best(results, by_outcome[True], prefer)
@@ -304,6 +348,7 @@ def verdict(results: dict, requirement: Requirement, name: str = "", prefer: Mea
         not_measured={**by_outcome[None], **unavailable},
         best=best,
         prefer=chosen_by,
+        too_close=close,
     )
 
 

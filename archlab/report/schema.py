@@ -21,6 +21,7 @@ from ..measure.load import LoadResult, Sample
 from ..measure.stats import METHOD, summarize
 from ..measure.timeline import converged_at, failures_between
 from .profiles import rank_columns, verdicts
+from .scaling import scale_factors
 from .targets import evaluate_targets
 
 SCHEMA_VERSION = 3
@@ -46,6 +47,8 @@ class Latency:
     failed: int = 0
     # a system that answers later: per sample, what its answer waited for (as the system recorded it)
     parts_ms: dict[str, list[float]] = field(default_factory=dict)
+    # a measurement repeated in the run: each repetition's p50_ms and p99_ms (samples_ms pools them all)
+    rounds: dict[str, list[float]] = field(default_factory=dict)
 
     @classmethod
     def from_load(cls, result: LoadResult, definition: str, floor: str) -> Latency:
@@ -102,6 +105,8 @@ class Update:
     build_s: float = 0.0
     started: list[str] = field(default_factory=list)  # components that did not exist before
     details: dict = field(default_factory=dict)
+    pids_seen: dict[str, list[int]] = field(default_factory=dict)  # every process id of each component, watched
+    extra_rss_mib: float | None = None  # peak resident memory during the update above the memory before it
 
     @classmethod
     def from_samples(
@@ -139,8 +144,13 @@ class Update:
             return None
         return max(0.0, self.converged_s - self.ready_s)
 
+    @property
+    def restarts(self) -> dict[str, int]:
+        """Per component, how often its process was replaced while the update was watched."""
+        return {name: len(pids) - 1 for name, pids in self.pids_seen.items() if len(pids) > 1}
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "cost_s": self.cost_s}
+        return {**asdict(self), "cost_s": self.cost_s, "restarts": self.restarts}
 
     @classmethod
     def from_dict(cls, data: dict) -> Update:
@@ -203,6 +213,9 @@ class Architecture:
     drill: dict = field(default_factory=dict)  # a bad model rolled out and rolled back under traffic
     second_app: dict = field(default_factory=dict)  # a second application using the same model
     targets: list[dict] = field(default_factory=list)  # what it declared it should reach (`System.targets`)
+    naive_update: Update | None = None  # the naive way, where `update` is the architecture's best practice
+    # per measurement, the user-facing app instances that ran and the addresses users were sent to
+    footing: dict[str, dict] = field(default_factory=dict)
 
     @property
     def app_carries_model(self) -> bool:
@@ -216,6 +229,8 @@ class Architecture:
             "name": self.name,
             "latency": self.latency.to_dict(),
             "update": self.update.to_dict() if self.update else None,
+            "naive_update": self.naive_update.to_dict() if self.naive_update else None,
+            "footing": self.footing,
             "faults": {k: v.to_dict() for k, v in self.faults.items()},
             "carries_model": self.carries_model,
             "app_carries_model": self.app_carries_model,
@@ -230,6 +245,10 @@ class Architecture:
             "second_app": self.second_app,
             "targets": self.targets,
             "p50_over_floor": p50 / floor_p50 if p50 is not None and floor_p50 else None,
+            "process_count": len(self.footprint.get("processes", [])) if self.footprint else None,
+            # of the parts archlab took down, how many left users with failed requests
+            "coupling": {"parts_down": sum(f.breakable for f in self.faults.values()),
+                         "failing_users": sum(f.breakable and f.failed > 0 for f in self.faults.values())},
         }
 
     @classmethod
@@ -237,6 +256,7 @@ class Architecture:
         values = _init_fields(cls, data)
         values["latency"] = Latency(**_init_fields(Latency, data["latency"]))
         values["update"] = Update.from_dict(data["update"]) if data.get("update") else None
+        values["naive_update"] = Update.from_dict(data["naive_update"]) if data.get("naive_update") else None
         values["faults"] = {k: Fault(**_init_fields(Fault, v)) for k, v in data["faults"].items()}
         return cls(**values)
 
@@ -248,6 +268,8 @@ def machine() -> dict:
         "platform": platform.platform(),
         "processor": platform.machine(),
         "cpus": os.cpu_count(),
+        # what else the machine was doing as the run ended (1, 5, 15 minutes): a loaded machine slows every figure
+        "load_average": [round(load, 2) for load in os.getloadavg()],
     }
 
 
@@ -262,6 +284,7 @@ class Results:
     throughput_floors: dict[str, list[dict]] = field(default_factory=dict)  # constant answers, per concurrency
     scale_out: list[dict] = field(default_factory=list)  # throughput with 1 and 2 of the scaled part
     duration_s: float | None = None  # the whole run, wall clock
+    repetitions: int = 1  # latency, throughput and scale-out each measured this often (interleaved)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     machine: dict = field(default_factory=machine)
     percentile_method: str = METHOD
@@ -287,6 +310,8 @@ class Results:
             "throughput_floors": self.throughput_floors,
             "scale_out": self.scale_out,
             "duration_s": self.duration_s,
+            "repetitions": self.repetitions,
+            "scale_factors": scale_factors(self.scale_out),
         }
         data["targets"] = evaluate_targets(data)
         data["profiles"] = [asdict(verdict) for verdict in verdicts(data)]

