@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "serve",
     "publish",
     "keys",
+    "classroom",
 )
 
 EXIT_USAGE = 2
