@@ -4,14 +4,14 @@ the tests of this module, seen through a real browser (Playwright driving chromi
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
 
-from archlab.classroom.recording import Recorder
+from archlab.classroom.recording import Recorder, read_recording
 from archlab.testing import require_module
 from classroom_helpers import CHROMIUM_ARGS, panels, snapshot, start_classroom, wait_for_line, wait_until
 from launch_helpers import still_alive, writable_home
@@ -21,6 +21,8 @@ from patterns.settings import ARCHITECTURES
 playwright = require_module("playwright.sync_api")
 
 pytestmark = pytest.mark.slow  # every architecture's processes, for minutes
+
+DEMO = Path(__file__).parents[1] / "docs" / "classroom" / "demo.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +180,29 @@ def test_a_read_only_viewer_is_refused_with_403(tmp_path):
         assert control(url, {"action": "release", "version": "v2"}).status_code == 403
         assert control(url, {"action": "reset"}, Authorization="Bearer wrong").status_code == 403
         assert control(url, {"action": "reset"}, Authorization=f"Bearer {token}").status_code == 409  # a replay
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+
+
+def test_the_committed_recording_replays_in_the_page(page, tmp_path):
+    """docs/classroom/demo.jsonl, played fast with nothing else started: every recorded panel, the
+    demo's events, the faulty answers it counted."""
+    _, frames = read_recording(DEMO)
+    recorded = {name for frame in frames for name, part in frame["panels"].items() if "state" in part}
+    port = free_port()
+    process = start_classroom(tmp_path, port, "--replay", str(DEMO), "--speed", "100", log=tmp_path / "err.log")
+    try:
+        wait_for_line(process, "replaying ", tmp_path / "err.log")
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#events li:has-text('rollback to v2 done')")
+        assert page.locator("#mode").inner_text() == "replay of demo.jsonl"
+        assert {e.get_attribute("id") for e in page.locator(".panel").all()} == {f"panel-{n}" for n in recorded}
+        assert page.locator("#controls").is_hidden()  # a replay has nothing to control
+        faulty = [int(t) for t in page.locator(".panel .faulty").all_inner_texts()]
+        assert sum(faulty) > 0
+        page.screenshot(path=tmp_path / "replay.png")
+        assert (tmp_path / "replay.png").stat().st_size > 20_000
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(30)

@@ -3,6 +3,7 @@ who may press the controls."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -10,8 +11,11 @@ import pytest
 from archlab.classroom.access import Access
 from archlab.classroom.board import Board
 from archlab.classroom.metrics import Meter
-from archlab.classroom.recording import Recorder, read_recording
-from archlab.classroom.traffic import Answer
+from archlab.classroom.panel import Panel
+from archlab.classroom.recording import Recorder, read_recording, resample
+from archlab.classroom.traffic import ROTATE_S, Answer, _Stream
+from archlab.measure.load import Sample, Target
+from patterns.settings import Settings
 
 
 def answer(at: float, ok: bool = True, ms: float = 10.0, faulty: str | None = None) -> Answer:
@@ -34,6 +38,10 @@ def test_a_quiet_second_is_a_point_with_no_requests():
     assert [p["rps"] for p in meter.add([], now=13.0)] == [1, 0, 0]
 
 
+def point(second: int) -> dict:
+    return {"t": second, "rps": 4, "failed": 1, "faulty": 0, "p50": 5.0, "p99": 9.5}
+
+
 def test_a_recording_replays_into_the_same_board(tmp_path):
     path = tmp_path / "demo.jsonl"
     recorder = Recorder(path, {"versions": ["v1", "v2"]}, every_s=1.0)
@@ -41,7 +49,7 @@ def test_a_recording_replays_into_the_same_board(tmp_path):
     state = {"name": "api", "available": True, "version": "v1"}
     for second in range(4):
         frame = {"t": 100.0 + second / 2, "meta": {"traffic": True},
-                 "panels": {"api": {"state": state, "points": [{"t": 100 + second, "rps": 4}]}},
+                 "panels": {"api": {"state": state, "points": [point(100 + second)]}},
                  "events": [{"t": 100.0, "panel": "api", "kind": "update", "text": "release"}] if second == 1 else []}
         live.apply(frame)
         recorder.write(frame)
@@ -74,3 +82,55 @@ def test_controls_are_open_on_loopback_and_need_the_token_elsewhere():
     assert shared.token == "s3cret"
     assert not shared.allows(None) and not shared.allows("Bearer wrong") and shared.allows("Bearer s3cret")
     assert Access("192.168.1.5", {}).token  # one made up and printed when none is set
+
+
+@pytest.mark.slow
+def test_a_variant_whose_broker_is_missing_is_shown_not_available_with_what_it_needs(home_with_models):
+    """The model API over RabbitMQ, pointed at a port where no broker listens: its panel says why."""
+    settings = dataclasses.replace(Settings.from_env(), amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
+    panel = Panel("api-amqp", "api", {"transport": "amqp"}, settings, "crtest-api-amqp", rate=1.0).start()
+    state = panel.state()
+    assert state["available"] is False and panel.system is None
+    assert "AMQPConnectionError" in state["reason"]
+    assert "127.0.0.1:1" in state["how"] and "press reset" in state["how"]
+
+
+class FinishedRun:
+    """A load run at its time bound, holding one answer from just before it."""
+
+    def __init__(self, t_s: float) -> None:
+        self.samples = [Sample(t_s=t_s, latency_ms=5.0, status=200, error=None, value=("v1", None), worker=0)]
+
+    def snapshot(self):
+        return list(self.samples)
+
+    def clock(self) -> float:
+        return ROTATE_S
+
+    def stop(self) -> None:
+        pass
+
+
+def test_answers_of_a_run_replaced_at_its_bound_keep_their_own_clock(monkeypatch):
+    stream = _Stream([Target("http://127.0.0.1:1/predict")], 1.0, None, reads=True)
+    stream.run, stream.origin = FinishedRun(ROTATE_S - 1), 1000.0
+    monkeypatch.setattr(_Stream, "start", lambda self: setattr(self, "origin", 5000.0))  # the next run's clock
+    (answer_,) = stream.harvest()
+    assert answer_.at == 1000.0 + ROTATE_S - 1 and answer_.version == "v1"
+    assert stream.origin == 5000.0
+
+
+def test_a_recording_written_again_with_fewer_frames_shows_the_same_end(tmp_path):
+    recorder = Recorder(tmp_path / "full.jsonl", {}, every_s=0.5)
+    for second in range(10):
+        recorder.write({"t": 100.0 + second, "panels": {"api": {
+            "state": {"name": "api", "version": "v1", "totals": {"requests": second}}, "points": [point(100 + second)]}}})
+    recorder.close()
+    resample(tmp_path / "full.jsonl", tmp_path / "fewer.jsonl", every_s=3.0)
+    ends = []
+    for name in ("full.jsonl", "fewer.jsonl"):
+        board = Board({})
+        for frame in read_recording(tmp_path / name)[1]:
+            board.apply(frame)
+        ends.append(board.snapshot()["panels"])
+    assert ends[0] == ends[1] and ends[1][0]["totals"] == {"requests": 9} and len(ends[1][0]["points"]) == 10

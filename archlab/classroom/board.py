@@ -45,13 +45,15 @@ class Board:
         self.t = 0.0
 
     def apply(self, frame: dict) -> None:
-        """`frame`: {"t", "meta"?, "panels": {name: {"state"?, "points"?}}, "events"?}; a missing
-        part leaves what the board had."""
+        """`frame`: {"t", "meta"?, "panels": {name: {"state"?, "counts"?, "points"?}}, "events"?}; a
+        missing part leaves what the board had (`counts`: the state's fields that change every second)."""
         self.t = frame["t"]
         self.meta.update(frame.get("meta", {}))
         for name, part in frame.get("panels", {}).items():
             if "state" in part:
-                self.panels[name] = part["state"]
+                self.panels[name] = dict(part["state"])
+            if "counts" in part:
+                self.panels.setdefault(name, {"name": name}).update(part["counts"])
             self.points.setdefault(name, deque(maxlen=HISTORY_S)).extend(part.get("points", ()))
         self.events.extend(frame.get("events", ()))
 

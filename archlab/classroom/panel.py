@@ -46,6 +46,7 @@ class Panel:
         self.busy: str | None = None  # the action running on it now
         self.acting_on: set[str] = set()  # components an action is bringing up
         self.stopped: set[str] = set()  # components the instructor stopped (a supervisor leaves them down)
+        self.needs: list[str] = []  # what a system that could not start uses but archlab does not start
         self.released: list[str] = [START_VERSION]  # versions released, in order (the rollback's target)
         self.initial_scale: int | None = None
         self._review: dict | None = None
@@ -63,7 +64,8 @@ class Panel:
         try:
             system.__enter__()
         except Exception as exc:  # a part it needs is missing here: say so, run the rest
-            self.unavailable = f"{type(exc).__name__}: {str(exc).strip()[:600]}"
+            self.unavailable = f"{type(exc).__name__}: {str(exc).strip()[:600] or 'no message'}"
+            self.needs = [f.how for f in _faults(system) if not f.breakable]
             return self
         self.system, self.unavailable = system, None
         self.start_seconds = time.monotonic() - started
@@ -109,10 +111,11 @@ class Panel:
 
     def state(self) -> dict:
         if self.system is None:
+            needs = f"it uses what archlab does not start: {'; '.join(self.needs)}. " if self.needs else ""
             return {"name": self.name, "available": False, "busy": self.busy,
                     "reason": self.unavailable or "starting",
-                    "how": f"start what it needs (see `archlab serve {self.arch}` and the README's requirements), "
-                           "then press reset"}
+                    "how": f"{needs}Start what it needs (`archlab serve {self.arch}` says what is missing; the README "
+                           "lists each architecture's requirements), then press reset"}
         system = self.system
         faults = {f.component: f for f in system.faults()}
         components = []
@@ -172,6 +175,14 @@ class Panel:
             except (OSError, RuntimeError, ValueError):
                 self._review = None
         return self._review
+
+
+def _faults(system) -> list:
+    """What a system that failed to start declares it uses (its own parts and the external ones)."""
+    try:
+        return system.faults()
+    except Exception:  # it did not get far enough to know
+        return []
 
 
 def _instance_label(url: str, count: int) -> str:

@@ -1,14 +1,17 @@
 """Record and replay: the frames the board is fed, as JSON lines, so a recorded demo plays back in
 the same page with no system running.
 
-A recording keeps a frame's chart points and events always, a panel's state only when it changed,
-and one frame per `every_s` seconds (the rest folded into the next one kept): a demo of several
-minutes stays small enough to commit.
+A recording keeps a frame's chart points, events and counters always, the rest of a panel's state
+only when it changed, and one frame per `every_s` seconds (the rest folded into the next one
+kept): a demo of several minutes stays small enough to commit. `python -m
+archlab.classroom.recording IN OUT --every S` writes a recording again with fewer frames.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 import threading
 import time
 from pathlib import Path
@@ -17,6 +20,8 @@ from .board import Board
 from .broadcast import Broadcaster
 
 FORMAT = "archlab-classroom/1"
+COUNTERS = ("totals", "review")  # what changes every second: written apart from the rest
+POINT = ("t", "rps", "failed", "faulty", "p50", "p99")  # a chart point, written as a list in this order
 
 
 class Recorder:
@@ -36,8 +41,7 @@ class Recorder:
         for name, part in frame["panels"].items():
             kept = pending["panels"].setdefault(name, {"points": []})
             kept["points"] += part.get("points", [])
-            if "state" in part:
-                kept["state"] = part["state"]
+            kept.update({key: part[key] for key in ("state", "counts") if key in part})
         if frame["t"] - pending["t"] >= self.every_s:
             self.flush(frame["t"])
 
@@ -47,10 +51,15 @@ class Recorder:
             return
         frame["t"] = t or frame["t"]
         for name, part in frame["panels"].items():
-            if part.get("state") == self._states.get(name):
-                part.pop("state", None)
-            elif "state" in part:
-                self._states[name] = part["state"]
+            if "state" not in part:
+                continue
+            state = part.pop("state")
+            steady = {k: v for k, v in state.items() if k not in COUNTERS}
+            if steady != self._states.get(name):
+                part["state"] = self._states[name] = steady
+            part["counts"] = {**part.get("counts", {}), **{k: state[k] for k in COUNTERS if k in state}}
+        for part in frame["panels"].values():
+            part["points"] = [[point.get(k) for k in POINT] for point in part.get("points", [])]
         self._write({"kind": "frame", **frame})
 
     def _write(self, line: dict) -> None:
@@ -77,6 +86,8 @@ def read_recording(path: Path) -> tuple[dict, list[dict]]:
                                      f"\"format\": \"{FORMAT}\")")
                 meta = entry["meta"]
             elif entry.get("kind") == "frame" and isinstance(entry.get("t"), (int, float)):
+                for part in entry.get("panels", {}).values():
+                    part["points"] = [dict(zip(POINT, point)) for point in part.get("points", [])]
                 frames.append(entry)
             else:
                 raise ValueError(f"{path}, line {number}: expected a frame with a time \"t\"")
@@ -110,3 +121,32 @@ class Player:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
+
+
+def resample(source: Path, target: Path, every_s: float) -> int:
+    """`source` written again to `target` with one frame per `every_s` seconds; the frames written."""
+    meta, frames = read_recording(source)
+    recorder = Recorder(target, meta, every_s)
+    for frame in frames:
+        recorder.write(frame)
+    recorder.close()
+    return len(read_recording(target)[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m archlab.classroom.recording",
+                                     description="write a classroom recording again with fewer frames")
+    parser.add_argument("source", type=Path)
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--every", type=float, default=2.0, help="seconds between frames kept (default 2)")
+    args = parser.parse_args(argv)
+    try:
+        kept = resample(args.source, args.target, args.every)
+    except (OSError, ValueError) as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    print(f"{args.target}: {kept} frames, {args.target.stat().st_size:,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -61,6 +61,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, self.server.broadcaster.latest(), "application/json")
         elif path == "/events":
             self._stream()
+        elif path == "/favicon.ico":  # none: said at once, so a browser does not log a 404
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         else:
             self._json(HTTPStatus.NOT_FOUND, {"error": f"no page {path}", "fields": {}})
 

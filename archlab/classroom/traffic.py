@@ -77,11 +77,11 @@ class _Stream:
         if self.run is None:
             return []
         samples = self.run.snapshot()
-        fresh, self.seen = samples[self.seen:], len(samples)
-        if self.run.clock() >= ROTATE_S:  # its bounds reached: the next run takes over
+        fresh, self.seen = [self._answer(s) for s in samples[self.seen:]], len(samples)
+        if self.run.clock() >= ROTATE_S:  # its bounds reached: the next run takes over (on its own clock)
             self.stop()
             self.start()
-        return [self._answer(s) for s in fresh]
+        return fresh
 
     def _answer(self, sample: Sample) -> Answer:
         version, faulty = sample.value if self.reads and sample.ok else (None, None)

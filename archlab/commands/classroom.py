@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     server = listen(args.host, args.port)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even started in the background
     classroom = player = None
     try:
         server.serve_in_background()
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, interrupt)
         if player is not None:
             player.stop()
         if classroom is not None:

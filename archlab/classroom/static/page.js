@@ -112,7 +112,7 @@ function renderPanel(panel) {
 // Two strips on one clock: latency (p50, p99, log scale, 1 ms to 10 s) over requests per second
 // (failed in red, answers from a faulty model in purple); events as vertical markers.
 function chart(panel) {
-  const W = 300, H = 190, left = 30, right = 4, top = 4, mid = 112, bottom = 176, span = 120;
+  const W = 300, H = 226, left = 30, right = 4, top = 4, mid = 132, bottom = 200, span = 120;
   const now = snapshot.t, from = now - span;
   const x = t => left + (t - from) / span * (W - left - right);
   const ly = ms => { const v = Math.log10(Math.min(Math.max(ms, 1), 10000)); return mid - 4 - v / 4 * (mid - 4 - top); };
@@ -146,7 +146,10 @@ function chart(panel) {
   const last = points[points.length - 1];
   svg += `<text x="${left + 2}" y="${H - 3}" font-size="8.5" fill="#1565c0">p50 ${last && last.p50 != null ? last.p50 + " ms" : "—"}</text>` +
     `<text x="${left + 72}" y="${H - 3}" font-size="8.5" fill="#ef6c00">p99 ${last && last.p99 != null ? last.p99 + " ms" : "—"}</text>` +
-    `<text x="${left + 146}" y="${H - 3}" font-size="8.5" fill="#5a6475">${last ? last.rps : 0} req/s · last ${span} s</text></svg>`;
+    `<text x="${left + 146}" y="${H - 3}" font-size="8.5" fill="#5a6475">${last ? last.rps : 0} req/s · last ${span} s</text>` +
+    `<text x="${left + 2}" y="${H - 14}" font-size="8.5"><tspan fill="#7f9cc0">■ answered</tspan>` +
+    `<tspan fill="#d32f2f" dx="6">■ failed</tspan><tspan fill="#8e24aa" dx="6">■ from a faulty model</tspan>` +
+    `<tspan fill="#555" dx="6">┆ event</tspan></text></svg>`;
   return svg;
 }
 
