@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,46 @@ def test_a_port_in_use_is_exit_2_with_a_message(classroom):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith(f"archlab classroom: error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_pause_and_resume_the_traffic(classroom, page):
+    url, _ = classroom
+    page.goto(url)
+    page.click("header button[data-action='pause']")
+    page.wait_for_selector("#traffic:has-text('traffic paused')")
+    requests_at = lambda: {n: p["totals"]["requests"] for n, p in panels(url).items()}  # noqa: E731
+    wait_until(lambda: not any(p["traffic"] for p in panels(url).values()), 30, "every panel's traffic stopped")
+    paused = requests_at()
+    time.sleep(2)
+    assert requests_at() == paused
+    page.click("header button[data-action='resume']")
+    wait_until(lambda: all(after > paused[n] for n, after in requests_at().items()), 30, "traffic again everywhere")
+
+
+def test_kill_9_a_component_and_see_it_come_back_or_stay_down(classroom):
+    """kill -9 the async worker (a supervised process: started again by its supervisor)."""
+    url, _ = classroom
+    pid = {c["name"]: c["pid"] for c in panels(url)["async"]["components"]}["worker"]
+    assert control(url, {"action": "kill", "panel": "async", "component": "worker"}).status_code == 202
+    wait_until(lambda: any(c["name"] == "worker" and c["state"] == "up" and c["pid"] != pid
+                           for c in panels(url)["async"]["components"]), 30, "the worker restarted with a new pid")
+    assert any("worker killed (SIGKILL)" in e["text"] for e in snapshot(url)["events"])
+
+
+def test_scale_up_then_reset_to_v1(classroom, page):
+    url, _ = classroom
+    page.goto(url)
+    page.click("#panel-async button[data-action='scale'][data-direction='up']")
+    wait_until(lambda: any("started again with 2 of worker" in e["text"] for e in snapshot(url)["events"]), 90,
+               "the async system started again with two workers")
+    assert panels(url)["async"]["scale"]["count"] == 2
+    page.click("header button[data-action='reset']")
+    for arch in ARCHITECTURES:
+        page.wait_for_function(
+            f"[...document.querySelectorAll('#panel-{arch} .instance .version')].every(e => e.textContent === 'v1')",
+            timeout=150_000)
+    wait_until(lambda: all(not p["busy"] for p in panels(url).values()), 120, "every reset done")
+    assert panels(url)["async"]["scale"]["count"] == 1
 
 
 def test_ctrl_c_stops_every_process_it_started(classroom):

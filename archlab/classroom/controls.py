@@ -176,6 +176,7 @@ class Controls:
     def _reset(self, panel: Panel, control: Control) -> None:
         """Back to how the classroom started: every component up, its first scale, v1, traffic on."""
         self.traffic_on = True
+        panel.released = [START_VERSION]
         if panel.system is None or panel.scale != panel.initial_scale:
             panel.relaunch(dict(panel.base_options), START_VERSION, True)
             self.events.add("started again on v1" if panel.system else f"still not available: {panel.unavailable}",
@@ -189,7 +190,6 @@ class Controls:
         self._resume(panel, control)
         if panel.system.version != START_VERSION:
             self._update(panel, START_VERSION, panel.system.rollback, "rollback")
-        panel.released = [START_VERSION]
 
     def close(self) -> None:
         for worker in self._workers.values():

@@ -14,11 +14,11 @@ from patterns import http
 from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
-from ..compare.scale import scaled_components
 from .metrics import Meter
 from .traffic import Traffic
 
 START_VERSION = "v1"
+MAX_SCALE = 4  # instances of a scaled part at most: the classroom shares two cores with every system
 STATUS_EVERY_S = 1.0  # how often a system that answers later is asked how many answers wait for review
 
 
@@ -95,11 +95,19 @@ class Panel:
 
     @property
     def scale(self) -> int:
-        """How many of what it scales run now (observed: the components of that part)."""
-        return len(scaled_components(self.system)) if self.system is not None else 0
+        """How many of what it scales the running system was started with: the count whose
+        `scale_options` its options hold (1, the constructors' default, when they hold none)."""
+        if self.system is None:
+            return 0
+        for count in range(1, MAX_SCALE + 1):
+            wanted = self.cls.scale_options(count)
+            if wanted and all(self.options.get(key) == value for key, value in wanted.items()):
+                return count
+        return 1
 
     def scale_options(self, count: int) -> dict | None:
-        return None if count < 1 else self.cls.scale_options(count)
+        """Constructor options for `count` (None: it cannot, or more than two cores should run)."""
+        return None if not 1 <= count <= MAX_SCALE else self.cls.scale_options(count)
 
     def component_names(self) -> list[str]:
         return list(self.system.status()) if self.system is not None else []
