@@ -1,5 +1,5 @@
-"""The classroom's parts that need no running system: the chart's points, the recording's format,
-who may press the controls."""
+"""The classroom's parts, mostly without a running system: the chart's points, the recording's
+format, who may press the controls, the command's bad options, a panel whose broker is missing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from archlab.classroom.metrics import Meter
 from archlab.classroom.panel import Panel
 from archlab.classroom.recording import Recorder, read_recording, resample
 from archlab.classroom.traffic import ROTATE_S, Answer, _Stream
+from archlab.cli import main
 from archlab.measure.load import Sample, Target
 from patterns.settings import Settings
 
@@ -134,3 +135,16 @@ def test_a_recording_written_again_with_fewer_frames_shows_the_same_end(tmp_path
             board.apply(frame)
         ends.append(board.snapshot()["panels"])
     assert ends[0] == ends[1] and ends[1][0]["totals"] == {"requests": 9} and len(ends[1][0]["points"]) == 10
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rate", "0"], "--rate takes requests per second above 0"),
+    (["--rate", "500"], "at most 50"),
+    (["--replay", "x.jsonl", "--speed", "0"], "--speed takes a positive factor"),
+    (["--replay", "a.jsonl", "--record", "b.jsonl"], "choose one"),
+    (["--replay", "no-such-recording.jsonl"], "--replay: [Errno 2]"),
+])
+def test_bad_options_exit_2_before_anything_starts(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["classroom", *args]) == 2
+    assert message in capsys.readouterr().err
