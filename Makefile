@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: compare test bench lab install clean
+.PHONY: compare test bench lab classroom install clean
 
 install: $(INSTALLED)
 
@@ -27,6 +27,10 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/archlab bench
+
+# Every architecture live, side by side, in one page (Ctrl-C stops it all); ARGS="--host 0.0.0.0" for a class.
+classroom: $(INSTALLED)
+	$(BIN)/archlab classroom $(ARGS)
 
 # Rooted at the checkout, so the notebooks' links to docs/ (the glossary) open inside JupyterLab.
 lab: $(INSTALLED)

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "publish",
     "keys",
     "plan",
+    "classroom",
 )
 
 EXIT_USAGE = 2
