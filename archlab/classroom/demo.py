@@ -1,7 +1,7 @@
 """`python -m archlab.classroom.demo URL`: the full demo, played on a running classroom through its own
 control API (as the instructor's buttons do): release v2, release the faulty v3, roll back, then
-kill -9 one component of each architecture (its model's holder when it has one apart from the
-front, else its front) and start it again if nothing else does. docs/classroom/demo.jsonl is this,
+kill -9 one component of each architecture (the part that scales on its own when it has one, else
+the first it started) and start it again if nothing else does. docs/classroom/demo.jsonl is this,
 recorded with `archlab classroom --record`."""
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ def wait_idle(url: str) -> None:
 
 
 def victim(panel: dict) -> str:
-    """The component that holds the model apart from the front, else the front."""
+    """The part that scales on its own when it has one, else the first component it started."""
     breakable = [c["name"] for c in panel["components"] if c["breakable"]]
     scaled = panel["capabilities"]["scalable_component"]
-    return scaled if scaled in breakable else next((n for n in breakable if n != "web"), breakable[0])
+    return scaled if scaled in breakable else breakable[0]
 
 
 def play(url: str, token: str | None = None) -> None:

@@ -58,23 +58,30 @@ class Panel:
     # -- lifecycle --------------------------------------------------------------------------------
 
     def start(self, version: str = START_VERSION, traffic: bool = True) -> Panel:
+        """The system started and its users' requests prepared (a system that answers later stores
+        and reviews the answer users read) before the page sees it, so the ticker never waits."""
         started = time.monotonic()
         system = launch(self.arch, settings=self.settings, version=version, namespace=self.namespace,
                         **self.options)
+        entered = False
         try:
-            system.__enter__()
+            system.__enter__()  # closes what it started if it fails
+            entered = True
+            users = Traffic(system, self.rate)
+            system.served_requests()
+            if traffic:
+                users.start()
         except Exception as exc:  # a part it needs is missing here: say so, run the rest
             self.unavailable = f"{type(exc).__name__}: {str(exc).strip()[:600] or 'no message'}"
             self.needs = [f.how for f in _faults(system) if not f.breakable]
+            if entered:
+                system.close()
             return self
-        self.system, self.unavailable = system, None
+        self.traffic, self.system, self.unavailable = users, system, None
         self.start_seconds = time.monotonic() - started
         self.stopped.clear()
         if self.initial_scale is None:
             self.initial_scale = self.scale
-        self.traffic = Traffic(system, self.rate)
-        if traffic:
-            self.traffic.start()
         return self
 
     def close(self) -> None:
