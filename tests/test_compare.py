@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from archlab.cli import main
+
 from launch_helpers import postgres_databases
 
 # A quick comparison runs six systems one after the other: minutes, not the suite's default 300 s.
@@ -202,6 +204,19 @@ def test_the_report_concludes_from_the_measured_results(comparison):
     assert list(verdicts["every prediction reviewed by a person before use"]["fits"]) == ["async"]
     assert "async" in verdicts["a bad model must never reach a user"]["fits"]
     assert "embedded" in verdicts["a bad model must never reach a user"]["fails"]
+
+
+def test_the_plan_is_calibrated_from_this_comparison_and_shown_in_its_report(comparison, capsys):
+    """`archlab plan` on the report this module's one quick comparison wrote: every architecture it
+    measured is planned or names the figure it lacks (a quick run scales no API variant)."""
+    _, folder, data, _ = comparison
+    assert main(["plan", "--results", str(folder)]) == 0
+    out = capsys.readouterr().out
+    for name in ("embedded", "api", "streaming", "async"):
+        assert f"| {name} |" in out
+    for name in data["architectures"]:
+        assert f"| {name} |" in out or f"Not planned: {name}: results.json has no" in out
+    assert (folder / "plan_fanout.png").stat().st_size > 0 and 'id="plan"' in (folder / "index.html").read_text()
 
 
 def test_nothing_is_left_running(comparison):
