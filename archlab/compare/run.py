@@ -140,6 +140,10 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
         if architectures and arch not in architectures:
             continue
         cls = system_class(arch)
+        if cls(settings=settings).capabilities.predicts_in_client:  # not started: no server to load here
+            unavailable[arch] = "predicts in the user's browser; measured by python -m patterns.client.bench"
+            say(f"{arch}: not measured here ({unavailable[arch]})")
+            continue
         measured[arch] = measure_system(arch, arch, dict(cls.comparison_options), settings, budget, record,
                                         floors, namespace)
         say(f"{arch}: scale-out, one and two instances of what it scales")
