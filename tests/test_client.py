@@ -97,3 +97,13 @@ def test_the_static_server_predicts_nothing_and_says_what_it_serves(system):
     status = http.call_json("GET", system.url + "/status")
     assert status["architecture"] == "client" and status["model_version"] == "v1"
     assert status["runtime"]["scikit_learn_loaded"] is False
+
+
+def test_the_bench_without_chromium_says_so_and_still_measures_the_bundle_and_v8(home_with_v3):
+    from archlab.bench.client import NO_CHROMIUM, format_client_bench, run_client_bench
+
+    result = run_client_bench(loads=2, batches=2, chromium=None)
+    text = format_client_bench(result, "python -m archlab.bench.client --loads 2 --batches 2")
+    assert result["browser"] == NO_CHROMIUM and f"headless chromium: {NO_CHROMIUM}" in text
+    assert result["bundle"]["bytes"] == sum(f["bytes"] for f in result["bundle"]["files"].values())
+    assert result["v8"]["per_prediction_s"]["n"] == 2 and "reproduce: python -m archlab.bench.client" in text

@@ -106,3 +106,16 @@ def test_with_the_static_server_down_open_apps_keep_pricing_and_new_ones_cannot_
             newcomer.goto(system.url)
         system.start_component("static")
         assert visit(browser, system.url).locator("#model-version").inner_text() == "v1"
+
+
+def test_the_bench_measures_open_pages_through_a_release_and_the_drill(home_with_v3, chromium_path):
+    from archlab.bench.client import format_client_bench, run_client_bench
+
+    result = run_client_bench(clients=2, loads=2, batches=2, poll=0.3, seconds=2.0, chromium=chromium_path)
+    outcomes = {client["policy"]: client for client in result["browser"]["update"]["clients"]}
+    assert outcomes["auto"]["model_version"] == "v2" and outcomes["auto"]["had_v2_after_s"] > 0
+    assert outcomes["prompt"]["model_version"] == "v1" and outcomes["prompt"]["prompt_after_s"] > 0
+    drill = result["browser"]["drill"]
+    assert drill["on_v3_after_rollback"] == ["new visitor while v3 was out, prompt"]  # nobody can recall it
+    assert drill["answers_from_v3_after_rollback"] == drill["per_page_answers"]
+    assert "share of open pages still on v1" in format_client_bench(result, "python -m archlab.bench.client")

@@ -141,7 +141,7 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
             continue
         cls = system_class(arch)
         if cls(settings=settings).capabilities.predicts_in_client:  # not started: no server to load here
-            unavailable[arch] = "predicts in the user's browser; measured by python -m patterns.client.bench"
+            unavailable[arch] = "predicts in the user's browser; measured by python -m archlab.bench.client"
             say(f"{arch}: not measured here ({unavailable[arch]})")
             continue
         measured[arch] = measure_system(arch, arch, dict(cls.comparison_options), settings, budget, record,

@@ -5,7 +5,7 @@ Its model update is a release: build a new bundle with the new model inside, pub
 model they loaded until they reload (the app polls the release manifest every `poll_seconds` and
 offers the update, or reloads by itself under `?reload=auto`). `served_requests()` reads what a
 new visitor gets (the current release's manifest), which is the truth for new visitors only: the
-open pages' versions are measured by `python -m patterns.client.bench` in real browsers.
+open pages' versions are measured by `python -m archlab.bench.client` in real browsers.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class Capabilities:
     `review_gate`: predictions are reviewed before anyone is served them.
     `latency_floor`: the floor (by name) its latency is shown beside.
     `predicts_in_client`: the model ships inside the app and prices houses in the user's browser;
-    no server answers a prediction (its own bench measures it, `python -m patterns.client.bench`).
+    no server answers a prediction (its own bench measures it, `python -m archlab.bench.client`).
     """
 
     answers_later: bool = False
