@@ -4,8 +4,12 @@ server hands out releases, and an update is a new release that new visitors get.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
+from archlab.bench.client import NO_CHROMIUM, format_client_bench, run_client_bench
 from archlab.testing import require_module
 from launch_helpers import writable_home
 from patterns import http
@@ -100,10 +104,15 @@ def test_the_static_server_predicts_nothing_and_says_what_it_serves(system):
 
 
 def test_the_bench_without_chromium_says_so_and_still_measures_the_bundle_and_v8(home_with_v3):
-    from archlab.bench.client import NO_CHROMIUM, format_client_bench, run_client_bench
-
     result = run_client_bench(loads=2, batches=2, chromium=None)
     text = format_client_bench(result, "python -m archlab.bench.client --loads 2 --batches 2")
     assert result["browser"] == NO_CHROMIUM and f"headless chromium: {NO_CHROMIUM}" in text
     assert result["bundle"]["bytes"] == sum(f["bytes"] for f in result["bundle"]["files"].values())
     assert result["v8"]["per_prediction_s"]["n"] == 2 and "reproduce: python -m archlab.bench.client" in text
+
+
+def test_the_comparison_says_it_has_nothing_of_the_client_to_load(archlab_home):
+    result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick", "--only", "client"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "client predicts in the user's browser" in result.stderr and "python -m archlab.bench.client" in result.stderr

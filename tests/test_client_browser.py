@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from archlab.bench.client import format_client_bench, run_client_bench
 from archlab.testing import require_module
 from launch_helpers import writable_home
 from patterns.client.system import ClientSystem
@@ -109,8 +110,6 @@ def test_with_the_static_server_down_open_apps_keep_pricing_and_new_ones_cannot_
 
 
 def test_the_bench_measures_open_pages_through_a_release_and_the_drill(home_with_v3, chromium_path):
-    from archlab.bench.client import format_client_bench, run_client_bench
-
     result = run_client_bench(clients=2, loads=2, batches=2, poll=0.3, seconds=2.0, chromium=chromium_path)
     outcomes = {client["policy"]: client for client in result["browser"]["update"]["clients"]}
     assert outcomes["auto"]["model_version"] == "v2" and outcomes["auto"]["had_v2_after_s"] > 0

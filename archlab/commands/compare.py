@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from patterns.launch.process import ProcessFailed
-from patterns.settings import ARCHITECTURES
+from patterns.settings import ARCHITECTURES, Settings
 
 from ..compare.budget import FULL, QUICK
-from ..compare.run import run_comparison, say
+from ..compare.run import not_measured_here, run_comparison, say
 from ..errors import UsageError
 
 
@@ -22,9 +22,11 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     started = time.monotonic()
+    only = tuple(args.only or ())
+    if only and all(reasons := [not_measured_here(arch, Settings.from_env()) for arch in only]):
+        raise UsageError("nothing to compare: " + "; ".join(f"{arch} {why}" for arch, why in zip(only, reasons)))
     try:
-        folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick,
-                                architectures=tuple(args.only or ()))
+        folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick, architectures=only)
     except (ProcessFailed, ConnectionError) as exc:  # a component refused to start, or a part is out of reach
         raise UsageError(f"a system could not start, so nothing more was measured: {exc}") from None
     say(f"finished in {time.monotonic() - started:.0f} s")

@@ -56,6 +56,14 @@ def ensure_models(store: ModelStore) -> None:
         train_and_store(store, tuple(unusable))
 
 
+def not_measured_here(arch: str, settings: Settings) -> str | None:
+    """Why the comparison has nothing of `arch` to load (read from a system not started, which
+    holds nothing), or None."""
+    if system_class(arch)(settings=settings).capabilities.predicts_in_client:
+        return "predicts in the user's browser, no server answers a prediction: python -m archlab.bench.client"
+    return None
+
+
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
                    floors: dict, namespace: str, drill: bool = True) -> Architecture:
     """Start `arch` with `options` on v1 in `namespace`, measure everything it declares, stop it,
@@ -140,9 +148,9 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
         if architectures and arch not in architectures:
             continue
         cls = system_class(arch)
-        if cls(settings=settings).capabilities.predicts_in_client:  # not started: no server to load here
-            unavailable[arch] = "predicts in the user's browser; measured by python -m archlab.bench.client"
-            say(f"{arch}: not measured here ({unavailable[arch]})")
+        if why := not_measured_here(arch, settings):
+            unavailable[arch] = why
+            say(f"{arch}: not measured here ({why})")
             continue
         measured[arch] = measure_system(arch, arch, dict(cls.comparison_options), settings, budget, record,
                                         floors, namespace)
