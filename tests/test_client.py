@@ -101,6 +101,8 @@ def test_the_static_server_predicts_nothing_and_says_what_it_serves(system):
     status = http.call_json("GET", system.url + "/status")
     assert status["architecture"] == "client" and status["model_version"] == "v1"
     assert status["runtime"]["scikit_learn_loaded"] is False
+    [fault] = system.faults()  # the one part that can break, and what a user then sees
+    assert fault.component == "static" and "open apps keep pricing" in fault.how
 
 
 def test_the_bench_without_chromium_says_so_and_still_measures_the_bundle_and_v8(home_with_v3):

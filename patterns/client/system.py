@@ -16,7 +16,7 @@ from pathlib import Path
 
 from shared_model import ModelStore
 
-from patterns.launch.contract import Applied, Capabilities, ServedRequest, Step
+from patterns.launch.contract import Applied, Capabilities, FaultSpec, ServedRequest, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -64,6 +64,10 @@ class ClientSystem(System):
         """What a new visitor gets: the manifest of the release the page at `/` loads (the model
         itself is in the bundle; no request ever carries a house)."""
         return [ServedRequest("GET", self.url + "/" + MANIFEST, None)]
+
+    def faults(self) -> list[FaultSpec]:
+        return [FaultSpec(self.front_name, "its process is stopped (SIGTERM): new visitors cannot load the app; "
+                                           "open apps keep pricing with their model, without updates")]
 
     def update_watch(self) -> list[Path]:
         return [releases_dir(self.workdir)]
