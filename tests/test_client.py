@@ -82,7 +82,7 @@ def test_an_update_is_a_new_release_new_visitors_get(system):
     assert report.served_before == ("v1",) and report.served_after == ("v2",)
     assert report.restarted == () and report.started == ()  # no process touched: only files
     assert report.rebuilt == (f"runs/client-test/client/releases/{system.release.name} (5 files)",)
-    assert report.details["bundle_bytes"] == system.release.bytes
+    assert report.details["bundle_bytes"] == system.release.size_bytes
     assert (first.folder / "release.json").is_file()  # pages open on v1 still find their files
     page = http.call("GET", system.url + "/")
     assert f"/releases/{system.release.name}/model.js" in page.body.decode()

@@ -32,7 +32,7 @@ class Release:
     model_version: str
 
     @property
-    def bytes(self) -> int:
+    def size_bytes(self) -> int:
         """The whole bundle as a new visitor downloads it (manifest included)."""
         return sum(path.stat().st_size for path in self.folder.iterdir())
 

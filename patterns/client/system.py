@@ -80,9 +80,9 @@ class ClientSystem(System):
                      f"manifest every {self.poll_seconds:g} s and offer the update)",
             better_strategy="ship the model as data the app fetches (model.json by its digest) with a kill switch: "
                             "a model change without an app release, and a bad model recalled from open apps",
-            steps=(Step(f"bundle built ({self.release.bytes:,} bytes, model included)", build, "build"),
+            steps=(Step(f"bundle built ({self.release.size_bytes:,} bytes, model included)", build, "build"),
                    Step("release published (new visitors only; open apps until they reload)", switch, "switch")),
-            details={"release": self.release.name, "bundle_bytes": self.release.bytes,
+            details={"release": self.release.name, "bundle_bytes": self.release.size_bytes,
                      "poll_seconds": self.poll_seconds, "open_apps": "keep their release until they reload"},
         )
 
