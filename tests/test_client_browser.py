@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from archlab.bench.client import format_client_bench, run_client_bench
+from archlab.bench.client import CHROMIUM_ARGS, READY, format_client_bench, run_client_bench
 from archlab.testing import require_module
 from launch_helpers import writable_home
 from patterns.client.system import ClientSystem
@@ -18,10 +18,6 @@ playwright = require_module("playwright.sync_api")
 
 pytestmark = pytest.mark.slow  # a real static server and a real browser
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 PARITY = 1e-9
 
 
@@ -40,7 +36,7 @@ def visit(browser, url: str):
     page = browser.new_context().new_page()
     page.set_default_timeout(15_000)
     page.goto(url)
-    page.wait_for_function("window.archlabClient && window.archlabClient.firstPredictionMs !== null")
+    page.wait_for_function(READY)
     return page
 
 
