@@ -14,7 +14,7 @@ from pathlib import Path
 
 from shared_model import archlab_home
 
-ARCHITECTURES = ("embedded", "api", "streaming", "async")
+ARCHITECTURES = ("embedded", "api", "streaming", "async", "client")
 MODEL_FORMATS = ("pickle", "onnx", "mlflow", "json")  # the files a model service can load (shared_model.formats)
 NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 

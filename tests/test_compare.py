@@ -238,7 +238,8 @@ def test_async_on_postgresql_measures_its_own_database_and_drops_it(faulty_home,
 
 def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(comparison, amqp_url):
     data = comparison[2]
-    assert data["unavailable"] == {}
+    assert not [name for name in data["unavailable"] if name.startswith("api")]
+    assert "python -m archlab.bench.client" in data["unavailable"]["client"]  # no server to load: its bench says
     for name, floor in (("api", "http_two_roundtrips"), ("api-grpc", "http_then_grpc"), ("api-amqp", "http_then_amqp")):
         arch = data["architectures"][name]
         assert arch["latency"]["floor"] == floor and data["floors"][floor]["summary_ms"]["n"] > 0, name

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 
+from patterns.launch.contract import PartUnavailable
 from patterns.launch.process import ProcessFailed
-from patterns.settings import ARCHITECTURES
+from patterns.settings import ARCHITECTURES, Settings
 
 from ..compare.budget import FULL, QUICK
-from ..compare.run import run_comparison, say
+from ..compare.run import not_measured_here, run_comparison, say
 from ..errors import UsageError
 
 
@@ -23,13 +23,12 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     started = time.monotonic()
-    # a run's own database or schema could not be made, or the request database cannot be opened
-    database_errors = (importlib.import_module("patterns.async.database").NamespaceUnavailable,
-                       importlib.import_module("patterns.async.store").DatabaseUnavailable)
+    only = tuple(args.only or ())
+    if only and all(reasons := [not_measured_here(arch, Settings.from_env()) for arch in only]):
+        raise UsageError("nothing to compare: " + "; ".join(f"{arch} {why}" for arch, why in zip(only, reasons)))
     try:
-        folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick,
-                                architectures=tuple(args.only or ()))
-    except (ProcessFailed, ConnectionError, *database_errors) as exc:  # a part would not start, or is away
+        folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick, architectures=only)
+    except (ProcessFailed, PartUnavailable, ConnectionError) as exc:  # a part would not start, or is away
         raise UsageError(f"a system could not start, so nothing more was measured: {exc}") from None
     say(f"finished in {time.monotonic() - started:.0f} s")
     print(folder)

@@ -114,6 +114,14 @@ def pooled_serving(rounds: list[dict]) -> dict:
             "throughput": pooled_runs([r["throughput"] for r in rounds]) if rounds[0]["throughput"] else []}
 
 
+def not_measured_here(arch: str, settings: Settings) -> str | None:
+    """Why the comparison has nothing of `arch` to load (read from a system not started, which
+    holds nothing), or None."""
+    if system_class(arch)(settings=settings).capabilities.predicts_in_client:
+        return "predicts in the user's browser, no server answers a prediction: python -m archlab.bench.client"
+    return None
+
+
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
                    floors: dict, namespace: str, serving: dict, drill: bool = True) -> Architecture:
     """`arch` with `options` on v1 in `namespace`, its latency and throughput already measured
@@ -204,15 +212,19 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
     say("floors: model arithmetic; constant answers (bare WSGI, Flask route, two round trips) at "
         f"concurrency {', '.join(map(str, budget.concurrencies))}")
     floors, throughput_floors = measure_floors(store, budget, record)
-    plan = []  # (arch, name, options, drill): each architecture, then its variants
+    plan, unavailable = [], {}  # (arch, name, options, drill): each architecture, then its variants
     for arch in ARCHITECTURES:
         if architectures and arch not in architectures:
             continue
         cls = system_class(arch)
+        if why := not_measured_here(arch, settings):
+            unavailable[arch] = why
+            say(f"{arch}: not measured here ({why})")
+            continue
         plan.append((arch, arch, dict(cls.comparison_options), True))
         plan += [(arch, f"{arch}-{suffix}", {**cls.comparison_options, **options}, not quick)
                  for suffix, options in cls.comparison_variants(settings).items()]
-    serving, unavailable, scale_rounds = {name: [] for _, name, _, _ in plan}, {}, {}
+    serving, scale_rounds = {name: [] for _, name, _, _ in plan}, {}
     for repetition in range(1, budget.repetitions + 1):
         say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, then scale-out, "
             "every architecture in turn")

@@ -23,11 +23,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from patterns.launch.contract import PartUnavailable
+
 SQLITE_SUFFIXES = ("", "-wal", "-shm")
 SEARCH_PATH = re.compile(r"-c\s*search_path=(\S+)")  # in libpq's `options`: -csearch_path=a,b
 
 
-class NamespaceUnavailable(RuntimeError):
+class NamespaceUnavailable(PartUnavailable):
     """A run's own database or schema cannot be created; the message says which, where and why."""
 
 

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
+from patterns.launch.contract import PartUnavailable
+
 from .gate import GATE_REVIEWER, Previous
 from .schema import (
     REVIEW_STATUSES,
@@ -47,7 +49,7 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _WRITE = {"archlab_write": True}
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(PartUnavailable):
     """The request database cannot be reached or opened (the message names it, password hidden)."""
 
 

@@ -12,6 +12,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
+class PartUnavailable(RuntimeError):
+    """A part a system needs cannot be reached or set up here (its database, a namespace in it); the
+    message says which part and why, so a caller reports it instead of a traceback."""
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What kind of system this is, as data the comparison branches on (never on a name).
@@ -20,12 +25,15 @@ class Capabilities:
     `scalable_component`: the component that holds the model and scales on its own, if any.
     `review_gate`: predictions are reviewed before anyone is served them.
     `latency_floor`: the floor (by name) its latency is shown beside.
+    `predicts_in_client`: the model ships inside the app and prices houses in the user's browser;
+    no server answers a prediction (its own bench measures it, `python -m archlab.bench.client`).
     """
 
     answers_later: bool = False
     scalable_component: str | None = None
     review_gate: bool = False
     latency_floor: str = "http_constant"
+    predicts_in_client: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
