@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 HEADER = "Server-Timing"
 
@@ -31,17 +30,28 @@ class ServerTiming:
         for name, milliseconds in parts.items():
             self.add(name, milliseconds)
 
-    @contextmanager
-    def part(self, name: str) -> Iterator[None]:
+    def part(self, name: str) -> TimedPart:
         """Time the block as part `name`, also when it raises (a refused body still says what validating it cost)."""
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.add(name, (time.perf_counter() - started) * 1000.0)
+        return TimedPart(self, name)
 
     def header(self) -> str:
         return format_parts({**self.parts, "total": (time.perf_counter() - self.started) * 1000.0})
+
+
+class TimedPart:
+    """`with timing.part(name):` as a plain class: it runs on every request, where a generator-based
+    context manager costs about twice as much."""
+
+    __slots__ = ("timing", "name", "started")
+
+    def __init__(self, timing: ServerTiming, name: str) -> None:
+        self.timing, self.name = timing, name
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc_info) -> None:
+        self.timing.add(self.name, (time.perf_counter() - self.started) * 1000.0)
 
 
 def format_parts(parts: Mapping[str, float]) -> str:

@@ -84,17 +84,20 @@ def _clean_category(spec: FieldSpec, value) -> tuple[str | None, dict | None]:
 
 @cache
 def _plan():
-    """Per field: (name, spec, full cleaner, missing value, fast check). The fast check accepts the
+    """Per field: (name, spec, full cleaner, missing value, fast check, required). The fast check accepts the
     common value in one step (a number, a number's text as a CSV cell or stored request has it, a
     known category) and returns None for anything else, which then takes the full path (missing
-    markers, errors with their messages)."""
+    markers, errors with their messages). `required` is read once here: it is looked up for every
+    field a house leaves out, most of them in a typical request."""
     choice_sets = _choice_sets()
     plan = []
     for spec in input_fields():
         if spec.kind == "categorical":
-            plan.append((spec.name, spec, _clean_category, MISSING_CATEGORY, _fast_category(choice_sets[spec.name])))
+            plan.append((spec.name, spec, _clean_category, MISSING_CATEGORY, _fast_category(choice_sets[spec.name]),
+                         spec.required))
         else:
-            plan.append((spec.name, spec, _clean_numeric, None, _fast_number(spec.minimum, spec.maximum, spec.integer)))
+            plan.append((spec.name, spec, _clean_numeric, None, _fast_number(spec.minimum, spec.maximum, spec.integer),
+                         spec.required))
     return tuple(plan)
 
 
@@ -130,14 +133,14 @@ def _check(record, allow_extra: bool) -> tuple[dict, list[dict]]:
             if name not in specs:
                 errors.append(_error(str(name), "unknown field", "one of the model's fields (see GET /example)", record[name]))
     cleaned = {}
-    for name, spec, clean, missing, fast in _plan():
+    for name, spec, clean, missing, fast, required in _plan():
         value = record.get(name)
         if value is not None and (good := fast(value)) is not None:
             cleaned[name] = good
             continue
-        if _is_missing(value):
+        if value is None or _is_missing(value):
             cleaned[name] = missing
-            if spec.required:
+            if required:
                 errors.append(_required_error(spec, value))
             continue
         cleaned[name], problem = clean(spec, value)
@@ -160,7 +163,13 @@ def validate_record(record: Mapping, *, allow_extra: bool = False) -> dict:
 def imputed_fields(cleaned: Mapping) -> list[str]:
     """The fields a cleaned record had no value for, in schema order: the model fills them in
     (numbers with the training median, categories with the "Missing" category it learnt)."""
-    return [name for name, _, _, missing, _ in _plan() if cleaned[name] == missing]
+    return [name for name, missing in _missing_values() if cleaned[name] == missing]
+
+
+@cache
+def _missing_values() -> tuple[tuple[str, object], ...]:
+    """(name, the cleaned value meaning "missing") per field: what `imputed_fields` compares, per answer."""
+    return tuple((name, missing) for name, _, _, missing, *_ in _plan())
 
 
 @dataclass

@@ -226,4 +226,4 @@ def test_bench_front_splits_the_embedded_fronts_time_into_http_flask_and_its_own
 
 def test_bench_takes_one_kind_at_a_time(archlab_home, capsys):
     assert main(["bench", "--front", "--throughput"]) == 2
-    assert "choose one of --formats, --throughput and --front" in capsys.readouterr().err
+    assert "choose one of --formats, --throughput, --front and --outside" in capsys.readouterr().err

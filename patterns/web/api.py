@@ -57,9 +57,10 @@ def predict():
     timing = g.server_timing = ServerTiming()
     with timing.part("validation"):
         records = cleaned_records(read_json())
-    result, elapsed_ms = timed_predict(backend(), records)
+    front_backend = backend()
+    result, elapsed_ms = timed_predict(front_backend, records)
     timing.add_all(result.timing)
-    architecture = backend().architecture
+    architecture = front_backend.architecture
     imputed = [imputed_fields(record) for record in records]
     if isinstance(result, Accepted):
         return jsonify(architecture=architecture, tickets=result.tickets, imputed=imputed), 202
