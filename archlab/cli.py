@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "serve",
     "publish",
     "keys",
+    "notebooks",
 )
 
 EXIT_USAGE = 2
