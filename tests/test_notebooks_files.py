@@ -208,6 +208,8 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
         ("02_model_api", "versions served during the update: v1, v2; no request failed"),
         ("02_model_api", "model service stopped -> 503:"),
         ("02_model_api", "model worker stopped -> 503:"),
+        ("02_model_api", "ARCHLAB_ARCH=api      -> architecture api, scikit-learn loaded in the front: False"),
+        ("02_model_api", "after:  the front answers with v2 - the report prices with ['v2']"),
         ("03_streaming", "rejected: 1"),
         ("03_streaming", "published v1; every instance has read it; instances now serve ['v2', 'v2']"),
         ("03_streaming", "served before and after: ['v1', 'v1'] -> ['v2', 'v2']"),
