@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: compare test bench lab classroom install clean
+.PHONY: compare test bench lab classroom notebooks install clean
 
 install: $(INSTALLED)
 
@@ -35,6 +35,10 @@ classroom: $(INSTALLED)
 # Rooted at the checkout, so the notebooks' links to docs/ (the glossary) open inside JupyterLab.
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb
+
+# Re-execute every notebook and record the code it ran against (tests fail on stale outputs).
+notebooks: $(INSTALLED)
+	$(BIN)/archlab notebooks --execute
 
 clean:
 	rm -rf .archlab

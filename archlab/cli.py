@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "keys",
     "plan",
     "classroom",
+    "notebooks",
 )
 
 EXIT_USAGE = 2

@@ -7,12 +7,23 @@ from archlab.notebook.exercises import OUTCOMES, Prediction, restarted, user_out
 
 def test_a_pick_is_checked_against_the_measurement_not_against_a_typed_answer():
     question = Prediction("which restart?", ["nothing", "web", "worker"])
-    assert question.check("web").startswith("measured: web (pick your answer")  # nothing picked yet
     buttons = question.widget().children[1]
     buttons.value = "web"
     assert question.check("web") == "right; measured: web"
     buttons.value = "nothing"
     assert question.check("web") == "not quite: you predicted nothing; measured: web"
+
+
+def test_the_answer_stays_hidden_until_the_student_picks_one():
+    """Executed unattended, a notebook stores the check's output and the widget's state: neither
+    may give the answer away. A pick made after the measurement shows the verdict at once."""
+    question = Prediction("which restart?", ["nothing", "web", "worker"])
+    view = question.widget()
+    shown = question.check("web")
+    feedback = view.children[2]
+    assert "web" not in shown and "web" not in feedback.value and "pick your answer" in shown
+    view.children[1].value = "worker"
+    assert feedback.value == "not quite: you predicted worker; measured: web"
 
 
 def test_a_measurement_outside_the_choices_or_a_question_without_real_choices_is_refused():

@@ -3,12 +3,15 @@ sanitised for nbval narrowly enough that the values carrying a lesson are still 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbval.plugin import get_sanitize_patterns
+
+from archlab.notebook_freshness import HOW_TO_REFRESH, recorded_digest, source_digest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 REPO = NOTEBOOKS.parent
@@ -84,7 +87,7 @@ def test_outputs_show_no_machine_specific_path_after_sanitizing(path):
         ("<object at 0x7f3a2b1c9d80>", "<object at 0x<ADDRESS>>"),
         ("scikit-learn 0.24.2 at build time, 1.9.1 here", "scikit-learn 0.24.2 at build time, <INSTALLED> here"),
         ("ticket 0b8c2a4e-1f7d-4c3b-9a55-6d2f1e8b7c90", "ticket <UUID>"),
-        ("sign in as student with the password 8kX0eIuz3MfKmhv-", "sign in as student with the password <PASSWORD>"),
+        ("some requests failed: 7 of the 412 sent; v2", "some requests failed: <N> of the <M> sent; v2"),
     ],
 )
 def test_sanitizers_hide_what_legitimately_varies(varying, expected):
@@ -106,6 +109,61 @@ def test_sanitizers_hide_what_legitimately_varies(varying, expected):
 )
 def test_sanitizers_leave_the_lessons_checked(lesson):
     assert sanitize(lesson) == lesson
+
+
+# What the code prints or sends when it shows a credential: a reviewer's password (HTTP basic auth,
+# ARCHLAB_REVIEWERS=name:password), the admin token (`archlab serve` prints "admin token ...: TOKEN";
+# ARCHLAB_ADMIN_TOKEN; `Authorization: Bearer TOKEN`). Secrets are `secrets.token_urlsafe` strings.
+SECRET = r"[A-Za-z0-9_-]{12,}"
+CREDENTIALS = re.compile("|".join([
+    rf"\bpassword\b(?: is)?[\s:=]+['\"]?{SECRET}",
+    rf"\btoken\b[^\n]{{0,80}}?:\s*['\"]?{SECRET}",
+    rf"\bBearer\s+{SECRET}",
+    rf"ARCHLAB_(?:REVIEWERS|ADMIN_TOKEN)['\"]?\s*[=:,]\s*['\"]?[\w.-]*:?{SECRET}",
+    rf"\b[a-z]\w*:{SECRET}(?=['\"\s,]|$)",  # a name:password pair as ARCHLAB_REVIEWERS holds them
+]), flags=re.IGNORECASE)
+
+
+def stored_text(notebook) -> str:
+    """Everything a committed notebook shows a reader: every output (text, HTML, JSON, widget
+    views) and the widget state saved with it."""
+    outputs = [json.dumps(output) for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    return "\n".join([*outputs, json.dumps(notebook.metadata.get("widgets", {}))])
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "http://127.0.0.1:39355/dashboard: sign in as student with the password -X-zYv0cwXPjH_XR",
+        "admin token for this run (basic auth as 'admin', or Bearer): 3q2p8X0fJ4kR7yW1vN6mT9cB5hL2gD8sA0eZ4uQ7iO1",
+        "{'Authorization': 'Bearer 3q2p8X0fJ4kR7yW1vN6mT9cB5hL2gD8sA0eZ4uQ7iO1'}",
+        "ARCHLAB_REVIEWERS=student:-X-zYv0cwXPjH_XR",
+        "'ARCHLAB_ADMIN_TOKEN': '3q2p8X0fJ4kR7yW1vN6mT9cB5hL2gD8sA0eZ4uQ7iO1'",
+        "'student:-X-zYv0cwXPjH_XR'",
+    ],
+)
+def test_the_credential_detector_knows_what_the_code_prints(printed):
+    assert CREDENTIALS.search(printed)
+
+
+@pytest.mark.parametrize(
+    "harmless",
+    [
+        "http://127.0.0.1:<PORT>/dashboard - sign in as student (password: os.environ['ARCHLAB_REVIEWERS'])",
+        "sign in: HTTP basic auth as a reviewer (ARCHLAB_REVIEWERS), or the admin token (ARCHLAB_ADMIN_TOKEN)",
+        "refused: model.pkl does not match its signed SHA-256 digest",
+    ],
+)
+def test_the_credential_detector_lets_the_lessons_through(harmless):
+    assert not CREDENTIALS.search(harmless)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_no_stored_output_holds_a_credential(path):
+    """A committed notebook is read by anyone: a password or token in it is a leaked credential,
+    even one made for a single run (the habit is what matters)."""
+    found = CREDENTIALS.search(stored_text(nbformat.read(path, as_version=4)))
+    assert not found, f"{path.name} stores a credential in its outputs: {found.group(0)!r}; print where to find it instead"
 
 
 GLOSSARY = REPO / "docs" / "GLOSSARY.md"
@@ -150,6 +208,8 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
         ("02_model_api", "versions served during the update: v1, v2; no request failed"),
         ("02_model_api", "model service stopped -> 503:"),
         ("02_model_api", "model worker stopped -> 503:"),
+        ("02_model_api", "ARCHLAB_ARCH=api      -> architecture api, scikit-learn loaded in the front: False"),
+        ("02_model_api", "after:  the front answers with v2 - the report prices with ['v2']"),
         ("03_streaming", "rejected: 1"),
         ("03_streaming", "published v1; every instance has read it; instances now serve ['v2', 'v2']"),
         ("03_streaming", "served before and after: ['v1', 'v1'] -> ['v2', 'v2']"),
@@ -159,6 +219,11 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
         ("04_async", "before the worker runs: {'requests_pending': 1459"),
         ("04_async", "after it ran:           {'requests_predicted': 1465, 'review_pending': 1459, 'review_validated': 6}"),
         ("04_async", "served before and after: ['v1'] -> ['v2']"),
+        ("04_async", "1465 requests predicted = 6 earlier + 1459 of the batch"),
+        ("04_async", "re-run: 1485 requests = the 1465 stored before this cell + 20 the measurement submitted to poll"),
+        ("01_embedded", "built from it: embedded/wheels/archlab_house_price_model-1-py3-none-any.whl"),
+        ("06_model_persistence", "loaded here, the same predictions: True"),
+        ("06_model_persistence", "a pickle of protocol 6 here: ValueError: unsupported pickle protocol: 6"),
         ("04_async", "worker stopped   -> 202:"),
         ("04_async", "database stopped -> 503:"),
         ("05_compare", "failed requests: none"),
@@ -172,6 +237,18 @@ def test_committed_outputs_carry_the_lesson(name, lesson):
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_a_stored_prediction_check_keeps_the_answer_hidden(path):
+    """Executed unattended, nobody picked an answer: the committed check says so, and must not print
+    the measured answer a student is asked to predict."""
+    from archlab.notebook.exercises import Prediction
+
+    for cell in code_cells(path):
+        if ".check(" in cell.source:
+            text = output_text(cell)
+            assert Prediction.HIDDEN in text and "measured: " not in text, f"{path.name} gives an answer away:\n{text}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
 def test_services_a_notebook_requires_are_known_to_the_notebook_conftest(path):
     from importlib.util import module_from_spec, spec_from_file_location
 
@@ -182,7 +259,7 @@ def test_services_a_notebook_requires_are_known_to_the_notebook_conftest(path):
     assert set(required) <= set(conftest.SERVICES)
 
 
-CHART_CALLS = re.compile(r"\b(traffic_chart|latency_histogram|update_timeline|side_by_side|Image)\(")
+CHART_CALLS = re.compile(r"\b(traffic_chart|latency_histogram|update_timeline|side_by_side|Image|screenshot)\(")
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
@@ -211,3 +288,42 @@ def test_a_figure_made_without_pyplot_displays_as_png():
         assert data["image/png"].startswith(b"\x89PNG")
     finally:
         InteractiveShell.clear_instance()
+
+
+# 05_compare was executed before notebooks recorded their code, and gains a cell on another branch
+# at the same time: it records its digest when re-executed after that merge. Strict: once it does,
+# this mark fails and must go.
+NOT_YET_RECORDED = {"05_compare"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(path, marks=pytest.mark.xfail(strict=True, reason="re-executed after the merge of issue 25"))
+     if path.stem in NOT_YET_RECORDED else path for path in PATHS],
+    ids=[path.stem for path in PATHS],
+)
+def test_committed_outputs_are_not_older_than_the_code_they_show(path):
+    """nbval compares text only: a chart drawn by older code would pass it. The notebook records the
+    digest of the code it ran against (archlab.notebook_freshness.SOURCES) when executed the project's
+    way; a change to that code since makes its committed outputs stale."""
+    recorded = recorded_digest(nbformat.read(path, as_version=4))
+    made_by = "code that has changed since" if recorded else "code it never recorded"
+    assert recorded == source_digest(), (
+        f"{path.name}: its committed outputs were made by {made_by}; re-execute it with "
+        f"`{HOW_TO_REFRESH} {path.stem}` (all of them: `make notebooks`), check it with "
+        f"`pytest notebooks/{path.name}`, and commit it")
+
+
+def test_the_code_digest_changes_with_a_file_the_notebooks_show(tmp_path):
+    from archlab.notebook_freshness import SOURCES
+
+    for folder in SOURCES:
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "patterns" / "web.py").write_text("TITLE = 'house price'\n")
+    before = source_digest(tmp_path)
+    (tmp_path / "patterns" / "__pycache__").mkdir()
+    (tmp_path / "patterns" / "__pycache__" / "web.cpython-311.pyc").write_bytes(b"compiled")
+    (tmp_path / "README.md").write_text("not shown by any notebook")
+    assert source_digest(tmp_path) == before
+    (tmp_path / "patterns" / "web.py").write_text("TITLE = 'house prices'\n")
+    assert source_digest(tmp_path) != before

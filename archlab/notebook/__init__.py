@@ -12,6 +12,7 @@
   `answer_split`: its charts; `traffic_slider`: a widget that makes the same call;
   `component_view(system)`: a live view of a system's components (state polled, requests
   flowing, stop / start on click).
+- `screenshot(url)`: the page a system serves, as chromium draws it, stored with the notebook.
 - `side_by_side(arch)`: an architecture in each of its variants (the model API over each
   transport) beside each one's own floor.
 - `Prediction(question, choices)`: "predict before you run", checked against the measurement
@@ -26,6 +27,7 @@ from .exercises import Prediction, restarted, user_outcome
 from .figures import show_figures_as_png
 from .home import ensure_models, fresh_home
 from .registry import running, start, stop_all, track
+from .screenshot import screenshot
 from .traffic import (
     ask,
     describe_traffic,
@@ -40,7 +42,7 @@ __all__ = [
     "fresh_home", "ensure_models", "start", "track", "stop_all", "running", "show", "money",
     "ask", "user_sees", "traffic", "describe_traffic", "update_under_traffic", "describe_update",
     "latency_histogram", "traffic_chart", "update_timeline", "answer_split", "component_view", "traffic_slider",
-    "side_by_side", "Prediction", "restarted", "user_outcome",
+    "side_by_side", "Prediction", "restarted", "user_outcome", "screenshot",
 ]
 
 show_figures_as_png()  # a figure is an image in the notebook, whichever cell ran first

@@ -17,6 +17,7 @@ from ..compare.drive import (
     served_version,
 )
 from ..measure.load import LoadResult
+from ..measure.stats import summarize
 from ..report import Update
 from .display import money
 
@@ -46,9 +47,14 @@ def traffic(system, requests_count: int, record: dict | None = None) -> LoadResu
 
 
 def describe_traffic(result: LoadResult) -> str:
-    """The counts of a run (checked by nbval); its timings vary, so they are charted, not printed."""
+    """The counts of a run (checked by nbval) and the percentiles the chart marks (printed with their
+    unit, so nbval masks them: they vary from run to run)."""
     served = sorted({s.value for s in result.samples if s.ok})
-    return f"{len(result.failures)} of {len(result.samples)} requests failed; served by {', '.join(served) or 'nothing'}"
+    counts = f"{len(result.failures)} of {len(result.samples)} requests failed; served by {', '.join(served) or 'nothing'}"
+    latency = summarize(result.latencies_ms())
+    if latency.n == 0:
+        return counts
+    return f"{counts}; latency p50 {latency.p50:.2f} ms, p95 {latency.p95:.2f} ms"
 
 
 def update_under_traffic(system, version: str, start_from: str | None = None) -> tuple[Update, dict]:
@@ -71,9 +77,10 @@ def update_under_traffic(system, version: str, start_from: str | None = None) ->
 
 
 def describe_update(update: Update) -> str:
-    """The lesson of an update, stable across runs: the versions users saw, whether any request
-    failed (how many varies with timing: the chart's title has the count) and whether it converged."""
+    """The lesson of an update: the versions users saw, whether any request failed and how many
+    (the count varies with timing, so nbval masks it; "some" against "no" is the lesson it checks)
+    and whether it converged."""
     seen = sorted({p.version for p in update.timeline if p.version})
     done = "every answer since carries it" if update.converged_s is not None else "it never served everyone"
-    failed = "no request failed" if update.failed == 0 else "some requests failed (count in the chart)"
+    failed = "no request failed" if update.failed == 0 else f"some requests failed: {update.failed} of the {len(update.timeline)} sent"
     return f"versions served during the update: {', '.join(seen)}; {failed}; {update.to_version} reached users and {done}"

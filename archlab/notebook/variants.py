@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 from shared_model import example_record
@@ -41,7 +43,8 @@ def side_by_side(arch: str, requests: int = 200, version: str = "v2") -> tuple[l
             continue
         floor = system.capabilities.latency_floor
         if floor in CONSTANT_FLOORS:  # HTTP's floors are the comparison's own constant-answer servers
-            own.append(constant_floor(floor, json=record, count=requests))
+            with contextlib.redirect_stderr(io.StringIO()):  # its progress lines vary with timing: not for a notebook
+                own.append(constant_floor(floor, json=record, count=requests))
         floors.update((own_floor.name, own_floor) for own_floor in own)
         measured[name] = Architecture(name, Latency.from_load(result, "POST /predict through the front", floor),
                                       None, {}, {})
