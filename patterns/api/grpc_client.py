@@ -22,7 +22,7 @@ import grpc
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
-from .instances import Instances, retry_or_give_up
+from .instances import Instances, retry_or_give_up, turns
 from .grpc_wire import channel, predict_request, service_answer, service_timing
 from .proto import model_service_pb2 as messages
 from .proto import model_service_pb2_grpc as stubs
@@ -55,11 +55,7 @@ class GrpcModelClient:
 
     def predict(self, records: list[dict]) -> Prediction:
         request = predict_request(records)
-        tried = []
-        while True:
-            instances = self._instances
-            url = instances.pick()
-            tried.append(url)
+        for instances, url, tried in turns(lambda: self._instances):
             try:
                 reply, call = self._stub(url).Predict.with_call(request, timeout=self.timeout)
                 instances.answered(url)

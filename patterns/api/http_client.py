@@ -27,7 +27,7 @@ from patterns.server_timing import HEADER as SERVER_TIMING
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .answers import read_answer
-from .instances import Instances, retry_or_give_up
+from .instances import Instances, retry_or_give_up, turns
 
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 RETRYABLE = (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine, socket.gaierror)
@@ -125,11 +125,7 @@ class HttpModelClient:
 
     def _request(self, method: str, path: str, body: bytes | None,
                  read_timeout: float) -> tuple[int, bytes, str, str | None]:
-        tried = []
-        while True:
-            instances = self._instances
-            url = instances.pick()
-            tried.append(url)
+        for instances, url, tried in turns(lambda: self._instances):
             try:
                 status, data, timing = self._exchange(url, method, path, body, read_timeout)
                 instances.answered(url)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 from patterns.web.backend import BackendUnavailable
 
@@ -70,6 +71,17 @@ class Instances:
             return states[0]
         return {"url": str(self), "answers": any(s["answers"] for s in states),
                 "ready": any(s["ready"] for s in states), "instances": states}
+
+
+def turns(current: Callable[[], Instances]) -> Iterator[tuple[Instances, str, list[str]]]:
+    """One call's tries: the set of instances (read again at each try, so a switch mid-call is
+    honoured), the instance whose turn it is, and every instance tried so far, this one included."""
+    tried: list[str] = []
+    while True:
+        instances = current()
+        url = instances.pick()
+        tried.append(url)
+        yield instances, url, tried
 
 
 def retry_or_give_up(tried: list[str], attempts: int, backoff: float, another_answers: bool, reason: str) -> None:
