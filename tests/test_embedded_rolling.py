@@ -15,7 +15,7 @@ from launch_helpers import writable_home
 from patterns import http
 from patterns.embedded import balancer
 from patterns.embedded.balancer import UntrustedBinary, caddy_binary
-from patterns.embedded.system import EmbeddedSystem
+from patterns.embedded.lab.system import EmbeddedSystem
 from patterns.launch.binary import file_sha256
 from patterns.settings import Settings
 from shared_model import example_record

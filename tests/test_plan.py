@@ -146,6 +146,23 @@ def test_a_rolling_restart_takes_build_plus_batches_times_restart(real):
     assert time_to_all_new(c, 7, inputs) == pytest.approx(1.0 + 7 * 2.0)  # 10% of 7 rounds down to batches of 1
 
 
+def test_a_report_with_both_update_ways_plans_each_as_measured(real):
+    """Embedded rolled behind a balancer (none failed) beside the naive stop-then-start (some failed)."""
+    data = copy.deepcopy(real)
+    embedded = data["architectures"]["embedded"]
+    naive = embedded["naive_update"] = copy.deepcopy(embedded["update"])
+    naive["strategy"], naive["build_s"], naive["details"]["front_restart_s"] = "stop-then-start: ...", 1.0, [2.0, 2.0]
+    best = embedded["update"]
+    best["strategy"], best["failed"], best["build_s"] = "rolling: ...", 0, 1.0
+    best["details"]["front_restart_s"] = [3.0, 3.0]  # out of rotation, drained, restarted, back
+    inputs = PlanInputs(requests_per_s=300, rolling_batch_percent=10)
+    rolling, stop_then_start = rollouts(calibrate(data, "embedded"), 100, inputs)
+    assert (rolling.strategy, rolling.measured, rolling.failed) == ("rolling", True, 0.0)
+    assert rolling.seconds == pytest.approx(1.0 + 10 * 3.0)
+    assert (stop_then_start.strategy, stop_then_start.measured) == ("stop-then-start", True)
+    assert stop_then_start.failed == pytest.approx(300 * 2.0)
+
+
 def test_streaming_fan_out_grows_with_the_bytes_the_broker_sends(real):
     c = calibrate(real, "streaming")
     inputs = PlanInputs(broker_egress_mib_s=1.0)

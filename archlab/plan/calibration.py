@@ -39,6 +39,7 @@ class Calibration:
     shared: dict[str, float]  # one-per-system components (a broker) -> resident MiB
     copies_per_app: int  # model copies each further application adds per instance (0: the model is shared)
     update: dict  # measured update figures the fan-out model uses (see `_update_figures`)
+    naive_update: dict | None  # the same for the naive way, where the report measured it beside the best practice
     rescore: dict  # answers-later systems: rows/s per worker, of the model alone, chunk size
     sources: dict[str, str] = field(default_factory=dict)  # figure -> where in results.json
 
@@ -75,25 +76,27 @@ def _scale_run(data: dict, name: str, instances: int) -> tuple[int, dict] | None
     return None
 
 
-def _update_figures(arch: dict, base: str, sources: dict) -> dict:
-    update = _need(arch, "update", "the model update measured under traffic", base)
+def _update_figures(arch: dict, base: str, sources: dict, key: str = "update") -> dict:
+    """The figures of the update measured at `key` (`update`, or `naive_update` beside a best practice)."""
+    update = _need(arch, key, "the model update measured under traffic", base)
+    base, prefix = f"{base}/{key}", "" if key == "update" else f"{key}."
     timeline = update.get("timeline") or []
     span = timeline[-1]["t_s"] - timeline[0]["t_s"] if len(timeline) > 1 else 0.0
     figures = {
-        "build_s": _need(update, "build_s", "seconds to build or load the new model", f"{base}/update"),
+        "build_s": _need(update, "build_s", "seconds to build or load the new model", base),
         "switch_s": update.get("cost_s"),
         "failed": update.get("failed", 0),
         "load_per_s": len(timeline) / span if span else None,  # the traffic the update was measured under
         "strategy": update.get("strategy", "").split(":")[0],
         "better_strategy": update.get("better_strategy", "").split(":")[0],
     }
-    sources.update({"build_s": f"{base}/update/build_s", "switch_s": f"{base}/update/cost_s",
-                    "failed": f"{base}/update/failed", "load_per_s": f"{base}/update/timeline (points / span)"})
+    sources.update({f"{prefix}build_s": f"{base}/build_s", f"{prefix}switch_s": f"{base}/cost_s",
+                    f"{prefix}failed": f"{base}/failed", f"{prefix}load_per_s": f"{base}/timeline (points / span)"})
     details = update.get("details") or {}
-    for key in ("front_restart_s", "instance_seconds", "bundle_bytes"):
-        if key in details:
-            figures[key] = details[key]
-            sources[key] = f"{base}/update/details/{key}"
+    for detail in ("front_restart_s", "instance_seconds", "bundle_bytes"):
+        if detail in details:
+            figures[detail] = details[detail]
+            sources[f"{prefix}{detail}"] = f"{base}/details/{detail}"
     return figures
 
 
@@ -152,7 +155,9 @@ def calibrate(data: dict, name: str) -> Calibration:
         name=name, answers_later=answers_later, fronts=fronts, front_ms=front_ms,
         front_rss_mib=_need(data, f"{base}/footprint/rss_mib/{fronts[0]}", f"the resident MiB of {fronts[0]}"),
         model_component=model_component, model_ms=model_ms, model_rss_mib=model_rss, shared=shared,
-        copies_per_app=max(0, copies), update=_update_figures(arch, base, sources), rescore=rescore, sources=sources,
+        copies_per_app=max(0, copies), update=_update_figures(arch, base, sources),
+        naive_update=_update_figures(arch, base, sources, "naive_update") if arch.get("naive_update") else None,
+        rescore=rescore, sources=sources,
     )
 
 

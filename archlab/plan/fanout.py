@@ -48,18 +48,18 @@ def rollouts(c: Calibration, instances: int, inputs: PlanInputs) -> list[Rollout
         return [Rollout(u["strategy"], u["build_s"] + seconds, u["failed"], how, True)]
     if "bundle_bytes" in u:  # every instance fetches the published bundle from the broker, then swaps
         fetch = instances * u["bundle_bytes"] / (inputs.broker_egress_mib_s * MIB)
-        swap = max(_need_update(c, "instance_seconds", "seconds each instance took to swap the model in"))
+        swap = max(_need_update(c, u, "instance_seconds", "seconds each instance took to swap the model in"))
         how = (f"publish {u['build_s']:.3g} s + {instances} x {u['bundle_bytes'] / 1024:.3g} KiB over "
                f"{inputs.broker_egress_mib_s:g} MiB/s broker egress + slowest swap {swap:.3g} s")
         return [Rollout(u["strategy"], u["build_s"] + fetch + swap, u["failed"], how, True)]
     batches = math.ceil(instances / batch_size(instances, inputs))
+    if c.naive_update is not None:  # both measured: the best practice (replicas rolled behind a balancer) and the naive
+        return [_in_place(c, u, batches, rate), _in_place(c, c.naive_update, batches, rate)]
     if "front_restart_s" in u or u["failed"]:  # replicas restarted in place: requests to one restarting fail
-        restart = _mean(_need_update(c, "front_restart_s", "seconds each front replica took to restart"))
-        seconds = u["build_s"] + batches * restart
-        how = f"build {u['build_s']:.3g} s + {batches} batches x restart {restart:.3g} s"
-        return [Rollout(u["strategy"], seconds, rate * restart, how + f"; {rate:,.0f} requests/s x restart fail", True),
-                Rollout(u["better_strategy"] or "blue/green", seconds, 0.0,
-                        how + "; 0 failed assumes a balancer drains each replica first", False)]
+        restarted = _in_place(c, u, batches, rate)
+        return [restarted, Rollout(u["better_strategy"] or "blue/green", restarted.seconds, 0.0,
+                                   restarted.how.split(";")[0] + "; 0 failed assumes a balancer drains each "
+                                   "replica first", False)]
     seconds = batches * (u["build_s"] + u["switch_s"])
     how = f"{batches} batches x (start and ready {u['build_s']:.3g} s + switch {u['switch_s']:.3g} s)"
     return [Rollout(u["strategy"], seconds, u["failed"], how, True),
@@ -85,7 +85,19 @@ def workers_for_window(c: Calibration, inputs: PlanInputs) -> int | None:
     return max(1, math.ceil(needed / worker_rows_per_s(c, inputs.model_cost_ms)))
 
 
-def _need_update(c: Calibration, key: str, expected: str):
-    if key not in c.update:
+def _in_place(c: Calibration, u: dict, batches: int, rate: float) -> Rollout:
+    """Replicas restarted in batches (`u`: one measured update's figures). Requests fail as they
+    failed when measured: an update that failed some fails `rate` x one replica's restart (the
+    time a replica is away); one that failed none (a balancer drained each replica) fails none."""
+    restart = _mean(_need_update(c, u, "front_restart_s", "seconds each front replica took to restart"))
+    seconds = u["build_s"] + batches * restart
+    how = f"build {u['build_s']:.3g} s + {batches} batches x restart {restart:.3g} s"
+    if u["failed"]:
+        return Rollout(u["strategy"], seconds, rate * restart, how + f"; {rate:,.0f} requests/s x restart fail", True)
+    return Rollout(u["strategy"], seconds, 0.0, how + "; none failed when measured (each replica drained first)", True)
+
+
+def _need_update(c: Calibration, u: dict, key: str, expected: str):
+    if key not in u:
         raise MissingFigure(f"results.json has no architectures/{c.name}/update/details/{key}: expected {expected}")
-    return c.update[key]
+    return u[key]
