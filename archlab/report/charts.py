@@ -253,7 +253,7 @@ def scale_out_chart(results: Results, path: Path) -> Path:
     instances divided by the rate with one, on a linear axis from 0 with 1x marked (no gain); the
     factor written on each bar, the repetitions' range as a line through it. The rates are in the
     scale-out table."""
-    factors = [(f"{f['architecture']}\n{f['model_cost_ms']:g} ms per "
+    factors = [(f"{f['architecture']}\n{f['model_cost_ms']:g} ms per\n"
                 # the knob is busy CPU per call of the model: one request's prediction, or a batch of a job's rows
                 + ("request" if f["rate"] == "requests_per_s" else "batch call\n(rows/s)"), f["factor"], f["rounds"])
                for f in scale_factors(results.scale_out)]
@@ -268,7 +268,7 @@ def scale_out_chart(results: Results, path: Path) -> Path:
                     textcoords="offset points")
     ax.axhline(1.0, color="#555555", linestyle="--", linewidth=1)
     ax.axhline(2.0, color="#bbbbbb", linestyle=":", linewidth=1)
-    ax.set_xticks(range(len(factors)), [label for label, _, _ in factors], fontsize=8)
+    ax.set_xticks(range(len(factors)), [label for label, _, _ in factors], fontsize=7.5)
     ax.set_ylim(0, max([2.2, *(max(each) * 1.15 for _, _, each in factors)]))
     ax.set_ylabel("rate with 2 instances / with 1 (linear)\n1x: no gain, 2x: twice as much")
     if not factors:
