@@ -163,6 +163,16 @@ def test_a_report_with_both_update_ways_plans_each_as_measured(real):
     assert stop_then_start.failed == pytest.approx(300 * 2.0)
 
 
+def test_behind_a_load_balancer_the_front_tier_is_the_replicas_the_serving_launch_measured(real):
+    """Faults probed on two replicas behind a balancer (only the balancer's stop leaves users with no
+    answer); latency, throughput and footprint on one replica without it."""
+    data = copy.deepcopy(real)
+    embedded = data["architectures"]["embedded"]
+    web = embedded["faults"]["web"]
+    embedded["faults"] = {"balancer": web, "web": {**web, "statuses": {"200": 5}, "failed": 0}}
+    assert calibrate(data, "embedded").fronts == ["web"]
+
+
 def test_streaming_fan_out_grows_with_the_bytes_the_broker_sends(real):
     c = calibrate(real, "streaming")
     inputs = PlanInputs(broker_egress_mib_s=1.0)

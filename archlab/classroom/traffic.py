@@ -49,9 +49,13 @@ class Judge:
     def __call__(self, answer: http.Answer) -> tuple[str, str | None]:
         body = answer.json()
         version = self.served.version_in(body)
+        try:
+            price = answered_price(self.served, body)
+        except KeyError:  # an answer without a price (the client app's release manifest: it prices in the browser)
+            return version, None
         if version not in self._metadata:
             self._metadata[version] = self.store.metadata(version)
-        return version, implausible(answered_price(self.served, body), self._metadata[version])
+        return version, implausible(price, self._metadata[version])
 
 
 class _Stream:
@@ -103,7 +107,7 @@ class Traffic:
         reads = [Target(s.url, s.method, s.body) for s in served]
         streams = [_Stream(reads, len(reads) / self.rate, judge, reads=True)]
         if self.system.capabilities.answers_later:
-            submits = [Target(url + "/predict", "POST", example_record()) for url in self.system.front_urls]
+            submits = [Target(r.url, r.method, r.body) for r in self.system.prediction_requests(example_record())]
             streams.append(_Stream(submits, len(submits) / (self.rate * SUBMIT_SHARE), None, reads=False))
         with self._lock:
             self._streams = streams

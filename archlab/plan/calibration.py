@@ -56,8 +56,15 @@ def _need(data: dict, path: str, expected: str, within: str = ""):
 
 
 def front_components(arch: dict) -> list[str]:
-    """The components users talk to: those whose fault probe got requests with no answer at all."""
-    return [name for name, fault in arch.get("faults", {}).items() if fault.get("statuses", {}).get("no answer")]
+    """The components users talk to: those whose fault probe got requests with no answer at all.
+    Where that is a load balancer the serving launch did not run (its footprint has no such
+    process), the tier is the app replicas behind it, as that footprint measured them."""
+    faults = arch.get("faults", {})
+    no_answer = [name for name, fault in faults.items() if fault.get("statuses", {}).get("no answer")]
+    measured = arch.get("footprint", {}).get("rss_mib", {})
+    if not no_answer or not measured:
+        return no_answer
+    return [name for name in no_answer if name in measured] or [name for name in faults if name in measured]
 
 
 def _saturated_ms(arch: dict, base: str, instances: int) -> tuple[float, str]:
