@@ -10,8 +10,6 @@ from pathlib import Path
 
 import requests
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def start_classroom(home: Path, port: int, *args: str, log: Path) -> subprocess.Popen:

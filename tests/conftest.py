@@ -66,6 +66,21 @@ def chromium_path() -> str:
     return path
 
 
+@pytest.fixture
+def browser(chromium_path):
+    """Headless chromium for one test, launched with archlab's flags (closed after it, so a test
+    may drive a browser of its own, as the client bench does)."""
+    from archlab.chromium import CHROMIUM_ARGS
+    from archlab.testing import require_module
+
+    with require_module("playwright.sync_api").sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def signing_keys(tmp_path_factory: pytest.TempPathFactory):
     """One explicit key pair for the whole session (child processes inherit it), so models trained

@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 
+from archlab.chromium import CHROMIUM_ARGS
 from archlab.testing import require_module
 from launch_helpers import embedded_system, http_server, writable_home
 from patterns.settings import Settings
@@ -13,12 +14,6 @@ from patterns.settings import Settings
 playwright = require_module("playwright.sync_api")
 
 pytestmark = pytest.mark.slow  # starts real front processes
-
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
 
 @pytest.fixture(scope="module")
 def front(trained_home, tmp_path_factory):

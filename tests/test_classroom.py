@@ -14,7 +14,7 @@ import requests
 
 from archlab.classroom.recording import Recorder, read_recording
 from archlab.testing import require_module
-from classroom_helpers import CHROMIUM_ARGS, panels, snapshot, start_classroom, wait_for_line, wait_until
+from classroom_helpers import panels, snapshot, start_classroom, wait_for_line, wait_until
 from launch_helpers import still_alive, writable_home
 from patterns.launch import free_port
 from patterns.settings import ARCHITECTURES
@@ -43,16 +43,6 @@ def classroom(faulty_home, tmp_path_factory):
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from archlab.bench.client import CHROMIUM_ARGS, READY, format_client_bench, run_client_bench
+from archlab.bench.client import READY, format_client_bench, run_client_bench
 from archlab.testing import require_module
 from launch_helpers import writable_home
 from patterns.client.lab.system import ClientSystem
@@ -19,16 +19,6 @@ playwright = require_module("playwright.sync_api")
 pytestmark = pytest.mark.slow  # a real static server and a real browser
 
 PARITY = 1e-9
-
-
-@pytest.fixture
-def browser(chromium_path):
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def visit(browser, url: str):

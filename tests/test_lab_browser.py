@@ -13,7 +13,7 @@ import pytest
 
 from archlab.testing import require_module
 from patterns.launch.process import ManagedProcess, free_port
-from test_browser import CHROMIUM_ARGS
+from archlab.chromium import CHROMIUM_ARGS
 
 playwright = require_module("playwright.sync_api")
 

@@ -290,18 +290,7 @@ def test_a_figure_made_without_pyplot_displays_as_png():
         InteractiveShell.clear_instance()
 
 
-# 05_compare was executed before notebooks recorded their code, and gains a cell on another branch
-# at the same time: it records its digest when re-executed after that merge. Strict: once it does,
-# this mark fails and must go.
-NOT_YET_RECORDED = {"05_compare"}
-
-
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(path, marks=pytest.mark.xfail(strict=True, reason="re-executed after the merge of issue 25"))
-     if path.stem in NOT_YET_RECORDED else path for path in PATHS],
-    ids=[path.stem for path in PATHS],
-)
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
 def test_committed_outputs_are_not_older_than_the_code_they_show(path):
     """nbval compares text only: a chart drawn by older code would pass it. The notebook records the
     digest of the code it ran against (archlab.notebook_freshness.SOURCES) when executed the project's

@@ -37,13 +37,12 @@ from patterns.client.lab.engine import ReleaseEngine
 from patterns.launch.systems import launch
 from patterns.settings import Settings
 
+from ..chromium import CHROMIUM_ARGS
 from ..compare.run import ensure_models
 from ..measure.stats import summarize
 from .model import machine_description
 
 NO_CHROMIUM = "not measured: no chromium (apt-get install chromium, or set ARCHLAB_CHROMIUM)"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 READY = "window.archlabClient && window.archlabClient.firstPredictionMs !== null"
 STATE = "() => ({...window.archlabClient, predict: undefined, timeOrigin: performance.timeOrigin})"
 SHARE_AT_S = (0.5, 1, 2, 3, 5, 8, 12)
