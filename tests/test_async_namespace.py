@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from async_helpers import async_module
-from launch_helpers import postgres_databases
+from launch_helpers import postgres_databases, writable_home
 
 pytestmark = pytest.mark.slow  # real PostgreSQL databases, roles and a CLI run
 
@@ -92,15 +92,13 @@ def test_a_role_that_may_not_create_databases_gets_a_schema_of_its_own_in_place_
 
 
 def test_a_role_that_may_create_no_namespace_is_told_so_with_exit_code_2(
-        postgres_schema_url, limited_role, trained_home, tmp_path):
+        postgres_schema_url, limited_role, faulty_home, tmp_path):
     url = make_url(postgres_schema_url).set(username=limited_role(may_create_schemas=False))
     url = url.render_as_string(hide_password=False)
     with pytest.raises(database_module.NamespaceUnavailable, match="CREATEDB, or CREATE on database"):
         database_module.own_database(url, "schema-url")
 
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "models").symlink_to(trained_home / "models")
+    home = writable_home(faulty_home, tmp_path / "home")  # v1, v2 and v3: the run trains nothing
     env = {**os.environ, "ARCHLAB_HOME": str(home), "DATABASE_URL": url}
     result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick", "--only", "async"],
                             env=env, capture_output=True, text=True, timeout=600)
