@@ -56,10 +56,10 @@ def rollouts(c: Calibration, instances: int, inputs: PlanInputs) -> list[Rollout
     if c.naive_update is not None:  # both measured: the best practice (replicas rolled behind a balancer) and the naive
         return [_in_place(c, u, batches, rate), _in_place(c, c.naive_update, batches, rate)]
     if "front_restart_s" in u or u["failed"]:  # replicas restarted in place: requests to one restarting fail
-        restarted = _in_place(c, u, batches, rate)
-        return [restarted, Rollout(u["better_strategy"] or "blue/green", restarted.seconds, 0.0,
-                                   restarted.how.split(";")[0] + "; 0 failed assumes a balancer drains each "
-                                   "replica first", False)]
+        seconds, _, how = _restart_batches(c, u, batches)
+        return [_in_place(c, u, batches, rate), Rollout(u["better_strategy"] or "blue/green", seconds, 0.0,
+                                                        how + "; 0 failed assumes a balancer drains each "
+                                                        "replica first", False)]
     seconds = batches * (u["build_s"] + u["switch_s"])
     how = f"{batches} batches x (start and ready {u['build_s']:.3g} s + switch {u['switch_s']:.3g} s)"
     return [Rollout(u["strategy"], seconds, u["failed"], how, True),
@@ -89,12 +89,17 @@ def _in_place(c: Calibration, u: dict, batches: int, rate: float) -> Rollout:
     """Replicas restarted in batches (`u`: one measured update's figures). Requests fail as they
     failed when measured: an update that failed some fails `rate` x one replica's restart (the
     time a replica is away); one that failed none (a balancer drained each replica) fails none."""
-    restart = _mean(_need_update(c, u, "front_restart_s", "seconds each front replica took to restart"))
-    seconds = u["build_s"] + batches * restart
-    how = f"build {u['build_s']:.3g} s + {batches} batches x restart {restart:.3g} s"
+    seconds, restart, how = _restart_batches(c, u, batches)
     if u["failed"]:
         return Rollout(u["strategy"], seconds, rate * restart, how + f"; {rate:,.0f} requests/s x restart fail", True)
     return Rollout(u["strategy"], seconds, 0.0, how + "; none failed when measured (each replica drained first)", True)
+
+
+def _restart_batches(c: Calibration, u: dict, batches: int) -> tuple[float, float, str]:
+    """Seconds until every replica restarted in `batches`, one replica's restart, and that arithmetic in words."""
+    restart = _mean(_need_update(c, u, "front_restart_s", "seconds each front replica took to restart"))
+    return (u["build_s"] + batches * restart, restart,
+            f"build {u['build_s']:.3g} s + {batches} batches x restart {restart:.3g} s")
 
 
 def _need_update(c: Calibration, u: dict, key: str, expected: str):
