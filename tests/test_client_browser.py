@@ -15,6 +15,7 @@ from shared_model import ModelStore, validate_batch
 from shared_model.data import new_houses_records
 
 playwright = require_module("playwright.sync_api")
+expect = playwright.expect
 
 pytestmark = pytest.mark.slow  # a real static server and a real browser
 
@@ -72,11 +73,13 @@ def test_open_apps_keep_v1_after_the_release_until_they_reload(trained_home, tmp
         assert "model v2" in prompted.locator("#update-text").inner_text()
         prompted.click("#submit")  # still pricing, with the model it loaded
         assert "model v1" in prompted.locator("#answer").inner_text()
-        automatic.wait_for_function("window.archlabClient && window.archlabClient.modelVersion === 'v2'")
+        # Waits on what the user sees, not a JavaScript predicate: the page reloads under the wait, and a
+        # string predicate re-evaluated in the new document is refused by the app's CSP (no 'unsafe-eval').
+        expect(automatic.locator("#model-version")).to_have_text("v2", timeout=15_000)
         newcomer = visit(browser, system.url)
         assert newcomer.locator("#model-version").inner_text() == "v2"
         prompted.click("#reload")
-        prompted.wait_for_function("window.archlabClient && window.archlabClient.modelVersion === 'v2'")
+        expect(prompted.locator("#model-version")).to_have_text("v2", timeout=15_000)
 
 
 def test_with_the_static_server_down_open_apps_keep_pricing_and_new_ones_cannot_load(trained_home, tmp_path,
@@ -87,7 +90,7 @@ def test_with_the_static_server_down_open_apps_keep_pricing_and_new_ones_cannot_
         open_app.fill("#field-GrLivArea", "1500")
         open_app.click("#submit")
         assert open_app.locator("#price").inner_text().startswith("$")
-        open_app.wait_for_function("document.getElementById('server').textContent.includes('unreachable')")
+        expect(open_app.locator("#server")).to_contain_text("unreachable", timeout=15_000)
         newcomer = browser.new_context().new_page()
         with pytest.raises(playwright.Error, match="ERR_CONNECTION_REFUSED"):
             newcomer.goto(system.url)
