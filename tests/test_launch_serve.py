@@ -59,6 +59,7 @@ def test_serve_on_a_busy_port_fails_with_a_message(trained_home, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["embedded", "--instances", "0"], "--instances takes a positive number; got 0"),
+    (["client", "--instances", "2"], "--instances: the client architecture runs as one instance"),
     (["api", "--schedule", "0 2 * * *"], "--schedule applies to the async architecture only"),
     (["async", "--schedule", "0 25 * * *"], "--schedule: hour field '25'"),
 ])

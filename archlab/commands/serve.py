@@ -39,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
     if args.version is not None:
         options["version"] = check_version_name(args.version)
     if args.instances is not None:
-        scaled = system_class(args.arch).scale_options(args.instances) if args.instances >= 1 else None
-        if scaled is None:
+        if args.instances < 1:
             raise UsageError(f"--instances takes a positive number; got {args.instances}")
+        scaled = system_class(args.arch).scale_options(args.instances)
+        if scaled is None:
+            raise UsageError(f"--instances: the {args.arch} architecture runs as one instance (nothing in it scales); "
+                             "leave --instances out")
         options.update(scaled)
     if args.schedule is not None:
         scheduled = [arch for arch in ARCHITECTURES if "schedule" in inspect.signature(system_class(arch)).parameters]
