@@ -4,12 +4,12 @@ server hands out releases, and an update is a new release that new visitors get.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from archlab.bench.client import NO_CHROMIUM, format_client_bench, run_client_bench
+from archlab.bench.client import format_client_bench, run_client_bench
+from archlab.chromium import NO_CHROMIUM
+from archlab.compare.budget import QUICK
+from archlab.compare.in_client import client_drill, client_latency, measure_client_update
 from archlab.testing import require_module
 from launch_helpers import writable_home
 from patterns import http
@@ -113,8 +113,12 @@ def test_the_bench_without_chromium_says_so_and_still_measures_the_bundle_and_v8
     assert result["v8"]["per_prediction_s"]["n"] == 2 and "reproduce: python -m archlab.bench.client" in text
 
 
-def test_the_comparison_says_it_has_nothing_of_the_client_to_load(archlab_home):
-    result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick", "--only", "client"],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "client predicts in the user's browser" in result.stderr and "python -m archlab.bench.client" in result.stderr
+@pytest.mark.slow
+def test_without_chromium_the_comparison_measures_new_visitors_and_says_what_it_could_not(system):
+    latency = client_latency(system, QUICK)
+    assert len(latency.samples_ms) == QUICK.client_batches and "no network" in latency.definition
+    update, _ = measure_client_update(system, None, QUICK, example_record(), "v2")
+    assert update.converged_s is not None and update.timeline[-1].version == "v2"  # new visitors
+    assert update.details["open_pages"] == NO_CHROMIUM == "not measured: needs chromium (apt install chromium, " \
+                                                         "or set ARCHLAB_CHROMIUM)"
+    assert client_drill(system, None, QUICK, example_record(), "v3", "v2") == {}

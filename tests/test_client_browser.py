@@ -100,8 +100,8 @@ def test_with_the_static_server_down_open_apps_keep_pricing_and_new_ones_cannot_
 
 def test_the_bench_measures_open_pages_through_a_release_and_the_drill(home_with_v3, chromium_path):
     result = run_client_bench(clients=2, loads=2, batches=2, poll=0.3, seconds=2.0, chromium=chromium_path)
-    outcomes = {client["policy"]: client for client in result["browser"]["update"]["clients"]}
-    assert outcomes["auto"]["model_version"] == "v2" and outcomes["auto"]["had_v2_after_s"] > 0
+    outcomes = {page["policy"]: page for page in result["browser"]["update"]["pages"]}
+    assert outcomes["auto"]["model_version"] == "v2" and outcomes["auto"]["had_new_after_s"] > 0
     assert outcomes["prompt"]["model_version"] == "v1" and outcomes["prompt"]["prompt_after_s"] > 0
     drill = result["browser"]["drill"]
     assert drill["on_v3_after_rollback"] == ["new visitor while v3 was out, prompt"]  # nobody can recall it

@@ -65,7 +65,7 @@ def test_last_line_is_the_report_folder_with_every_file(comparison):
 
 def test_progress_is_shown_on_stderr(comparison):
     stderr = comparison[3].stderr
-    for arch in ("embedded", "api", "api-grpc", "streaming", "async"):
+    for arch in ("embedded", "api", "api-grpc", "streaming", "async", "client"):
         assert f"[compare] {arch}: done" in stderr
 
 
@@ -75,8 +75,14 @@ def test_every_update_reaches_v2_and_counts_what_it_cost(comparison):
     for name, arch in architectures.items():
         update = arch["update"]
         assert (update["from_version"], update["to_version"]) == ("v1", "v2"), name
-        assert update["converged_s"] is not None, f"{name} never served v2 to every request"
         assert update["timeline"][-1]["version"] == "v2", name
+        if not arch["capabilities"]["predicts_in_client"]:
+            assert update["converged_s"] is not None, f"{name} never served v2 to every request"
+    # the app in the browser: new visitors get v2 at once, a page open before that only shows the prompt
+    client = architectures["client"]["update"]
+    assert client["details"]["new_visitors_switch_s"] is not None and client["cost_s"] is None
+    pages = {page["policy"]: page for page in client["details"]["open_pages"]["pages"]}
+    assert pages["auto"]["model_version"] == "v2" and pages["prompt"]["model_version"] == "v1"
     # embedded both ways, on two replicas: each app carries its copy, so both ways restart every one
     rolling, naive = architectures["embedded"]["update"], architectures["embedded"]["naive_update"]
     assert rolling["strategy"].startswith("rolling") and naive["strategy"].startswith("stop-then-start")
@@ -105,7 +111,7 @@ def test_faults_record_what_users_really_got(comparison):
     assert set(architectures["async"]["faults"]["worker"]["statuses"]) == {"202"}
     assert set(architectures["async"]["faults"]["database"]["statuses"]) == {"503"}
     for name, arch in architectures.items():
-        if not any(component.startswith("web-") for component in arch["components"]):
+        if "web" in arch["components"] and "web-2" not in arch["components"]:
             assert set(arch["faults"]["web"]["statuses"]) == {"no answer"}, name  # the only front is down
     # behind the load balancer, a replica down costs nobody anything; the balancer down, everybody
     embedded = architectures["embedded"]["faults"]
@@ -180,6 +186,12 @@ def test_the_drill_counts_the_faulty_answers_users_really_got(comparison):
         assert drill["bad_answers"] == tagged_v3 > 0 and drill["detected_after_s"] is not None, name
         assert drill["timeline"][-1]["version"] == "v2", name
     assert architectures["streaming"]["drill"]["failed"] == 0  # the signed rollback is a publish
+    # released to new visitors, then v2 released again: the page that only prompts keeps pricing with v3
+    in_client = architectures["client"]["drill"]
+    assert in_client["pages_on_bad_after_rollback"] == ["new visitor while v3 was out, prompt"]
+    assert in_client["bad_answers"] > 0 and in_client["detected_after_s"] is None
+    static_down = architectures["client"]["faults"]["static"]["user_sees"]
+    assert "new visitor: no answer at all" in static_down and "an app opened before: a price" in static_down
     behind_the_gate = architectures["async"]["drill"]
     assert behind_the_gate["bad_answers"] == 0 and behind_the_gate["detected_after_s"] is None
 
@@ -196,7 +208,10 @@ def test_footprint_and_a_second_app_are_read_from_the_running_systems(comparison
     for name in ("api", "streaming", "async"):
         assert architectures[name]["second_app"]["apps_restarted"] == 0, name
     for name, arch in architectures.items():
-        assert arch["second_app"]["versions_after_update"] == ["v2"], name
+        if arch["second_app"]:  # none where each app carries its own model in its bundle
+            assert arch["second_app"]["versions_after_update"] == ["v2"], name
+    assert architectures["client"]["footprint"]["client_bundle_bytes"] > 0
+    assert architectures["client"]["footprint"]["model_copies"] == 0  # no server-side copy
 
 
 def test_the_report_concludes_from_the_measured_results(comparison):
@@ -239,7 +254,6 @@ def test_async_on_postgresql_measures_its_own_database_and_drops_it(faulty_home,
 def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(comparison, amqp_url):
     data = comparison[2]
     assert not [name for name in data["unavailable"] if name.startswith("api")]
-    assert "python -m archlab.bench.client" in data["unavailable"]["client"]  # no server to load: its bench says
     for name, floor in (("api", "http_two_roundtrips"), ("api-grpc", "http_then_grpc"), ("api-amqp", "http_then_amqp")):
         arch = data["architectures"][name]
         assert arch["latency"]["floor"] == floor and data["floors"][floor]["summary_ms"]["n"] > 0, name

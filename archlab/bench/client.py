@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import shlex
-import shutil
 import sys
 import tempfile
 import time
@@ -34,31 +32,17 @@ from shared_model.formats.onnx import ONNX_FILE
 
 from patterns.client.bundle import build_release
 from patterns.client.lab.engine import ReleaseEngine
+from patterns.client.lab.pages import READY
 from patterns.launch.systems import launch
 from patterns.settings import Settings
 
-from ..chromium import CHROMIUM_ARGS
+from ..chromium import NO_CHROMIUM, chromium_path, headless_chromium
+from ..compare.in_client import open_pages_record, pages_in
 from ..compare.run import ensure_models
 from ..measure.stats import summarize
 from .model import machine_description
 
-NO_CHROMIUM = "not measured: no chromium (apt-get install chromium, or set ARCHLAB_CHROMIUM)"
-READY = "window.archlabClient && window.archlabClient.firstPredictionMs !== null"
-STATE = "() => ({...window.archlabClient, predict: undefined, timeOrigin: performance.timeOrigin})"
-SHARE_AT_S = (0.5, 1, 2, 3, 5, 8, 12)
-V8_BATCH = """(function (houses, batches) {
-  var release = globalThis.ARCHLAB_RELEASE, model = globalThis.archlabModel, seconds = [];
-  for (var b = 0; b < batches; b++) {
-    var started = Date.now();
-    for (var r = 0; r < 5; r++) {
-      for (var i = 0; i < houses.length; i++) {
-        model.predictPrice(release.model, model.cleanRecord(release.fields, houses[i]).record);
-      }
-    }
-    seconds.push((Date.now() - started) / 1000 / (5 * houses.length));
-  }
-  return JSON.stringify(seconds);
-})"""
+DRILL_HOUSE = {"Neighborhood": "NAmes", "OverallQual": 6, "GrLivArea": 1500}
 PAGE_BATCH = """([houses, batches]) => {
   const client = window.archlabClient, perPrediction = [], single = [];
   for (let b = 0; b < batches; b++) {
@@ -73,10 +57,6 @@ PAGE_BATCH = """([houses, batches]) => {
   }
   return {perPrediction, single, isolated: self.crossOriginIsolated};
 }"""
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("ARCHLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def bundle_figures(store: ModelStore, version: str) -> dict:
@@ -101,97 +81,45 @@ def v8_figures(store: ModelStore, version: str, houses: list[dict], loads: int, 
             ReleaseEngine(release.folder).answers(houses[:1])
             cold.append(time.perf_counter() - started)
         engine = ReleaseEngine(release.folder)
-        per_prediction = json.loads(engine.eval(f"{V8_BATCH}({json.dumps(houses)}, {batches})"))
+        per_prediction = engine.seconds_per_prediction(houses, batches)
     return {"cold_start_s": summarize(cold).to_dict(), "per_prediction_s": summarize(per_prediction).to_dict()}
 
 
 def browser_figures(system, houses: list[dict], clients: int, loads: int, batches: int, seconds: float,
                     chromium: str) -> dict:
-    from playwright.sync_api import Error, sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            def visit(path: str = "/"):
-                page = browser.new_context().new_page()
-                page.set_default_timeout(30_000)
-                page.goto(system.url + path)
-                page.wait_for_function(READY)
-                return page
-
-            def state(page) -> dict | None:
-                try:
-                    return page.evaluate(STATE)
-                except Error:  # reloading at this very moment
-                    return None
-
-            first = []
-            for _ in range(loads):
-                page = visit()
+    with headless_chromium(chromium) as browser:
+        first = []
+        for _ in range(loads):
+            with pages_in(system, browser) as pages:
+                page = pages.visit()
                 first.append(page.evaluate("window.archlabClient.firstPredictionMs") / 1000)
-                page.context.close()
-            page = visit()
-            timed = page.evaluate(PAGE_BATCH, [houses, batches])
-            page.context.close()
-
-            policies = ["auto" if i % 2 == 0 else "prompt" for i in range(clients)]
-            pages = [visit("/?reload=auto" if policy == "auto" else "/") for policy in policies]
-            released = time.time()
+        with pages_in(system, browser) as pages:
+            timed = pages.visit().evaluate(PAGE_BATCH, [houses, batches])
+        with pages_in(system, browser) as pages:
+            pages.open(clients)
             report = system.update_model("v2")
             time.sleep(seconds)
-            states = [state(page) for page in pages]
-            update = {"poll_seconds": system.poll_seconds, "watched_s": seconds,
-                      "publish_s": report.total_seconds, "new_visitor_gets": report.served_after[0],
-                      "clients": [_client_outcome(policy, s, released) for policy, s in zip(policies, states)]}
-            update["share_on_v1"] = {str(t): _share_on(update["clients"], "v1", t) for t in SHARE_AT_S if t <= seconds}
-            drill = _drill(system, pages, policies, visit, state, seconds)
-        finally:
-            browser.close()
+            update = {**open_pages_record(pages.outcomes(system.published_at, "v2"), seconds, system.poll_seconds),
+                      "publish_s": report.total_seconds, "new_visitor_gets": report.served_after[0]}
+            drill = _drill(system, pages, seconds)
     return {"first_prediction_s": summarize(first).to_dict(),
             "per_prediction_s": summarize(timed["perPrediction"]).to_dict(),
             "single_prediction_s": summarize(timed["single"]).to_dict(),
             "cross_origin_isolated": timed["isolated"], "update": update, "drill": drill}
 
 
-def _client_outcome(policy: str, state: dict | None, released: float) -> dict:
-    """One open page after the release: its model, and seconds from the release until it had v2
-    (its first price with the new release) or until it showed the prompt."""
-    if state is None:
-        return {"policy": policy, "model_version": None}
-    outcome = {"policy": policy, "model_version": state["modelVersion"]}
-    if state["modelVersion"] == "v2":
-        outcome["had_v2_after_s"] = state["timeOrigin"] / 1000 + state["firstPredictionMs"] / 1000 - released
-    if state["updateShownAt"] is not None:
-        outcome["prompt_after_s"] = state["updateShownAt"] / 1000 - released
-    return outcome
-
-
-def _share_on(clients: list[dict], version: str, at_s: float) -> float:
-    """Share of the open pages still pricing with `version` `at_s` seconds after the release."""
-    still = [c for c in clients if c.get("had_v2_after_s") is None or c["had_v2_after_s"] > at_s]
-    return len(still) / len(clients)
-
-
-def _drill(system, pages, policies, visit, state, seconds: float) -> dict:
+def _drill(system, pages, seconds: float) -> dict:
     """v3 (the faulty model) released; new visitors arrive while it is current; v2 released again.
     Afterwards: which pages still price with v3, and their answers (none can be recalled)."""
     system.update_model("v3")
-    newcomers = [visit(), visit("/?reload=auto")]
+    pages.visit("prompt", "new visitor while v3 was out, prompt")
+    pages.visit("auto", "new visitor while v3 was out, auto")
     time.sleep(seconds / 2)
     system.rollback("v2")
     time.sleep(seconds)
-    everyone = [*pages, *newcomers]
-    kinds = [*(f"open before, {p}" for p in policies), "new visitor while v3 was out, prompt",
-             "new visitor while v3 was out, auto"]
-    after = [state(page) for page in everyone]
-    answers_from_v3 = 0
-    for page, seen in zip(everyone, after):
-        if seen and seen["modelVersion"] == "v3":
-            answers_from_v3 += page.evaluate("h => h.map(x => window.archlabClient.predict(x)).length",
-                                             [{"Neighborhood": "NAmes", "OverallQual": 6, "GrLivArea": 1500}] * 100)
-    on_v3 = [kind for kind, seen in zip(kinds, after) if seen and seen["modelVersion"] == "v3"]
-    return {"pages": len(everyone), "on_v3_after_rollback": on_v3, "answers_from_v3_after_rollback": answers_from_v3,
-            "per_page_answers": 100}
+    given = pages.answers_from("v3", DRILL_HOUSE, 100)
+    return {"pages": len(pages.pages), "on_v3_after_rollback": [page["kind"] for page in given],
+            "answers_from_v3_after_rollback": sum(page["answers"] for page in given), "per_page_answers": 100}
 
 
 def run_client_bench(clients: int = 6, loads: int = 20, batches: int = 30, poll: float = 2.0,
@@ -250,14 +178,14 @@ def format_client_bench(result: dict, command: str) -> str:
                   f"{_us(browser['single_prediction_s'])}"]
         update = browser["update"]
         lines.append(f"  release v1 -> v2 published in {update['publish_s'] * 1e3:.1f} ms; a new visitor gets "
-                     f"{update['new_visitor_gets']}; {len(update['clients'])} pages open before it, manifest "
+                     f"{update['new_visitor_gets']}; {len(update['pages'])} pages open before it, manifest "
                      f"polled every {update['poll_seconds']:g} s, watched {update['watched_s']:g} s:")
-        for client in update["clients"]:
-            had = f"had v2 after {client['had_v2_after_s']:.2f} s" if "had_v2_after_s" in client else "never reloaded"
+        for client in update["pages"]:
+            had = f"had v2 after {client['had_new_after_s']:.2f} s" if "had_new_after_s" in client else "never reloaded"
             prompt = f", prompt shown after {client['prompt_after_s']:.2f} s" if "prompt_after_s" in client else ""
             lines.append(f"    {client['policy']:6} now on {client['model_version']}: {had}{prompt}")
         lines.append("  share of open pages still on v1: " +
-                     ", ".join(f"{share:.0%} at {t} s" for t, share in update["share_on_v1"].items()))
+                     ", ".join(f"{share:.0%} at {t} s" for t, share in update["share_on_old"].items()))
         drill = browser["drill"]
         lines.append(f"  drill: v3 released, 2 new visitors, v2 released again: "
                      f"{len(drill['on_v3_after_rollback'])} of {drill['pages']} pages still price with v3 after the "

@@ -6,10 +6,10 @@ import time
 
 from patterns.launch.contract import PartUnavailable
 from patterns.launch.process import ProcessFailed
-from patterns.settings import ARCHITECTURES, Settings
+from patterns.settings import ARCHITECTURES
 
 from ..compare.budget import FULL, QUICK
-from ..compare.run import not_measured_here, run_comparison, say
+from ..compare.run import run_comparison, say
 from ..errors import UsageError
 
 
@@ -24,8 +24,6 @@ def register(subparsers) -> None:
 def run(args) -> int:
     started = time.monotonic()
     only = tuple(args.only or ())
-    if only and all(reasons := [not_measured_here(arch, Settings.from_env()) for arch in only]):
-        raise UsageError("nothing to compare: " + "; ".join(f"{arch} {why}" for arch, why in zip(only, reasons)))
     try:
         folder = run_comparison(QUICK if args.quick else FULL, quick=args.quick, architectures=only)
     except (ProcessFailed, PartUnavailable, ConnectionError) as exc:  # a part would not start, or is away

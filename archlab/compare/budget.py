@@ -33,6 +33,12 @@ class Budget:
     scale_whole_apps: bool  # also replicate architectures where nothing scales on its own (the whole app)
     job_scale_rows: int  # houses the async workers score for their rows/s: two job chunks or more, so two workers can share them
     repetitions: int  # latency, throughput and scale-out each measured this often, interleaving architectures
+    # an app that predicts in the client: timed batches in its engine, pages open in chromium, how
+    # long they are watched after a release, prices asked of each after the drill
+    client_batches: int
+    client_pages: int
+    client_watch_s: float
+    client_asks: int
 
 
 # Latency, throughput and scale-out are repeated 3 times (interleaved), so each repetition is
@@ -46,6 +52,7 @@ FULL = Budget(
     concurrencies=(1, 8, 32), throughput_requests=2000, throughput_seconds=1.0,
     scale_concurrency=8, scale_seconds=2.5, model_cost_ms=20.0, scale_plain=True, scale_whole_apps=True,
     job_scale_rows=20_000, repetitions=3,
+    client_batches=30, client_pages=6, client_watch_s=8.0, client_asks=100,
 )
 
 QUICK = Budget(
@@ -57,4 +64,5 @@ QUICK = Budget(
     concurrencies=(1, 8, 32), throughput_requests=400, throughput_seconds=1.0,
     scale_concurrency=8, scale_seconds=2.0, model_cost_ms=20.0, scale_plain=False, scale_whole_apps=False,
     job_scale_rows=5_000, repetitions=1,
+    client_batches=10, client_pages=2, client_watch_s=3.0, client_asks=20,
 )

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from patterns import http
 from patterns.launch.contract import ServedRequest
-from patterns.launch.protocols import AnswersLater
+from patterns.launch.protocols import AnswersLater, PredictsInClient
 from patterns.launch.system import wait_answering
 
 from ..measure.load import LoadResult, Target, run_load, start_load
@@ -59,8 +59,9 @@ def measure_latency(system, budget: Budget, record: dict) -> Latency:
 
 def measure_concurrency(system, budget: Budget, record: dict) -> list[dict]:
     """POST /predict spread over every front instance by 1, 8, 32... clients in flight (bounded in
-    count and seconds); none for a system that answers later (its figure is the job's rows/s)."""
-    if isinstance(system, AnswersLater):
+    count and seconds); none for a system that answers later (its figure is the job's rows/s) or
+    whose app predicts in the client (no server answers a prediction)."""
+    if isinstance(system, (AnswersLater, PredictsInClient)):
         return []
     targets = prediction_targets(system, record)
     return [measure_throughput(targets, concurrency, count=budget.throughput_requests,

@@ -13,7 +13,7 @@ from shared_model import ModelStore, example_record, train_and_store, validate_r
 from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
-from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors
+from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors, PredictsInClient
 from patterns.launch.systems import launch, system_class
 from patterns.settings import ARCHITECTURES, Settings
 
@@ -21,12 +21,16 @@ from ..measure.floors import (
     CONSTANT_FLOORS, Floor, constant_floor, constant_server, model_arithmetic_floor, raw_batch_rate,
 )
 from ..measure.footprint import measure_footprint
+from ..chromium import NO_CHROMIUM
 from ..measure.throughput import measure_throughput
 from ..report import Architecture, Results, Update, write_report
 from .budget import Budget
 from .drill import run_drill
 from .repeat import pooled_latency, pooled_runs, pooled_scale_out
 from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
+from .in_client import (
+    client_browser, client_drill, client_latency, measure_client_update, open_app_through_faults,
+)
 from .scale import measure_scale_out
 from .second_app import second_app_record
 
@@ -88,11 +92,15 @@ def measure_serving(arch: str, name: str, options: dict, settings: Settings, bud
     with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
         carries = {"started": app_carries_model(system)}
         say(f"{name}: latency and throughput ({len(system.front_urls)} user-facing instance)")
-        latency = measure_latency(system, budget, record)
+        in_client = isinstance(system, PredictsInClient)
+        latency = client_latency(system, budget) if in_client else measure_latency(system, budget, record)
         carries["after the latency run"] = app_carries_model(system)
         throughput = measure_concurrency(system, budget, record)
+        footprint = measure_footprint(system).as_dict()
+        if in_client:  # what every user downloads: the app with the model inside
+            footprint["client_bundle_bytes"] = system.bundle_bytes()
         return {"latency": latency, "throughput": throughput, "carries": carries,
-                "footprint": measure_footprint(system).as_dict(), "footing": observed_footing(system)}
+                "footprint": footprint, "footing": observed_footing(system)}
 
 
 def measure_naive_update(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
@@ -114,14 +122,6 @@ def pooled_serving(rounds: list[dict]) -> dict:
             "throughput": pooled_runs([r["throughput"] for r in rounds]) if rounds[0]["throughput"] else []}
 
 
-def not_measured_here(arch: str, settings: Settings) -> str | None:
-    """Why the comparison has nothing of `arch` to load (read from a system not started, which
-    holds nothing), or None."""
-    if system_class(arch)(settings=settings).capabilities.predicts_in_client:
-        return "predicts in the user's browser, no server answers a prediction: python -m archlab.bench.client"
-    return None
-
-
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
                    floors: dict, namespace: str, serving: dict, drill: bool = True) -> Architecture:
     """`arch` with `options` on v1 in `namespace`, its latency and throughput already measured
@@ -139,25 +139,37 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
                                                                      namespace)
     options = {**options, **footing_options(cls, settings, OPERATING_INSTANCES), **best_practice}
     carries = serving["carries"]
-    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
+    with (launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system,
+          client_browser(system) as browser):
         resources = system.namespace_resources()
         say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in resources.items())}" if resources
             else f"{name}: no topic, queue, database or files of its own to isolate")
         footing["update, drill and faults"] = observed_footing(system)
-        say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
-            f"{TO_VERSION} under traffic")
-        alone = measure_footprint(system)
-        system.launch_second_app()
-        with_second_app = measure_footprint(system)
-        update, report = measure_update(system, budget, record, TO_VERSION)
-        second_app = second_app_record(system, with_second_app, report, alone)
+        in_client = isinstance(system, PredictsInClient)
+        if in_client:  # each app carries the model in its own bundle: no server-side model for a second app to share
+            say(f"{name}: the model update {FROM_VERSION} -> {TO_VERSION}: new visitors under traffic, open pages "
+                "in chromium")
+            update, report = measure_client_update(system, browser, budget, record, TO_VERSION)
+            second_app = {}
+        else:
+            say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
+                f"{TO_VERSION} under traffic")
+            alone = measure_footprint(system)
+            system.launch_second_app()
+            with_second_app = measure_footprint(system)
+            update, report = measure_update(system, budget, record, TO_VERSION)
+            second_app = second_app_record(system, with_second_app, report, alone)
         carries["after the model update"] = app_carries_model(system)
         drilled = {}
         if drill:
-            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out under traffic, detected, rolled back")
-            drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
+            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out, detected, rolled back" if not in_client else
+                f"{name}: drill: the faulty {BAD_VERSION} released, new visitors open it, {TO_VERSION} released again")
+            drilled = (client_drill(system, browser, budget, record, BAD_VERSION, TO_VERSION) if in_client
+                       else run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict())
         say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
         faults = measure_faults(system, budget, record)
+        if in_client:
+            open_app_through_faults(system, browser, faults, record, TO_VERSION)
         carries["after the faults"] = app_carries_model(system)
         if isinstance(system, MeasuresOwnFloors):
             floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
@@ -169,6 +181,8 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         components = list(system.components)
     say(f"{name}: done in {time.monotonic() - started:.0f} s (namespaces removed)")
     notes = [f"a better update strategy would need: {update.better_strategy}"] if update.better_strategy else []
+    if drill and in_client and not drilled:
+        notes.append(f"the drill (open pages on the bad model): {NO_CHROMIUM}")
     return Architecture(
         name=name, latency=serving["latency"], update=update, faults=faults, carries_model=carries,
         components=components, capabilities=system.capabilities.as_dict(), namespace=resources,
@@ -217,10 +231,6 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
         if architectures and arch not in architectures:
             continue
         cls = system_class(arch)
-        if why := not_measured_here(arch, settings):
-            unavailable[arch] = why
-            say(f"{arch}: not measured here ({why})")
-            continue
         plan.append((arch, arch, dict(cls.comparison_options), True))
         plan += [(arch, f"{arch}-{suffix}", {**cls.comparison_options, **options}, not quick)
                  for suffix, options in cls.comparison_variants(settings).items()]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
+from patterns.settings import ARCHITECTURES
+
 from .charts import CHARTS
 from .footing import OPERATING, SERVING, caption
 from .numbers import fmt
@@ -135,14 +137,16 @@ def _lecture_rows(data: dict, names: list[str]) -> str:
     for name in names:
         arch, base = data["architectures"][name], ("architectures", name)
         update = arch["update"]
-        later = "<br><small>answers later</small>" if arch["capabilities"].get("answers_later") else ""
+        later = ("<br><small>answers later</small>" if arch["capabilities"].get("answers_later") else
+                 "<br><small>in the client, no network</small>" if arch["capabilities"].get("predicts_in_client") else "")
         rows.append(
             f"<tr><th>{escape(name)}{later}</th>"
             + _ranked(data, "p50_ms", name, *base, "latency", "summary_ms", "p50")
             + f"<td{_shade(data, 'p99_ms', name)}>{_num(data, *base, 'latency', 'summary_ms', 'p99')}"
               f"{_range(data, *base, 'latency', 'rounds', 'p99_ms')}</td>"
             + (f"<td{_shade(data, 'update_switch_s', name)}>{_strategy(update)}: "
-               f"{_num(data, *base, 'update', 'cost_s')} s to all-new, {_num(data, *base, 'update', 'failed')} failed"
+               + (f"{_num(data, *base, 'update', 'cost_s')} s" if update["cost_s"] is not None else "never")
+               + f" to all-new, {_num(data, *base, 'update', 'failed')} failed"
                f"<br><small>build {_num(data, *base, 'update', 'build_s')} s</small></td>" if update else "<td>-</td>")
             + f"<td>{_num(data, *base, 'coupling', 'failing_users')} of {_num(data, *base, 'coupling', 'parts_down')} "
               "parts fail users when down</td>"
@@ -276,7 +280,8 @@ def _drill_rows(data: dict, names: list[str]) -> str:
             f"<tr><th>{escape(name)}</th>"
             + "".join(_num(data, *base, key, cell=True)
                       for key in ("requests", "bad_answers", "detected_after_s", "rollback_s", "failed"))
-            + f"<td>{escape(drill.get('rollback_strategy', ''))}</td></tr>")
+            + f"<td>{escape(drill.get('rollback_strategy', ''))}"
+            + (f"<br><small>{escape(drill['footing'])}</small>" if drill.get("footing") else "") + "</td></tr>")
     return "\n".join(rows)
 
 
@@ -293,6 +298,7 @@ def _footprint_rows(data: dict, names: list[str]) -> str:
             + _num(data, *base, "app_environment_mib", cell=True)
             + _num(data, *base, "model_copies", cell=True)
             + _num(data, *base, "code_lines", cell=True)
+            + (_num(data, *base, "client_bundle_bytes", cell=True) if "client_bundle_bytes" in footprint else "<td>-</td>")
             + f"<td>{_list(sorted({p['component'] for p in footprint['processes']}))}</td></tr>")
     return "\n".join(rows)
 
@@ -378,6 +384,12 @@ def _footing_items(data: dict, names: list[str]) -> str:
     items += [f"<li><b>{escape(name)}</b> answers later: its latency is submission until the answer is stored, and it "
               "has no requests/s (its figure is the job's rows/s): not comparable with an answer at once</li>"
               for name in names if data["architectures"][name]["capabilities"].get("answers_later")]
+    items += [f"<li><b>{escape(name)}</b> predicts in the client: its latency is one prediction in the client's own "
+              "JavaScript engine, no network (the others' is an HTTP round trip: not the same thing), it has no "
+              "requests/s (no server answers a prediction) and no second app (each app carries its own model); "
+              "its update is a release, and its switch time counts the pages opened before it too (the new "
+              "visitors' own is in the open clients' table)</li>"
+              for name in names if data["architectures"][name]["capabilities"].get("predicts_in_client")]
     return f'<ul id="footing">{"".join(items)}</ul>' if items else ""
 
 
@@ -413,6 +425,32 @@ def _strategy_rows(data: dict, names: list[str]) -> str:
     return "\n".join(rows)
 
 
+def _open_pages_rows(data: dict, names: list[str]) -> str:
+    """Where the update reaches each client separately (the app carries the model): the new
+    visitors' switch, and the share of pages opened before the release still on the old model."""
+    rows = []
+    for name in names:
+        update = data["architectures"][name]["update"] or {}
+        pages = update.get("details", {}).get("open_pages")
+        if pages is None:
+            continue
+        base = ("architectures", name, "update", "details")
+        if isinstance(pages, str):
+            shares = escape(pages)
+        else:
+            shares = ", ".join(f"{_num(data, *base, 'open_pages', 'share_on_old', t)} at {escape(t)} s"
+                               for t in pages["share_on_old"])
+            shares += f"<br><small>{escape(pages['footing'])}; manifest polled every {pages['poll_seconds']:g} s</small>"
+        rows.append(f"<tr><th>{escape(name)}</th>" + _num(data, *base, "new_visitors_switch_s", cell=True)
+                    + f"<td>{shares}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h3>Open clients after a release</h3><table id=\"open-clients\"><tr><th>architecture</th>"
+            "<th>switch s for new visitors<br><small>built &rarr; every new visitor gets it</small></th>"
+            "<th>share of the pages open before the release still on the old model</th></tr>"
+            + "\n".join(rows) + "</table>")
+
+
 def _unavailable(data: dict) -> str:
     items = [f"<li><b>{escape(name)}</b>: not measured: {escape(why)}</li>"
              for name, why in sorted(data.get("unavailable", {}).items())]
@@ -446,7 +484,7 @@ def render_page(data: dict, names: list[str], plan: str = "") -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>archlab comparison {escape(data['created'])}</title>
 <style>{STYLE}</style></head><body>
-<h1>archlab: four ways to serve one model, measured</h1>
+<h1>archlab: {len(ARCHITECTURES)} ways to serve one model, measured</h1>
 <p>Run {escape(data['created'])}{' (quick)' if data['quick'] else ''} on {escape(machine['platform'])},
 Python {escape(machine['python'])}, {_num(data, 'machine', 'cpus')} CPUs{_load(data)}. Every number below is read from
 <a href="results.json">results.json</a>; latencies are in milliseconds, percentiles by
@@ -491,6 +529,7 @@ extra memory is the peak during the update above the memory before it.</p>
 <th>rebuilt</th></tr>
 {_strategy_rows(data, names)}
 </table>
+{_open_pages_rows(data, names)}
 
 <h2>Which architecture fits which requirements</h2>
 <p>"There is no best architecture, only the set of tradeoffs that best fits the system's requirements":
@@ -530,7 +569,8 @@ on 2 cores a model this cheap cannot show scale-out honestly.</p>
 <table id="footprint">
 <tr><th>architecture</th><th>processes</th><th>resident memory MiB</th><th>user-facing app's environment MiB<br>
 <small>installed packages its process imported</small></th><th>model copies in memory</th>
-<th>lines of serving code (<code>patterns/&lt;arch&gt;/</code> without the lab's <code>lab/</code>)</th><th>components</th></tr>
+<th>lines of serving code (<code>patterns/&lt;arch&gt;/</code> without the lab's <code>lab/</code>)</th>
+<th>bytes each user downloads<br><small>where the app carries the model: its bundle, model included</small></th><th>components</th></tr>
 {_footprint_rows(data, names)}
 </table>
 

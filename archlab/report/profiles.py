@@ -357,12 +357,17 @@ def verdicts(results: dict, profiles: tuple[Profile, ...] = PROFILES) -> list[Ve
     return [verdict(results, p.requirement, p.name, p.prefer) for p in profiles]
 
 
+# timed in the client's own engine, not through HTTP: shown beside the others, never ranked with them
+TIMED_APART_IN_CLIENT = ("p50_ms", "p99_ms", "p50_over_floor")
+
+
 def rank_columns(results: dict, measures: dict[str, Measure] = MEASURES) -> dict[str, dict[str, int]]:
     """Per measure, each architecture's rank from 1 (best) on, equal values sharing a rank;
     architectures without the value are left out, and so is a measure no architecture has."""
     ranks = {}
     for key, measure in measures.items():
-        values = {name: measure.value(arch) for name, arch in results["architectures"].items()}
+        values = {name: measure.value(arch) for name, arch in results["architectures"].items()
+                  if not (key in TIMED_APART_IN_CLIENT and arch["capabilities"].get("predicts_in_client"))}
         known = {name: v if measure.lower_is_better else -v for name, v in values.items() if v is not None}
         if known:
             ranks[key] = {name: 1 + sum(other < v for other in known.values()) for name, v in known.items()}

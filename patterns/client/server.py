@@ -17,6 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
+from patterns.web.runtime import loaded_distributions
 from patterns.web.serving import create_server
 
 from .bundle import MANIFEST, PAGE, current_link, releases_dir
@@ -64,7 +65,8 @@ def _status(workdir: Path) -> dict:
         manifest = {}
     return {"architecture": "client", "release": manifest.get("release"),
             "model_version": manifest.get("model_version"),
-            "runtime": {"pid": os.getpid(), "scikit_learn_loaded": "sklearn" in sys.modules}}
+            "runtime": {"pid": os.getpid(), "scikit_learn_loaded": "sklearn" in sys.modules,
+                        "distributions": loaded_distributions()}}
 
 
 def _file(start_response, path: Path, cache: str, extra: list | None = None):

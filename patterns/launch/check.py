@@ -17,7 +17,7 @@ from patterns import http
 from patterns.settings import Settings
 
 from .contract import AnswerTime, Capabilities, FaultSpec, FloorSamples, ServedRequest, UpdateReport
-from .protocols import OPTIONAL_PROTOCOLS, AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors
+from .protocols import OPTIONAL_PROTOCOLS, AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors, PredictsInClient
 from .system import System, wait_answering
 
 # Small amounts of work for the optional protocols: enough to exercise them, not to measure.
@@ -141,6 +141,9 @@ def _check_capabilities(system: System, run: _Run) -> None:
     claims, satisfies = system.capabilities.answers_later, isinstance(system, AnswersLater)
     assert claims == satisfies, (f"capabilities.answers_later is {claims} but the system "
                                  f"{'satisfies' if satisfies else 'does not satisfy'} AnswersLater")
+    claims, satisfies = system.capabilities.predicts_in_client, isinstance(system, PredictsInClient)
+    assert claims == satisfies, (f"capabilities.predicts_in_client is {claims} but the system "
+                                 f"{'satisfies' if satisfies else 'does not satisfy'} PredictsInClient")
     scalable = system.capabilities.scalable_component
     assert scalable is None or scalable in system.components, (
         f"capabilities.scalable_component {scalable!r} is not one of the components {list(system.components)}")
@@ -270,6 +273,13 @@ def _check_figures(system: System, run: _Run) -> None:
     assert None not in system.served_versions(), "whatever the figures paused did not come back"
 
 
+def _check_in_client(system: System, run: _Run) -> None:
+    """Its engine and its bundle; its pages need a browser, which the comparison launches."""
+    seconds = system.client_prediction_seconds(2)
+    assert len(seconds) == 2 and all(s > 0 for s in seconds), f"client_prediction_seconds(2) returned {seconds!r}"
+    assert system.bundle_bytes() > 0, f"bundle_bytes() returned {system.bundle_bytes()!r}"
+
+
 def _check_closed(system: System, run: _Run) -> None:
     running = [name for name, process in system.components.items() if process.running]
     assert not running, f"still running after close(): {running}"
@@ -303,4 +313,5 @@ PROTOCOL_CHECKS: dict[type, tuple[str, Callable[[System, _Run], None]]] = {
     AnswersLater: ("AnswersLater: time_to_answer(), answer_time(), workers_rows_per_s()", _check_answers_later),
     MeasuresOwnFloors: ("MeasuresOwnFloors: floors()", _check_floors),
     MeasuresOwnFigures: ("MeasuresOwnFigures: figures()", _check_figures),
+    PredictsInClient: ("PredictsInClient: client_prediction_seconds(), bundle_bytes()", _check_in_client),
 }

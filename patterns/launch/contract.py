@@ -26,7 +26,7 @@ class Capabilities:
     `review_gate`: predictions are reviewed before anyone is served them.
     `latency_floor`: the floor (by name) its latency is shown beside.
     `predicts_in_client`: the model ships inside the app and prices houses in the user's browser;
-    no server answers a prediction (its own bench measures it, `python -m archlab.bench.client`).
+    no server answers a prediction (measured in the client: `protocols.PredictsInClient`).
     """
 
     answers_later: bool = False

@@ -43,4 +43,23 @@ class MeasuresOwnFigures(Protocol):
         """Its own figures, measured on `rows` rows of work."""
 
 
-OPTIONAL_PROTOCOLS: tuple[type, ...] = (AnswersLater, MeasuresOwnFloors, MeasuresOwnFigures)
+@runtime_checkable
+class PredictsInClient(Protocol):
+    """A system whose app carries the model and prices houses on the user's device
+    (`capabilities.predicts_in_client`): no server answers a prediction, so it is measured in the
+    client, and an update reaches an open client only when that client reloads."""
+
+    def client_prediction_seconds(self, batches: int) -> list[float]:
+        """`batches` samples of the time one prediction takes in the client's own engine, no network."""
+
+    def bundle_bytes(self) -> int:
+        """What a new visitor downloads now, model included."""
+
+    def open_pages(self, browser):
+        """Pages of the app in `browser` (Playwright, launched by the caller): `open(count)` visitors
+        under alternating reload policies, `outcomes(released_epoch_s, version)` of each, and
+        `answers_from(version, house, times)`, the prices given by the pages still on `version`;
+        `close()`."""
+
+
+OPTIONAL_PROTOCOLS: tuple[type, ...] = (AnswersLater, MeasuresOwnFloors, MeasuresOwnFigures, PredictsInClient)

@@ -16,6 +16,19 @@ PRICES = """(function (houses) {
     return {price: model.predictPrice(release.model, cleaned.record)};
   }));
 })"""
+BATCHES = """(function (houses, batches) {
+  var release = globalThis.ARCHLAB_RELEASE, model = globalThis.archlabModel, seconds = [];
+  for (var b = 0; b < batches; b++) {
+    var started = Date.now();
+    for (var r = 0; r < 5; r++) {
+      for (var i = 0; i < houses.length; i++) {
+        model.predictPrice(release.model, model.cleanRecord(release.fields, houses[i]).record);
+      }
+    }
+    seconds.push((Date.now() - started) / 1000 / (5 * houses.length));
+  }
+  return JSON.stringify(seconds);
+})"""
 
 
 class ReleaseEngine:
@@ -36,3 +49,8 @@ class ReleaseEngine:
         """Per house, {"price": ...} or {"errors": [...]} as the app computes it (numbers cross as
         JSON text: shortest round-trip form, so no digit is lost on the way back)."""
         return json.loads(self.context.eval(f"{PRICES}({json.dumps(houses)})"))
+
+    def seconds_per_prediction(self, houses: list[dict], batches: int) -> list[float]:
+        """`batches` samples, each the mean time to clean and price one house over 5 passes through
+        `houses` (V8's clock counts milliseconds: one prediction alone would read 0)."""
+        return json.loads(self.context.eval(f"{BATCHES}({json.dumps(houses)}, {batches})"))

@@ -5,7 +5,8 @@ Its model update is a release: build a new bundle with the new model inside, pub
 model they loaded until they reload (the app polls the release manifest every `poll_seconds` and
 offers the update, or reloads by itself under `?reload=auto`). `served_requests()` reads what a
 new visitor gets (the current release's manifest), which is the truth for new visitors only: the
-open pages' versions are measured by `python -m archlab.bench.client` in real browsers.
+open pages' versions are read from real browsers (`open_pages`), by `archlab compare` and by
+`python -m archlab.bench.client`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 from shared_model import ModelStore
+from shared_model.data import new_houses_records
 
 from patterns.launch.contract import Applied, Capabilities, FaultSpec, ServedRequest, Step
 from patterns.launch.process import ManagedProcess, free_port
@@ -22,6 +24,8 @@ from patterns.launch.system import System
 from patterns.settings import Settings
 
 from ..bundle import MANIFEST, Release, build_release, publish, releases_dir
+from .engine import ReleaseEngine
+from .pages import OpenPages
 
 POLL_SECONDS = 5.0  # how often an open app checks for a new release (a phone app: at launch, hourly)
 
@@ -30,6 +34,7 @@ class ClientSystem(System):
     architecture = "client"
     front_name = "static"
     capabilities = Capabilities(latency_floor="model_arithmetic", predicts_in_client=True)
+    comparison_options = {"poll_seconds": 1.0}  # open pages see a release within a second or two of a short run
 
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None, poll_seconds: float = POLL_SECONDS) -> None:
@@ -37,6 +42,7 @@ class ClientSystem(System):
         self.store = ModelStore(self.settings.home / "models")
         self.poll_seconds = poll_seconds
         self.release: Release | None = None
+        self.published_at: float | None = None
 
     @property
     def workdir(self) -> Path:
@@ -58,12 +64,24 @@ class ClientSystem(System):
         release = build_release(self.store, version, self.workdir, self.poll_seconds)
         built = time.monotonic()
         publish(release, self.workdir)
+        self.published_at = time.time()  # the moment new visitors get it: open pages are timed from here
         return release, built - started, time.monotonic() - built
 
     def served_requests(self, record: dict | None = None) -> list[ServedRequest]:
         """What a new visitor gets: the manifest of the release the page at `/` loads (the model
         itself is in the bundle; no request ever carries a house)."""
         return [ServedRequest("GET", self.url + "/" + MANIFEST, None)]
+
+    def client_prediction_seconds(self, batches: int) -> list[float]:
+        """In V8 (the engine of chromium, embedded in Python by mini-racer), the current release's own
+        JavaScript cleaning and pricing the 1,459 new houses: no page, no network."""
+        return ReleaseEngine(self.release.folder).seconds_per_prediction(new_houses_records(), batches)
+
+    def bundle_bytes(self) -> int:
+        return self.release.size_bytes
+
+    def open_pages(self, browser) -> OpenPages:
+        return OpenPages(browser, self.url)
 
     def faults(self) -> list[FaultSpec]:
         return [FaultSpec(self.front_name, "its process is stopped (SIGTERM): new visitors cannot load the app; "
@@ -82,7 +100,8 @@ class ClientSystem(System):
                             "a model change without an app release, and a bad model recalled from open apps",
             steps=(Step(f"bundle built ({self.release.size_bytes:,} bytes, model included)", build, "build"),
                    Step("release published (new visitors only; open apps until they reload)", switch, "switch")),
-            details={"release": self.release.name, "bundle_bytes": self.release.size_bytes,
+            details={"release": self.release.name, "published_epoch_s": self.published_at,
+                     "bundle_bytes": self.release.size_bytes,
                      "poll_seconds": self.poll_seconds, "open_apps": "keep their release until they reload"},
         )
 
