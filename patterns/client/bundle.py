@@ -4,19 +4,28 @@
 itself as a script) from the signed, verified `model.json` of the store; `publish` points
 `current` at it in one rename, so a new visitor gets either the old release or the new one, never
 a mix. Releases are kept: a page opened on an old release still finds its own files.
+
+    python -m patterns.client.bundle --root DIR [--version V] [--poll-seconds S]
+
+builds and publishes the next release under DIR from the store in $ARCHLAB_HOME/models (the Docker
+image `client-static` is built this way and served by nginx, docker/nginx.client.conf).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from shared_model import ModelStore
 from shared_model.artifacts import PORTABLE_FILE
 from shared_model.schema import input_fields
+
+from patterns.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 APP_FILES = ("predict.js", "app.js")  # copied as they are: the same predict.js the parity test runs
@@ -87,3 +96,27 @@ def publish(release: Release, workdir: Path) -> None:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m patterns.client.bundle",
+                                     description="build and publish the next app release, the model inside")
+    parser.add_argument("--root", type=Path, required=True, help="the folder holding releases/ and current")
+    parser.add_argument("--version", default=None, help="the model version to carry (default: the newest stored)")
+    parser.add_argument("--poll-seconds", type=float, default=5.0,
+                        help="how often an open app checks for a newer release (default 5)")
+    args = parser.parse_args(argv)
+    store = ModelStore(Settings.from_env().home / "models")
+    version = args.version or store.latest()
+    if version is None or version not in store.versions():
+        print(f"python -m patterns.client.bundle: no model {version or ''} in {store.root} "
+              f"(stored: {', '.join(store.versions()) or 'none'}; `archlab train` makes v1 and v2)", file=sys.stderr)
+        return 2
+    release = build_release(store, version, args.root, args.poll_seconds)
+    publish(release, args.root)
+    print(f"release {release.name} ({release.size_bytes:,} bytes, model {version}) published under {args.root}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
