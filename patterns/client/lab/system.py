@@ -83,6 +83,11 @@ class ClientSystem(System):
     def open_pages(self, browser) -> OpenPages:
         return OpenPages(browser, self.url)
 
+    def prediction_requests(self, record: dict | None = None) -> list[ServedRequest]:
+        """A user's way to a price here is loading the app (no request carries a house): what load
+        and faults send is a new visitor's request for the release."""
+        return self.served_requests(record)
+
     def faults(self) -> list[FaultSpec]:
         return [FaultSpec(self.front_name, "its process is stopped (SIGTERM): new visitors cannot load the app; "
                                            "open apps keep pricing with their model, without updates")]
