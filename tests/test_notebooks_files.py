@@ -227,7 +227,11 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
         ("04_async", "worker stopped   -> 202:"),
         ("04_async", "database stopped -> 503:"),
         ("05_compare", "failed requests: none"),
-        ("05_compare", "measured: ['embedded', 'api', 'api-amqp', 'api-grpc', 'streaming', 'async']"),
+        ("05_compare", "measured: ['embedded', 'api', 'api-amqp', 'api-grpc', 'streaming', 'async', 'client']"),
+        ("07_client", "largest relative difference from Python below 1e-9: True"),
+        ("07_client", "page opened before, prompt -> prices with v1"),
+        ("07_client", "new visitor while v3 was out, prompt     -> prices with v3"),
+        ("07_client", "server stopped -> an open page still prices a house: True"),
     ],
 )
 def test_committed_outputs_carry_the_lesson(name, lesson):
