@@ -70,6 +70,11 @@ class OpenPages:
                 given.append({"kind": kind, "answers": len(page.evaluate(ASK, [house, times]))})
         return given
 
+    @staticmethod
+    def png(page) -> bytes:
+        """What the page shows now, as its user sees it."""
+        return page.screenshot()
+
     def close(self) -> None:
         for _, _, page in self.pages:
             page.context.close()
