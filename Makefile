@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Two workers, each running whole files (a file's tests share its started systems): most of the
+# suite waits on real processes, so two run side by side on 2 cores. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: compare test bench lab classroom notebooks install clean
 
@@ -22,7 +25,7 @@ compare: $(INSTALLED)
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 test: $(INSTALLED)
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 bench: $(INSTALLED)

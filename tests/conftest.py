@@ -17,6 +17,25 @@ from sqlalchemy.engine import make_url
 from archlab.testing import require_service, tcp_open
 
 
+# The suite runs on two workers (`make test`: pytest-xdist, one file per worker at a time). A file
+# collected last that runs for minutes would leave one worker idle at the end, so the longest files
+# (each a comparison or a started system shared by its tests) are handed out first.
+LONGEST_FIRST = (
+    "tests/test_compare.py",
+    "notebooks/05_compare.ipynb",
+    "tests/test_compare_variants.py",
+    "tests/test_system_contract.py",
+    "tests/test_classroom.py",
+    "tests/test_async_supervision.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    root = config.rootpath
+    items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), len(rank)))
+
+
 def archlab_tables_in_public(url: str) -> set[str]:
     engine = create_engine(url)
     try:
