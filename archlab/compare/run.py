@@ -25,6 +25,7 @@ from ..measure.throughput import measure_throughput
 from ..report import Architecture, Results, Update, write_report
 from .budget import Budget
 from .drill import run_drill
+from .guards import run_guard_drills
 from .repeat import pooled_latency, pooled_runs, pooled_scale_out
 from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .scale import measure_scale_out
@@ -156,6 +157,7 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         if drill:
             say(f"{name}: drill: the faulty {BAD_VERSION} rolled out under traffic, detected, rolled back")
             drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
+            drilled["guards"] = run_guard_drills(system, budget, record, bad=BAD_VERSION, good=TO_VERSION)
         say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
         faults = measure_faults(system, budget, record)
         carries["after the faults"] = app_carries_model(system)
