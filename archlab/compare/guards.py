@@ -26,8 +26,8 @@ from .drive import wait_converged
 
 @dataclass(frozen=True)
 class GuardDrill:
-    """One guard's drill on the load run's clock; `during`: the answers users got from the moment
-    the guard took traffic until the system decided (`decided_after_s` later)."""
+    """One guard's drill on the load run's clock; `during`: the answers users got while the guard
+    was live (from the moment it took traffic, for the `live_s` the system counted)."""
 
     guard: str
     bad: str
@@ -79,7 +79,7 @@ def run_guard_drill(system, guard: str, budget: Budget, record: dict, bad: str =
         wait_converged(run, good, budget)
     samples = run.result().samples
     after = [s for s in samples if s.t_s >= started]
-    during = [s for s in after if live["from"] <= s.t_s <= live["from"] + report.decided_after_s and s.ok]
+    during = [s for s in after if live["from"] <= s.t_s <= live["from"] + report.live_s and s.ok]
     extra = [p for p in live["footprint"].processes if p.component in report.started]
     return GuardDrill(
         guard=guard, bad=bad, good=good, outcome=report.outcome, stopped=report.stopped, reason=report.reason,
