@@ -155,7 +155,8 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         carries["after the model update"] = app_carries_model(system)
         drilled = {}
         if drill:
-            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out under traffic, detected, rolled back")
+            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out under traffic, detected, rolled back; "
+                "then released under each guard it offers")
             drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
             drilled["guards"] = run_guard_drills(system, budget, record, bad=BAD_VERSION, good=TO_VERSION)
         say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")

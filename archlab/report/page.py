@@ -288,7 +288,8 @@ def _guard_rows(data: dict, names: list[str]) -> str:
             at = ("architectures", name, "drill", "guards", str(i))
             title = f' title="{escape(guard["reason"])}"' if guard.get("reason") else ""
             rows.append(
-                f"<tr><th>{escape(name)}</th><td title=\"{escape(guard.get('strategy', ''))}\">{escape(guard['guard'])}</td>"
+                f"<tr><th>{escape(name)}</th>"
+                f"<td title=\"{escape(guard.get('strategy', ''))}\">{escape(guard['guard'])}</td>"
                 f"<td{title}>{escape(guard['outcome'])}</td>"
                 + "".join(_num(data, *at, key, cell=True)
                           for key in ("bad_answers", "decided_after_s", "failed", "requests", "extra_processes",
