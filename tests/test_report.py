@@ -72,7 +72,11 @@ def results(tmp_path_factory):
                            "rss_mib": {"web": 90.5, "total": 90.5}, "app_environment_mib": 180.2,
                            "model_copies": 1, "code_lines": 230},
                 drill={"requests": 120, "bad_answers": 14, "detected_after_s": 1.5, "rollback_s": 3.25, "failed": 7,
-                       "rollback_strategy": "stop-then-start"},
+                       "rollback_strategy": "stop-then-start",
+                       "guards": [{"guard": "canary", "outcome": "aborted", "reason": "model v3: price too high",
+                                   "strategy": "one replica first", "bad_answers": 1, "decided_after_s": 0.41,
+                                   "failed": 0, "requests": 90, "extra_processes": 1, "extra_rss_mib": 61.2,
+                                   "p50_ms_before": 1.25, "p50_ms_during": 1.5, "observed": {}}]},
                 second_app={"model_copies": 2, "model_copies_by_component": {"web": "scikit-learn",
                                                                              "report": "scikit-learn"},
                             "restarted_by_update": {"front": True, "report": True}, "apps_restarted": 2,
@@ -169,6 +173,7 @@ def test_every_number_on_the_page_is_the_one_in_the_json(report):
                       "architectures/api/faults/model_service/failed", "architectures/embedded/p50_over_floor",
                       "architectures/embedded/throughput/1/requests_per_s", "throughput_floors/http_constant/0/p99_ms",
                       "architectures/embedded/footprint/rss_mib/total", "architectures/embedded/drill/bad_answers",
+                      "architectures/embedded/drill/guards/0/decided_after_s",
                       "architectures/embedded/second_app/apps_restarted", "scale_out/1/throughput/requests_per_s",
                       "scale_out/2/throughput/rows_per_s"):
         assert must_show in paths

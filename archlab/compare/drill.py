@@ -19,6 +19,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from shared_model import ModelStore, implausible, training_price_range
@@ -26,7 +28,7 @@ from shared_model import ModelStore, implausible, training_price_range
 from patterns import http
 from patterns.launch.contract import ServedRequest
 
-from ..measure.load import Target, start_load
+from ..measure.load import LoadRun, Target, start_load
 from ..measure.timeline import converged_at
 from ..report import Event, TimelinePoint
 from .budget import Budget
@@ -94,8 +96,10 @@ class Monitor:
         return self.flagged
 
 
-def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str = "v2") -> Drill:
-    """Roll `bad` out under traffic on `system` (serving `good`), detect it, roll back to `good`.
+@contextmanager
+def steady_traffic(system, budget: Budget, record: dict, bad: str, good: str) -> Iterator[tuple[LoadRun, Monitor]]:
+    """Steady traffic on every front instance of `system` (serving `good`), read by a monitor, after
+    a baseline of `budget.settle_s` of unflagged answers; stopped on leaving.
 
     Refused before any traffic: a system not serving `good` everywhere (ValueError), a version
     whose metadata records no training price range to judge by (shared_model.ModelError)."""
@@ -116,6 +120,15 @@ def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str =
         if monitor.flagged is not None:
             raise ValueError(f"the answers of {good} are flagged before the drill ({monitor.flagged[1]}): "
                              "the drill needs a house whose good price is plausible")
+        yield run, monitor
+    finally:
+        run.stop()
+
+
+def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str = "v2") -> Drill:
+    """Roll `bad` out under traffic on `system` (serving `good`), detect it, roll back to `good`
+    (refused as `steady_traffic` says)."""
+    with steady_traffic(system, budget, record, bad, good) as (run, monitor):
         started, started_perf = run.clock(), time.perf_counter()
         rollout = system.update_model(bad)
         rolled_out = run.clock()
@@ -123,8 +136,6 @@ def run_drill(system, budget: Budget, record: dict, bad: str = "v3", good: str =
         rollback_started = run.clock()
         rollback = system.rollback(good)
         wait_converged(run, good, budget)
-    finally:
-        run.stop()
     samples = [s for s in run.result().samples if s.t_s >= started]
     detected = None if flagged is None else started + flagged[0] - started_perf
     converged = converged_at(samples, good)

@@ -26,6 +26,7 @@ from ..measure.throughput import measure_throughput
 from ..report import Architecture, Results, Update, write_report
 from .budget import Budget
 from .drill import run_drill
+from .guards import run_guard_drills
 from .repeat import pooled_latency, pooled_runs, pooled_scale_out
 from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .in_client import (
@@ -162,10 +163,14 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
         carries["after the model update"] = app_carries_model(system)
         drilled = {}
         if drill:
-            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out, detected, rolled back" if not in_client else
+            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out, detected, rolled back; then released under "
+                "each guard it offers" if not in_client else
                 f"{name}: drill: the faulty {BAD_VERSION} released, new visitors open it, {TO_VERSION} released again")
-            drilled = (client_drill(system, browser, budget, record, BAD_VERSION, TO_VERSION) if in_client
-                       else run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict())
+            if in_client:
+                drilled = client_drill(system, browser, budget, record, BAD_VERSION, TO_VERSION)
+            else:
+                drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
+                drilled["guards"] = run_guard_drills(system, budget, record, bad=BAD_VERSION, good=TO_VERSION)
         say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
         faults = measure_faults(system, budget, record)
         if in_client:

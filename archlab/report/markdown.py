@@ -81,6 +81,17 @@ def render_markdown(data: dict, names: list[str], source: str) -> str:
             fmt(second.get("model_copies")), fmt(second.get("apps_restarted")), fmt(drill.get("bad_answers")),
             fmt(drill.get("rollback_s")), fmt(footprint.get("code_lines")),
         ]))
+    guarded = [(name, guard) for name in names
+               for guard in (data["architectures"][name].get("drill") or {}).get("guards", [])]
+    if guarded:
+        lines += ["", "## Guards against a faulty model (released under each guard the architecture offers)", ""]
+        lines += [f"- {name}, {g['guard']}: {g['outcome']} after {fmt(g['decided_after_s'])} s; "
+                  f"{fmt(g['bad_answers'])} answers from the faulty model reached users, {fmt(g['failed'])} of "
+                  f"{fmt(g['requests'])} requests failed; cost {fmt(g['extra_processes'])} extra processes, "
+                  f"{fmt(g['extra_rss_mib'])} MiB; users' p50 {fmt(g['p50_ms_before'])} ms before, "
+                  f"{fmt(g['p50_ms_during'])} ms while live"
+                  + (f"; shadow agreement {fmt(g['observed']['agreement'])}" if "agreement" in g["observed"] else "")
+                  for name, g in guarded]
     lines += ["", "## Throughput (requests/s at 1, 8, 32 clients in flight; failed of sent)", ""]
     rows = [(f"floor: {kind}", runs) for kind, runs in sorted(data.get("throughput_floors", {}).items())]
     rows += [(name, data["architectures"][name].get("throughput") or []) for name in names]

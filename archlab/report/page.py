@@ -285,6 +285,32 @@ def _drill_rows(data: dict, names: list[str]) -> str:
     return "\n".join(rows)
 
 
+def _guard_rows(data: dict, names: list[str]) -> str:
+    """One row per architecture and guard it offered (`drill.guards`, archlab.compare.guards)."""
+    rows = []
+    for name in names:
+        for i, guard in enumerate((data["architectures"][name].get("drill") or {}).get("guards", [])):
+            at = ("architectures", name, "drill", "guards", str(i))
+            title = f' title="{escape(guard["reason"])}"' if guard.get("reason") else ""
+            rows.append(
+                f"<tr><th>{escape(name)}</th>"
+                f"<td title=\"{escape(guard.get('strategy', ''))}\">{escape(guard['guard'])}</td>"
+                f"<td{title}>{escape(guard['outcome'])}</td>"
+                + "".join(_num(data, *at, key, cell=True)
+                          for key in ("bad_answers", "decided_after_s", "failed", "requests", "extra_processes",
+                                      "extra_rss_mib"))
+                + f"<td>{_num(data, *at, 'p50_ms_before')} / {_num(data, *at, 'p50_ms_during')}</td>"
+                + _observed(data, at, "agreement").replace(
+                    "<td ", f'<td title="within {fmt(value_at(data, *at, "observed", "agree_within"))} relative" ', 1)
+                + _observed(data, at, "shadow_ms_p50") + "</tr>")
+    return "\n".join(rows) or '<tr><td colspan="12">no architecture offered a guard in this run</td></tr>'
+
+
+def _observed(data: dict, at: tuple, key: str) -> str:
+    """A cell with what the guard's system counted under `key`, a dash where its kind has no such count."""
+    return _num(data, *at, "observed", key, cell=True) if key in value_at(data, *at, "observed") else "<td>-</td>"
+
+
 def _footprint_rows(data: dict, names: list[str]) -> str:
     rows = []
     for name in names:
@@ -588,6 +614,21 @@ by a monitor applying the plausibility rule to the answers users got, and rolled
 <tr><th>architecture</th><th>requests</th><th>answers from the faulty model</th><th>detected after s</th>
 <th>rollback s</th><th>failed</th><th>how it was rolled back</th></tr>
 {_drill_rows(data, names)}
+</table>
+
+<h2>Guards against a bad model</h2>
+<p>The same faulty model released under each guard an architecture offers, on the drill's footing and
+traffic, decided by the system itself: a canary takes a share of the calls and is aborted at its first
+answer the plausibility rule flags (promoted after its watch otherwise); a shadow scores a copy of every
+call, no user sees its answers, and is rejected when the rule flags one. Decided after: from the guard
+taking traffic to its decision, on the system's clock. Extra memory: the processes the guard started,
+measured while it ran. Users' p50 before the release / while the guard was live; agreement: the share
+of the shadow's prices within the system's stated tolerance of the served ones (in the cell's title).</p>
+<table id="guards">
+<tr><th>architecture</th><th>guard</th><th>outcome</th><th>answers users got from the faulty model</th>
+<th>decided after s</th><th>failed</th><th>requests</th><th>extra processes</th><th>extra memory MiB</th>
+<th>users' p50 ms before / while live</th><th>shadow agreement</th><th>shadow call p50 ms</th></tr>
+{_guard_rows(data, names)}
 </table>
 
 <h2>Targets on this machine</h2>

@@ -4,16 +4,20 @@
 (`MODEL_SERVICE_URL=grpc://host:port`); `amqp` goes through RabbitMQ (`AMQP_URL`, `MODEL_QUEUE`).
 `MODEL_TIMEOUT` bounds each wait for an answer. With HTTP and gRPC, a loopback-only admin route
 switches the service the front calls, which is how the launcher replaces the model service
-without a failed request.
+without a failed request; over HTTP, admin routes also run a canary or a shadow of a new version
+beside it (`guards`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, request
+
+from shared_model import ModelStore
 
 from patterns.json_body import json_or_none
 from patterns.settings import Settings
@@ -22,6 +26,7 @@ from patterns.web.backend import Prediction
 
 from .amqp_client import AmqpModelClient
 from .grpc_client import GrpcModelClient
+from .guards import Guards, Judge, guard_routes
 from .http_client import HttpModelClient
 
 TRANSPORTS = ("http", "amqp", "grpc")
@@ -30,28 +35,40 @@ LOOPBACK = ("127.0.0.1", "::1")
 
 
 class ApiBackend:
-    """Forwards validated records to a model client (HTTP or AMQP) and reports its state."""
+    """Forwards validated records to a model client (HTTP or AMQP), through the release guards
+    when it has them (HTTP), and reports its state."""
 
     architecture = "api"
 
-    def __init__(self, client: HttpModelClient | AmqpModelClient | GrpcModelClient, transport: str) -> None:
+    def __init__(self, client: HttpModelClient | AmqpModelClient | GrpcModelClient, transport: str,
+                 guards: Guards | None = None) -> None:
         self.client = client
         self.transport = transport
+        self.guards = guards
 
     def predict(self, records: list[dict]) -> Prediction:
         """The service's prices; `timing`: its `validation` and `model` parts and the `hop`, the rest
         of the call (network, serialization, the service's framework)."""
         started = time.perf_counter()
-        prediction = self.client.predict(records)
+        prediction = (self.guards.predict(records, self.client.predict) if self.guards
+                      else self.client.predict(records))
         return dataclasses.replace(prediction, timing=hop_timing(prediction.timing, started))
 
     def status(self) -> dict:
-        return {"transport": self.transport, "model_service": self.client.ready()}
+        guards = {"guards": self.guards.status()} if self.guards else {}
+        return {"transport": self.transport, "model_service": self.client.ready(), **guards}
 
     def blueprint(self) -> Blueprint | None:
-        return admin_blueprint(self.client, self.transport) if self.transport in ADDRESSED else None
+        if self.transport not in ADDRESSED:
+            return None
+        bp = admin_blueprint(self.client, self.transport)
+        if self.guards:
+            guard_routes(bp, self.guards, functools.partial(url_problem, scheme=self.transport), admin_only)
+        return bp
 
     def close(self) -> None:
+        if self.guards:
+            self.guards.close()
         self.client.close()
 
 
@@ -74,7 +91,11 @@ def create_backend(settings: Settings) -> ApiBackend:
     if transport == "grpc":
         return ApiBackend(GrpcModelClient(settings.model_service_url, timeout=settings.model_timeout), transport)
     if transport == "http":
-        return ApiBackend(HttpModelClient(settings.model_service_url, read_timeout=settings.model_timeout), transport)
+        def client_for(url: str) -> HttpModelClient:
+            return HttpModelClient(url, read_timeout=settings.model_timeout)
+
+        guards = Guards(client_for, Judge(ModelStore(settings.home / "models")))
+        return ApiBackend(client_for(settings.model_service_url), transport, guards)
     if transport == "amqp":
         return ApiBackend(AmqpModelClient(settings.amqp_url, settings.model_queue, settings.model_timeout), transport)
     raise ValueError(f"MODEL_TRANSPORT must be one of {', '.join(TRANSPORTS)}; got {transport!r}")
@@ -85,11 +106,8 @@ def admin_blueprint(client: HttpModelClient | GrpcModelClient, scheme: str = "ht
     bp = Blueprint("api_admin", __name__)
 
     @bp.post("/admin/model-service")
-    @signed_in(ADMIN)
-    @json_only
+    @functools.partial(admin_only, json=True)
     def switch_model_service():
-        if request.remote_addr not in LOOPBACK:
-            return jsonify(error="Forbidden", message="the admin route only answers on loopback"), 403
         body = json_or_none(request.get_data())
         url = body.get("url") if isinstance(body, dict) else None
         problem = url_problem(url, scheme)
@@ -99,6 +117,19 @@ def admin_blueprint(client: HttpModelClient | GrpcModelClient, scheme: str = "ht
         return jsonify(url=client.url, previous=previous)
 
     return bp
+
+
+def admin_only(view, json: bool = False):
+    """`view` for the admin only, asked on loopback (a JSON body when `json`)."""
+    checked = json_only(view) if json else view
+
+    @functools.wraps(view)
+    def on_loopback(*args, **kwargs):
+        if request.remote_addr not in LOOPBACK:
+            return jsonify(error="Forbidden", message="the admin route only answers on loopback"), 403
+        return checked(*args, **kwargs)
+
+    return signed_in(ADMIN)(on_loopback)
 
 
 def url_problem(url, scheme: str = "http") -> str | None:

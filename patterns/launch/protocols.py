@@ -5,9 +5,11 @@ asks `isinstance(system, AnswersLater)` instead of calling a method that would r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from .contract import AnswerTime, FloorSamples
+from .guards import GuardReport
 
 
 @runtime_checkable
@@ -62,4 +64,20 @@ class PredictsInClient(Protocol):
         `close()`."""
 
 
-OPTIONAL_PROTOCOLS: tuple[type, ...] = (AnswersLater, MeasuresOwnFloors, MeasuresOwnFigures, PredictsInClient)
+@runtime_checkable
+class ReleasesUnderGuard(Protocol):
+    """A system that can let a new model version meet real traffic under a guard before it serves
+    everyone (`patterns.launch.guards`): a canary, a shadow, the way its practitioners add them."""
+
+    def release_guards(self) -> tuple[str, ...]:
+        """The guards it offers as it runs now (`"canary"`, `"shadow"`), possibly none."""
+
+    def release_under_guard(self, version: str, guard: str, watch_s: float,
+                            while_live: Callable[[], None] | None = None) -> GuardReport:
+        """Release `version` under `guard`, watched for about `watch_s` of traffic, and decide
+        automatically (a canary promoted or aborted, a shadow passed or rejected); `while_live` is
+        called once while the guard runs beside the serving version (to measure what it costs)."""
+
+
+OPTIONAL_PROTOCOLS: tuple[type, ...] = (AnswersLater, MeasuresOwnFloors, MeasuresOwnFigures, ReleasesUnderGuard,
+                                         PredictsInClient)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 from shared_model import ModelStore, example_record
 
 from patterns import http
 from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
+from patterns.launch.guards import GuardReport
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -28,6 +30,7 @@ from ..backend import TRANSPORTS
 from ..grpc_process import GrpcServiceProcess
 from .amqp_floor import amqp_constant_roundtrip
 from .grpc_floor import grpc_constant_roundtrip
+from .guarded import GUARDS, release
 
 # Seconds an old model process gets to finish its in-flight requests before SIGKILL.
 DRAIN_GRACE = 10.0
@@ -165,6 +168,17 @@ class ApiSystem(System):
                    Step("front switched to them", switched - ready, "switch"),
                    Step(f"old {what} drained and stopped", stopped - switched, "switch")),
         )
+
+    def release_guards(self) -> tuple[str, ...]:
+        """Canary and shadow over HTTP: the front's client routes and mirrors calls itself."""
+        return GUARDS if self.transport == "http" else ()
+
+    def release_under_guard(self, version: str, guard: str, watch_s: float,
+                            while_live: Callable[[], None] | None = None) -> GuardReport:
+        if guard not in self.release_guards():
+            raise ValueError(f"the api system over {self.transport} offers the guards "
+                             f"{', '.join(self.release_guards()) or 'none'}; got {guard!r}")
+        return release(self, version, guard, watch_s, while_live)
 
     def remove_namespace(self) -> None:
         super().remove_namespace()
