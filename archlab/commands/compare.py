@@ -6,7 +6,8 @@ import time
 
 from patterns.launch.contract import PartUnavailable
 from patterns.launch.process import ProcessFailed
-from patterns.settings import ARCHITECTURES, Settings
+from patterns.launch.systems import ARCHITECTURES
+from patterns.settings import Settings
 
 from ..compare.budget import FULL, QUICK
 from ..compare.run import not_measured_here, run_comparison, say

@@ -14,8 +14,8 @@ from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
 from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors
-from patterns.launch.systems import launch, system_class
-from patterns.settings import ARCHITECTURES, Settings
+from patterns.launch.systems import ARCHITECTURES, launch, system_class
+from patterns.settings import Settings
 
 from ..measure.floors import (
     CONSTANT_FLOORS, Floor, constant_floor, constant_server, model_arithmetic_floor, raw_batch_rate,

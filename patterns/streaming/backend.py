@@ -7,6 +7,8 @@ import logging
 
 from patterns.model_cost import predict as predict_at_cost
 from patterns.settings import Settings
+
+from .settings import StreamingSettings
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .broker import require_keys_for_broker
@@ -47,6 +49,7 @@ class StreamingBackend:
 
 
 def create_backend(settings: Settings) -> StreamingBackend:
+    settings = StreamingSettings.from_settings(settings)
     """Start following the model topic; predictions answer 503 until the first model arrives.
 
     An external broker with the development key raises shared_model.keys.KeyConfigurationError:

@@ -26,6 +26,7 @@ from patterns.web.auth import admin_headers, with_admin_token
 from ..amqp import delete_queue, redact, wait_for_consumers
 from ..backend import TRANSPORTS
 from ..grpc_process import GrpcServiceProcess
+from ..settings import ApiSettings
 from .amqp_floor import amqp_constant_roundtrip
 from .grpc_floor import grpc_constant_roundtrip
 
@@ -37,6 +38,7 @@ MAX_MODEL_INSTANCES = 8
 
 class ApiSystem(System):
     architecture = "api"
+    settings_class = ApiSettings
     targets = (
         PerformanceTarget("api_over_two_roundtrips", "model-API p50 / two constant round trips in series (Flask "
                           "front, Flask back end) p50", "p50_over_floor", ("http_two_roundtrips",), "<=", 1.3),
@@ -75,7 +77,8 @@ class ApiSystem(System):
     @classmethod
     def comparison_variants(cls, settings: Settings) -> dict[str, dict]:
         """The transports other than the configured one, each measured against its own floor."""
-        return {transport: {"transport": transport} for transport in TRANSPORTS if transport != settings.model_transport}
+        configured = cls.settings_class.from_settings(settings).model_transport
+        return {transport: {"transport": transport} for transport in TRANSPORTS if transport != configured}
 
     def floors(self, count: int) -> list[FloorSamples]:
         """Over gRPC and RabbitMQ: a constant answer over the transport alone, and through a front

@@ -30,6 +30,7 @@ from patterns.web.auth import admin_headers, with_admin_token
 from ..database import own_database
 from ..job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, new_owner
 from ..schedule import Cron
+from ..settings import AsyncSettings
 from ..store import Store
 from ..worker import build_job, release_claims
 from .bench import fill, new_houses
@@ -43,6 +44,7 @@ MAX_BATCH = 500  # houses per POST /predict when submitting many: well under the
 
 class AsyncSystem(System):
     architecture = "async"
+    settings_class = AsyncSettings
     capabilities = Capabilities(answers_later=True, scalable_component="worker", review_gate=True,
                                 latency_floor="db_transaction")
     comparison_options = {"every": 0.5}  # a compressed schedule: the comparison cannot wait for 02:00

@@ -27,6 +27,7 @@ from patterns.settings import Settings
 
 from ..broker import MANAGED_BROKER_ENV, LocalBroker, address_file, require_keys_for_broker
 from ..publisher import Published, Publisher
+from ..settings import StreamingSettings
 from ..topic import delete_topic
 from .floor import kafka_roundtrip
 
@@ -37,6 +38,7 @@ POLL_SECONDS = 0.005
 
 class StreamingSystem(System):
     architecture = "streaming"
+    settings_class = StreamingSettings
     capabilities = Capabilities(latency_floor="http_constant")
     comparison_options = {"instances": 2}  # the update must reach more than one running app
     targets = (
