@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import shlex
-import shutil
 import sys
 import tempfile
 import time
@@ -34,10 +32,10 @@ from shared_model.formats.onnx import ONNX_FILE
 
 from patterns.client.bundle import build_release
 from patterns.client.lab.engine import ReleaseEngine
-from patterns.launch.systems import launch
+from patterns.launch.systems import ARCHITECTURES, launch, system_class
 from patterns.settings import Settings
 
-from ..chromium import CHROMIUM_ARGS
+from ..chromium import CHROMIUM_ARGS, chromium_path
 from ..compare.run import ensure_models
 from ..measure.stats import summarize
 from .model import machine_description
@@ -73,10 +71,6 @@ PAGE_BATCH = """([houses, batches]) => {
   }
   return {perPrediction, single, isolated: self.crossOriginIsolated};
 }"""
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("ARCHLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def bundle_figures(store: ModelStore, version: str) -> dict:
@@ -205,7 +199,8 @@ def run_client_bench(clients: int = 6, loads: int = 20, batches: int = 30, poll:
     if chromium is None:
         result["browser"] = NO_CHROMIUM
         return result
-    with launch("client", settings=settings, version="v1", namespace=f"bench-{uuid.uuid4().hex[:8]}",
+    in_client = next(arch for arch in ARCHITECTURES if system_class(arch).capabilities.predicts_in_client)
+    with launch(in_client, settings=settings, version="v1", namespace=f"bench-{uuid.uuid4().hex[:8]}",
                 poll_seconds=poll) as system:
         result["browser"] = browser_figures(system, houses, clients, loads, batches, seconds, chromium)
     return result

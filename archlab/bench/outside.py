@@ -35,6 +35,7 @@ from patterns.launch.systems import launch
 from patterns.settings import Settings
 
 from ..measure.floors import constant_server
+from .front import front_in_process
 from .model import machine_description
 
 HOW_TO_GET_WRK = "install it: apt-get install -y wrk (Debian, Ubuntu) or brew install wrk (macOS)"
@@ -147,7 +148,7 @@ def checkout_front(checkout: Path, home: Path) -> Iterator[str]:
         said = (train.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1]
         raise AgainstFailed(f"training v1 with {checkout} failed (exit {train.returncode}): {said}")
     port = free_port()
-    argv = [sys.executable, "-m", "archlab", "serve", "embedded", "--port", str(port), "--version", "v1"]
+    argv = [sys.executable, "-m", "archlab", "serve", front_in_process(), "--port", str(port), "--version", "v1"]
     front = ManagedProcess("against-front", argv, env={"ARCHLAB_HOME": str(home), "PYTHONPATH": str(checkout)},
                            port=port, cwd=checkout, log_dir=home / "logs")
     front.start()
@@ -173,7 +174,7 @@ def run_outside_bench(wrk: str, seconds: float, rounds: int, connections: int, o
         against = other and apps.enter_context(checkout_front(other, Path(scratch) / "against-home"))
         urls = {BARE: apps.enter_context(constant_server("http_constant")),
                 FLASK: apps.enter_context(constant_server("flask_constant")),
-                EMBEDDED: apps.enter_context(launch("embedded", settings=settings)).url + "/predict",
+                EMBEDDED: apps.enter_context(launch(front_in_process(), settings=settings)).url + "/predict",
                 **({AGAINST: against} if against else {})}
         pids = {name: listening_pid(url) for name, url in urls.items()}
         runs = []

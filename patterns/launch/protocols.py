@@ -43,4 +43,13 @@ class MeasuresOwnFigures(Protocol):
         """Its own figures, measured on `rows` rows of work."""
 
 
-OPTIONAL_PROTOCOLS: tuple[type, ...] = (AnswersLater, MeasuresOwnFloors, MeasuresOwnFigures)
+@runtime_checkable
+class FrontInProcess(Protocol):
+    """A system whose web front holds the model in its own process, so the front can also be called
+    here as a WSGI app, with no server or socket between (`archlab bench --front` times both ways)."""
+
+    def front_app(self, version: str):
+        """Its front as a WSGI callable in this process, answering from stored model `version`."""
+
+
+OPTIONAL_PROTOCOLS: tuple[type, ...] = (AnswersLater, MeasuresOwnFloors, MeasuresOwnFigures, FrontInProcess)

@@ -49,12 +49,12 @@ class StreamingBackend:
 
 
 def create_backend(settings: Settings) -> StreamingBackend:
-    settings = StreamingSettings.from_settings(settings)
     """Start following the model topic; predictions answer 503 until the first model arrives.
 
     An external broker with the development key raises shared_model.keys.KeyConfigurationError:
     the app must not start (anyone who can write to that topic could sign with a public key).
     """
+    settings = StreamingSettings.from_settings(settings)
     # kafka-python logs every refused reconnect at WARNING; the feed reports the broker state itself.
     logging.getLogger("kafka").setLevel(logging.ERROR)
     if not settings.kafka_bootstrap_servers:

@@ -24,7 +24,9 @@ from patterns.launch.contract import Applied, Capabilities, PerformanceTarget, S
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
+from patterns.web import create_app
 
+from ..backend import EmbeddedBackend
 from ..balancer import Balancer
 from ..deploy import app_env, install_wheel, wheel_dir
 from ..wheel import build_model_wheel
@@ -55,6 +57,12 @@ class EmbeddedSystem(System):
         self.store = ModelStore(self.settings.home / "models")
         self.front_instances = instances
         self.balanced = balancer
+
+    def front_app(self, version: str):
+        """The front as its processes run it (`patterns.web.create_app`), here in this process with
+        stored model `version` in memory, as the installed model package holds it."""
+        return create_app(EmbeddedBackend(self.store.load(version), cost_ms=self.settings.model_cost_ms),
+                          settings=self.settings)
 
     @classmethod
     def scale_options(cls, count: int) -> dict:
