@@ -254,9 +254,9 @@ def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(co
 
 
 def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(trained_home, faulty_home, tmp_path):
-    from patterns.launch.systems import launch
-    from patterns.streaming.settings import StreamingSettings
+    from patterns.launch.architectures import launch
     from patterns.streaming.broker import LocalBroker
+    from patterns.streaming.settings import StreamingSettings
 
     home = tmp_path / "users-home"
     home.mkdir()

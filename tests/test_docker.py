@@ -24,7 +24,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from archlab.testing import require_service
-from patterns.launch.systems import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
@@ -268,7 +268,7 @@ def test_third_party_images_are_pinned(resolved):
 
 def code_environment_variables() -> set[str]:
     """Every variable the project's code reads: each architecture's settings, and os.environ/getenv calls."""
-    from patterns.launch.systems import system_class
+    from patterns.launch.architectures import system_class
 
     names = {name for arch in ARCHITECTURES for name in system_class(arch).settings_class.env_names().values()}
     for package in SOURCE_PACKAGES:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from patterns.launch.systems import ARCHITECTURES, system_class
+from patterns.launch.architectures import ARCHITECTURES, system_class
 from patterns.settings import Settings
 from patterns.web.backend import load_backend
 

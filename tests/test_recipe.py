@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 import patterns
-import patterns.launch.systems
+import patterns.launch.architectures
 from launch_helpers import writable_home
 from patterns import http
+from patterns.launch.architectures import launch, system_class
 from patterns.launch.check import check_system
-from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
 pytestmark = pytest.mark.slow  # real processes
@@ -79,7 +79,7 @@ SYSTEM = '''\
     import time
     from pathlib import Path
 
-    from patterns.launch.contract import Applied, Step
+    from patterns.launch.contract import AppliedUpdate, Step
     from patterns.launch.process import ManagedProcess, free_port
     from patterns.launch.system import System
 
@@ -100,7 +100,7 @@ SYSTEM = '''\
             started = time.monotonic()
             self.stop_component(self.front_name)
             self.launch(self._front(version))
-            return Applied("stop-then-start", "blue/green", (Step("front restarted", time.monotonic() - started,
+            return AppliedUpdate("stop-then-start", "blue/green", (Step("front restarted", time.monotonic() - started,
                                                                   "switch"),))
 
         def _front(self, version):
@@ -125,7 +125,7 @@ def throwaway(tmp_path, monkeypatch):
     (folder / "lab" / "__init__.py").write_text("")
     (folder / "lab" / "system.py").write_text(textwrap.dedent(SYSTEM))
     monkeypatch.setattr(patterns, "__path__", [*patterns.__path__, str(folder.parent)])
-    monkeypatch.setattr(patterns.launch.systems, "ARCHITECTURES", (*patterns.launch.systems.ARCHITECTURES, NAME))
+    monkeypatch.setattr(patterns.launch.architectures, "ARCHITECTURES", (*patterns.launch.architectures.ARCHITECTURES, NAME))
     yield folder
     for module in [m for m in sys.modules if m == f"patterns.{NAME}" or m.startswith(f"patterns.{NAME}.")]:
         del sys.modules[module]

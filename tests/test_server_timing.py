@@ -19,8 +19,8 @@ import pytest
 from api_helpers import model_service
 from launch_helpers import writable_home
 from patterns import http
+from patterns.launch.architectures import launch, system_class
 from patterns.launch.process import free_port
-from patterns.launch.systems import launch, system_class
 from patterns.model_cost import spend
 from patterns.server_timing import format_parts, parse_parts
 from patterns.settings import Settings

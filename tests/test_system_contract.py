@@ -18,9 +18,9 @@ from kafka import KafkaAdminClient
 from launch_helpers import postgres_databases, writable_home
 from patterns import http
 from patterns.api.settings import ApiSettings
+from patterns.launch.architectures import ARCHITECTURES, launch, system_class
 from patterns.launch.check import SystemCheckFailed, check_system
 from patterns.launch.system import System, wait_answering
-from patterns.launch.systems import ARCHITECTURES, launch, system_class
 from patterns.settings import Settings
 from patterns.streaming.broker import LocalBroker
 from patterns.streaming.settings import StreamingSettings

@@ -20,8 +20,8 @@ from werkzeug.test import EnvironBuilder
 
 from shared_model import ModelStore, example_record
 
+from patterns.launch.architectures import ARCHITECTURES, system_class
 from patterns.launch.protocols import FrontInProcess
-from patterns.launch.systems import ARCHITECTURES, system_class
 from patterns.settings import Settings
 
 from ..measure.constant_server import app as bare_app

@@ -30,8 +30,8 @@ from statistics import median
 
 from shared_model import example_record
 
+from patterns.launch.architectures import launch
 from patterns.launch.process import ManagedProcess, ProcessFailed, free_port
-from patterns.launch.systems import launch
 from patterns.settings import Settings
 
 from ..measure.floors import constant_server
@@ -201,7 +201,7 @@ def format_outside_bench(result: dict) -> str:
     apps, runs = result["apps"], result["runs"]
     lines = [f"POST /predict (the example house) by {result['wrk']} from outside, {result['connections']} "
              f"connection(s), {result['seconds']:g} s a run, {result['rounds']} round(s) interleaved",
-             f"on {result['machine']}; every app on waitress as patterns.web.serving sets it up, default threads",
+             f"on {result['machine']}; every app on waitress as patterns.web.wsgi_server sets it up, default threads",
              *([f"{AGAINST}: the checkout at {result['against']} (model v1 trained by its own code)"]
                if result["against"] else []),
              f"  {'round':>5} {'app':30} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'errors':>6} "

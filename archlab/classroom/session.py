@@ -10,7 +10,7 @@ from pathlib import Path
 
 from shared_model import ModelStore
 
-from patterns.launch.systems import ARCHITECTURES, system_class
+from patterns.launch.architectures import ARCHITECTURES, system_class
 from patterns.settings import Settings
 
 from ..compare.run import ensure_models

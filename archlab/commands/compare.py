@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from patterns.launch.architectures import ARCHITECTURES
 from patterns.launch.contract import PartUnavailable
 from patterns.launch.process import ProcessFailed
-from patterns.launch.systems import ARCHITECTURES
 from patterns.settings import Settings
 
 from ..compare.budget import FULL, QUICK

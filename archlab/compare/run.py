@@ -13,8 +13,8 @@ from shared_model import ModelStore, example_record, train_and_store, validate_r
 from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
+from patterns.launch.architectures import ARCHITECTURES, launch, system_class
 from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors
-from patterns.launch.systems import ARCHITECTURES, launch, system_class
 from patterns.settings import Settings
 
 from ..measure.floors import (
@@ -25,8 +25,8 @@ from ..measure.throughput import measure_throughput
 from ..report import Architecture, Results, Update, write_report
 from .budget import Budget
 from .drill import run_drill
+from .measurements import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .repeat import pooled_latency, pooled_runs, pooled_scale_out
-from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .scale import measure_scale_out
 from .second_app import second_app_record
 

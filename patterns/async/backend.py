@@ -13,7 +13,7 @@ from shared_model import ModelStore
 from patterns.settings import Settings
 from patterns.web.backend import Accepted, BackendUnavailable
 
-from .serving import iso
+from .public_status import iso
 from .settings import AsyncSettings
 from .store import DATABASE_DOWN_ERRORS, Store
 

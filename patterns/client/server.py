@@ -17,7 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
-from patterns.web.serving import create_server
+from patterns.web.wsgi_server import create_server
 
 from .bundle import MANIFEST, PAGE, current_link, releases_dir
 

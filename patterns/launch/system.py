@@ -26,7 +26,7 @@ from patterns import http
 from patterns.settings import Settings
 
 from .contract import (
-    Applied, Capabilities, FaultSpec, FileWatch, PerformanceTarget, ServedRequest, Step, UpdateReport,
+    AppliedUpdate, Capabilities, FaultSpec, FileWatch, PerformanceTarget, ServedRequest, Step, UpdateReport,
 )
 from .process import ManagedProcess, free_port, wait_for_http
 
@@ -231,7 +231,7 @@ class System:
 
     # -- the model update ---------------------------------------------------------------------------
 
-    def apply_update(self, version: str) -> Applied:
+    def apply_update(self, version: str) -> AppliedUpdate:
         """Move every user to `version` the way this architecture's practitioners would."""
         raise NotImplementedError
 

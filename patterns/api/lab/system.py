@@ -17,7 +17,7 @@ import time
 from shared_model import ModelStore, example_record
 
 from patterns import http
-from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
+from patterns.launch.contract import AppliedUpdate, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -133,10 +133,10 @@ class ApiSystem(System):
             self._wait_for_workers(sum(self.component(n).running for n in self.model_names), timeout)
         return time.monotonic() - started
 
-    def apply_update(self, version: str) -> Applied:
+    def apply_update(self, version: str) -> AppliedUpdate:
         return self.replace_model_service(version)
 
-    def replace_model_service(self, version: str) -> Applied:
+    def replace_model_service(self, version: str) -> AppliedUpdate:
         """Swap every model process for one serving `version` without failing requests."""
         names = self.model_names
         old = [self.component(name) for name in names]
@@ -160,7 +160,7 @@ class ApiSystem(System):
             process.stop(grace=DRAIN_GRACE)
         stopped = time.monotonic()
         what = names[0] if len(names) == 1 else f"{len(names)} {self.model_component}s"
-        return Applied(
+        return AppliedUpdate(
             strategy="blue/green: start the new model processes beside the old ones, switch the front to them, "
                      "stop the old ones after they finished their requests",
             better_strategy="",

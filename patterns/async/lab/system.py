@@ -20,7 +20,7 @@ from shared_model import example_record
 
 from patterns import http
 from patterns.launch.contract import (
-    AnswerTime, Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, ServedRequest, Step,
+    AnswerTime, AppliedUpdate, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, ServedRequest, Step,
 )
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
@@ -226,7 +226,7 @@ class AsyncSystem(System):
 
     # -- the model update -----------------------------------------------------------------------
 
-    def apply_update(self, version: str, timeout: float = 60.0) -> Applied:
+    def apply_update(self, version: str, timeout: float = 60.0) -> AppliedUpdate:
         """Re-run every stored request with `version`; the worker predicts, the review gate rejects the
         implausible predictions as they are stored, a script reviews the rest.
 
@@ -241,7 +241,7 @@ class AsyncSystem(System):
         rejected = self._call("GET", f"/api/async/runs/{rerun['run_id']}")["reviews"].get("rejected", 0)
         validated = self.validate_pending()
         reviewed = time.monotonic() - started - predicted
-        return Applied(
+        return AppliedUpdate(
             strategy="re-run and review: every stored request is predicted again with the new model on the "
                      "worker's next pass; the review gate rejects a prediction outside the prices training saw "
                      "or more than 3x off the request's previous one, which is then never served; a reviewer "
