@@ -1,6 +1,7 @@
 """How archlab drives Debian's chromium headless (the client bench, the comparison's open pages, the
-tests' browsers): one set of flags, so every page is loaded the same way and nothing reaches past
-loopback on its own; and what is said where no chromium is installed."""
+notebooks' screenshots, the tests' browsers): one way to find it and one set of flags, so every page
+is loaded the same way and nothing reaches past loopback on its own; and what is said where no
+chromium is installed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ NO_CHROMIUM = "not measured: needs chromium (apt install chromium, or set ARCHLA
 
 
 def chromium_path() -> str | None:
+    """ARCHLAB_CHROMIUM, else chromium on the PATH; None when there is none."""
     return os.environ.get("ARCHLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 

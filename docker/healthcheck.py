@@ -44,9 +44,9 @@ def check_store() -> str:
 def check_database() -> str:
     import sqlalchemy
 
-    from patterns.settings import Settings
+    import importlib
 
-    url = Settings.from_env().effective_database_url
+    url = importlib.import_module("patterns.async.settings").AsyncSettings.from_env().effective_database_url
     engine = sqlalchemy.create_engine(url, connect_args=_connect_timeout(url))
     try:
         with engine.connect() as connection:

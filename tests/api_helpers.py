@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from patterns.launch.process import ManagedProcess, free_port
-from patterns.settings import Settings
+from patterns.api.settings import ApiSettings
 from shared_model import input_fields
 
 
@@ -33,9 +33,9 @@ def model_service(home: Path, version: str | None = None, name: str = "model-ser
     )
 
 
-def api_settings(home: Path, **overrides) -> Settings:
+def api_settings(home: Path, **overrides) -> ApiSettings:
     """Settings for an api system in `home`, with a short read timeout so fault tests stay quick."""
-    return dataclasses.replace(Settings(home=home, arch="api"), model_timeout=1.0, **overrides)
+    return dataclasses.replace(ApiSettings(home=home, arch="api"), model_timeout=1.0, **overrides)
 
 
 class HungServer:

@@ -80,7 +80,9 @@ def amqp_url() -> str:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = os.environ.get("ARCHLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    from archlab.chromium import chromium_path as find
+
+    path = find()
     require_service("Chromium", bool(path), "install it (Debian: apt-get install -y chromium) or set ARCHLAB_CHROMIUM")
     return path
 

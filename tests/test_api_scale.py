@@ -18,7 +18,7 @@ from archlab.notebook.traffic import update_under_traffic
 from launch_helpers import writable_home
 from patterns.api.amqp import delete_queue
 from patterns.api.lab.system import ApiSystem
-from patterns.launch.systems import system_class
+from patterns.launch.architectures import system_class
 from shared_model import example_record
 
 REQUESTS = 20

@@ -27,7 +27,7 @@ FORM_ROUTES = [("/dashboard/review", {"row": "1:1", "decision": "validated"}),
 
 
 def front(home, database_url, **credentials):
-    settings = Settings(home=home, arch="async", database_url=database_url, **credentials)
+    settings = async_module("settings").AsyncSettings(home=home, arch="async", database_url=database_url, **credentials)
     backend = async_module("backend").create_backend(settings)
     return backend, create_app(backend, settings=settings).test_client()
 

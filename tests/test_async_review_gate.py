@@ -13,7 +13,6 @@ import io
 import pytest
 
 from async_helpers import ANN, REVIEWERS, async_module, houses
-from patterns.settings import Settings
 from patterns.web import create_app
 from shared_model import ModelStore, example_record, validate_record
 
@@ -30,7 +29,7 @@ def home_with_v3(home_with_models, faulty_home):
 
 @pytest.fixture
 def backend(database_url, home_with_v3):
-    settings = Settings(home=home_with_v3, arch="async", database_url=database_url, reviewers=REVIEWERS)
+    settings = async_module("settings").AsyncSettings(home=home_with_v3, arch="async", database_url=database_url, reviewers=REVIEWERS)
     created = async_module("backend").create_backend(settings)
     yield created
     created.close()

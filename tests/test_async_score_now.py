@@ -7,7 +7,6 @@ import threading
 import pytest
 
 from async_helpers import ANN, REVIEWERS, async_module, csrf_token, houses, statuses
-from patterns.settings import Settings
 from patterns.web import create_app
 
 job_module = async_module("job")
@@ -16,7 +15,7 @@ schedule_module = async_module("schedule")
 
 @pytest.fixture
 def front(database_url, home_with_models):
-    settings = Settings(home=home_with_models, arch="async", database_url=database_url, reviewers=REVIEWERS)
+    settings = async_module("settings").AsyncSettings(home=home_with_models, arch="async", database_url=database_url, reviewers=REVIEWERS)
     backend = async_module("backend").create_backend(settings)
     yield backend, create_app(backend, settings=settings).test_client()
     backend.close()

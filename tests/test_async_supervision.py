@@ -17,7 +17,6 @@ import pytest
 import requests
 
 from async_helpers import async_module, predictions_per_request, statuses
-from patterns.settings import Settings
 from patterns.web.auth import admin_headers
 from shared_model import example_record
 from shared_model.data import new_houses_records
@@ -80,7 +79,7 @@ def started(home_with_models, database_url):
     """start(**options) -> (a running async system on `database_url`, SQLite or PostgreSQL, and its store)."""
     with contextlib.ExitStack() as stack:
         def start(**options):
-            settings = Settings(home=home_with_models, arch="async", database_url=database_url)
+            settings = async_module("settings").AsyncSettings(home=home_with_models, arch="async", database_url=database_url)
             store = async_module("store").Store.connect(database_url)
             stack.callback(store.close)
             return stack.enter_context(async_module("lab.system").SYSTEM(settings=settings, every=0.2, **options)), store
@@ -144,7 +143,7 @@ def test_a_worker_merely_stopped_keeps_its_claims(started):
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_a_worker_nobody_supervised_leaves_its_claims_to_the_lease(home_with_models, database_url):
     """A worker on another machine: nobody here sees it die, so its rows wait out its lease."""
-    settings = Settings(home=home_with_models, arch="async", database_url=database_url)
+    settings = async_module("settings").AsyncSettings(home=home_with_models, arch="async", database_url=database_url)
     store = async_module("store").Store.connect(database_url)
     with async_module("lab.system").SYSTEM(settings=settings, every=0.2) as system:
         system.stop_component("worker")

@@ -6,7 +6,6 @@ import pytest
 import requests
 
 from async_helpers import async_module
-from patterns.settings import Settings
 from patterns.web.auth import admin_headers
 from shared_model import example_record
 
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def launch(home, database_url=None, **options):
-    settings = Settings(home=home, arch="async", database_url=database_url)
+    settings = async_module("settings").AsyncSettings(home=home, arch="async", database_url=database_url)
     return async_module("lab.system").SYSTEM(settings=settings, every=0.2, **options)
 
 

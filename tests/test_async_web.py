@@ -24,7 +24,7 @@ def make_backend(home, database_url):
 
 
 def settings(home, database_url) -> Settings:
-    return Settings(home=home, arch="async", database_url=database_url, reviewers=REVIEWERS)
+    return async_module("settings").AsyncSettings(home=home, arch="async", database_url=database_url, reviewers=REVIEWERS)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from archlab.testing import require_module
 from classroom_helpers import panels, snapshot, start_classroom, wait_for_line, wait_until
 from launch_helpers import still_alive, writable_home
 from patterns.launch import free_port
-from patterns.settings import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES
 
 playwright = require_module("playwright.sync_api")
 

@@ -16,7 +16,7 @@ from archlab.classroom.recording import Recorder, read_recording, resample
 from archlab.classroom.traffic import ROTATE_S, Answer, _Stream
 from archlab.cli import main
 from archlab.measure.load import Sample, Target
-from patterns.settings import Settings
+from patterns.api.settings import ApiSettings
 
 
 def answer(at: float, ok: bool = True, ms: float = 10.0, faulty: str | None = None) -> Answer:
@@ -88,7 +88,7 @@ def test_controls_are_open_on_loopback_and_need_the_token_elsewhere():
 @pytest.mark.slow
 def test_a_variant_whose_broker_is_missing_is_shown_not_available_with_what_it_needs(home_with_models):
     """The model API over RabbitMQ, pointed at a port where no broker listens: its panel says why."""
-    settings = dataclasses.replace(Settings.from_env(), amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
+    settings = dataclasses.replace(ApiSettings.from_env(), amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
     panel = Panel("api-amqp", "api", {"transport": "amqp"}, settings, "crtest-api-amqp", rate=1.0).start()
     state = panel.state()
     assert state["available"] is False and panel.system is None

@@ -268,15 +268,15 @@ def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(co
 
 
 def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(trained_home, faulty_home, tmp_path):
-    from patterns.launch.systems import launch
-    from patterns.settings import Settings
+    from patterns.launch.architectures import launch
     from patterns.streaming.broker import LocalBroker
+    from patterns.streaming.settings import StreamingSettings
 
     home = tmp_path / "users-home"
     home.mkdir()
     (home / "models").symlink_to(trained_home / "models")
     with LocalBroker(log_dir=tmp_path / "broker-logs") as broker:
-        settings = Settings(home=home, kafka_bootstrap_servers=broker.bootstrap_servers)
+        settings = StreamingSettings(home=home, kafka_bootstrap_servers=broker.bootstrap_servers)
         with launch("streaming", settings=settings, version="v1") as users_app:  # live on archlab.models
             _, data, _ = run_compare(tmp_path / "home", faulty_home, "--only", "streaming",
                                      KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers)

@@ -24,7 +24,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from archlab.testing import require_service
-from patterns.settings import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
@@ -267,10 +267,10 @@ def test_third_party_images_are_pinned(resolved):
 
 
 def code_environment_variables() -> set[str]:
-    """Every variable the project's code reads: the settings module, and os.environ/getenv calls."""
-    from patterns.settings import ENV_NAMES
+    """Every variable the project's code reads: each architecture's settings, and os.environ/getenv calls."""
+    from patterns.launch.architectures import system_class
 
-    names = set(ENV_NAMES.values())
+    names = {name for arch in ARCHITECTURES for name in system_class(arch).settings_class.env_names().values()}
     for package in SOURCE_PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             names |= _environ_keys(ast.parse(path.read_text(), filename=str(path)))

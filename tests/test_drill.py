@@ -9,7 +9,7 @@ from shared_model import example_record
 
 from archlab.compare.budget import QUICK
 from archlab.compare.drill import run_drill
-from patterns.launch.systems import launch, system_class
+from patterns.launch.architectures import launch, system_class
 from patterns.settings import Settings
 
 pytestmark = pytest.mark.slow

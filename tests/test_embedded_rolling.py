@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from archlab.compare.budget import QUICK
-from archlab.compare.drive import measure_update
+from archlab.compare.measurements import measure_update
 from launch_helpers import writable_home
 from patterns import http
 from patterns.embedded import balancer

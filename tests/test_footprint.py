@@ -14,7 +14,7 @@ import pytest
 from archlab.measure.footprint import code_lines, measure_footprint
 from launch_helpers import writable_home
 from patterns import http
-from patterns.launch.systems import launch
+from patterns.launch.architectures import launch
 from patterns.settings import Settings
 
 pytestmark = pytest.mark.slow  # runs every architecture's real processes

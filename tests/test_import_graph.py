@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from patterns.settings import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("shared_model", "patterns", "archlab")

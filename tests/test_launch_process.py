@@ -10,8 +10,8 @@ import pytest
 
 from launch_helpers import alive, http_server, still_alive
 from patterns.launch import ManagedProcess, ProcessFailed, System, free_port, wait_for_http
+from patterns.launch.architectures import launch
 from patterns.launch.process import http_status
-from patterns.launch.systems import launch
 
 STUBBORN = """
 import signal, subprocess, sys, time

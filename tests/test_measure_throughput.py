@@ -13,8 +13,8 @@ import pytest
 from archlab.cli import main
 from archlab.measure.floors import CONSTANT_FLOORS, constant_throughput
 from archlab.measure.load import Target
+from archlab.measure.load_client import LeanConnection, encode_request
 from archlab.measure.throughput import measure_throughput
-from archlab.measure.wire import LeanConnection, encode_request
 from patterns import http
 from patterns.launch.process import free_port, wait_for_http
 

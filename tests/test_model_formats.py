@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import shared_model.formats
-from patterns.settings import MODEL_FORMATS, Settings
+from patterns.api.settings import MODEL_FORMATS, ApiSettings
 from shared_model import IntegrityError, ModelNotFoundError, ModelStore, config, validate_batch
 from shared_model.data import new_houses_records
 from shared_model.formats import FORMATS, formats_in, load_model
@@ -86,10 +86,10 @@ def test_an_unknown_format_is_refused_with_the_choices():
 
 def test_model_format_setting_lists_the_formats_the_store_knows():
     assert MODEL_FORMATS == tuple(FORMATS)
-    assert Settings.from_env({"MODEL_FORMAT": "onnx"}).model_format == "onnx"
-    assert Settings.from_env({}).model_format == "pickle"
+    assert ApiSettings.from_env({"MODEL_FORMAT": "onnx"}).model_format == "onnx"
+    assert ApiSettings.from_env({}).model_format == "pickle"
     with pytest.raises(ValueError, match="MODEL_FORMAT must be one of pickle, onnx, mlflow, json; got 'xml'"):
-        Settings.from_env({"MODEL_FORMAT": "xml"})
+        ApiSettings.from_env({"MODEL_FORMAT": "xml"})
 
 
 def test_the_mlflow_export_is_a_standard_sklearn_flavor_model(trained_home, tmp_path, houses, pipeline_prices):

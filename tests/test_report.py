@@ -269,7 +269,7 @@ def test_archlab_results_writes_the_page_from_the_json(report, tmp_path, capsys)
 
 def test_each_architectures_declared_targets_are_read_from_its_own_results():
     from archlab.report.targets import evaluate_targets
-    from patterns.launch.systems import system_class
+    from patterns.launch.architectures import system_class
 
     declared = [t.as_dict() for t in system_class("async").targets]
     data = {"duration_s": 100, "quick": True, "architectures": {

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from launch_helpers import writable_home
-from patterns.launch.systems import launch
+from patterns.launch.architectures import launch
 from patterns.report_app import create_report_app
 from patterns.report_app.report import HOUSES, portfolio
 from patterns.settings import Settings

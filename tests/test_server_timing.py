@@ -19,8 +19,8 @@ import pytest
 from api_helpers import model_service
 from launch_helpers import writable_home
 from patterns import http
+from patterns.launch.architectures import launch, system_class
 from patterns.launch.process import free_port
-from patterns.launch.systems import launch
 from patterns.model_cost import spend
 from patterns.server_timing import format_parts, parse_parts
 from patterns.settings import Settings
@@ -58,7 +58,7 @@ def costly_system(request, trained_home, tmp_path_factory):
     if changes.get("model_transport") == "amqp":
         changes = {**changes, "amqp_url": request.getfixturevalue("amqp_url")}
     home = writable_home(trained_home, tmp_path_factory.mktemp("timing-home"))
-    settings = Settings(home=home, model_cost_ms=COST_MS, **changes)
+    settings = system_class(arch).settings_class(home=home, model_cost_ms=COST_MS, **changes)
     with launch(arch, settings=settings, version="v1", namespace="timing") as system:
         yield system, expected
 

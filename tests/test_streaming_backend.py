@@ -7,6 +7,7 @@ import pytest
 from archlab.cli import main
 from patterns.launch import free_port
 from patterns.settings import Settings
+from patterns.streaming.settings import StreamingSettings
 from patterns.streaming.backend import create_backend
 from patterns.streaming.broker import LocalBroker
 from patterns.web.backend import BackendUnavailable
@@ -22,7 +23,7 @@ def test_without_bootstrap_servers_predictions_say_how_to_start_the_system():
 
 def test_before_the_first_model_arrives_predictions_are_unavailable(tmp_path):
     with LocalBroker(log_dir=tmp_path) as broker:
-        backend = create_backend(Settings(arch="streaming", kafka_bootstrap_servers=broker.bootstrap_servers))
+        backend = create_backend(StreamingSettings(arch="streaming", kafka_bootstrap_servers=broker.bootstrap_servers))
         try:
             with pytest.raises(BackendUnavailable, match="no model has arrived yet"):
                 backend.predict([example_record()])

@@ -21,7 +21,7 @@ from shared_model import ModelStore, bundle_metadata, example_record, signing_ke
 from shared_model.artifacts import METADATA_FILE, PICKLE_FILE, SIGNATURE_FILE, pack, sign
 from shared_model.keys import SigningKey, generate_key_pair
 
-from patterns.streaming import wire
+from patterns.streaming import bundle_chunks
 from patterns.streaming.broker import LocalBroker
 from patterns.streaming.consumer import ModelFeed
 from patterns.streaming.publisher import Publisher
@@ -261,13 +261,13 @@ def test_endless_chunk_parts_are_dropped_and_counted_and_the_model_keeps_serving
     feed = start_feed()
     assert feed.wait_for_model(15)
 
-    send_raw(broker, endless_chunks(count=wire.MAX_PARTS, sent=wire.MAX_PARTS))  # 32 MiB, the limit is 16
+    send_raw(broker, endless_chunks(count=bundle_chunks.MAX_PARTS, sent=bundle_chunks.MAX_PARTS))  # 32 MiB, the limit is 16
     send_raw(broker, endless_chunks(count=10**6, sent=3, part_bytes=10))
     wait_until(lambda: feed.status()["rejected_by_reason"].get("too-many-parts") == 3, "the 1/1000000 parts refused")
 
     status = feed.status()
     assert status["rejected_by_reason"]["too-large"] == 1
-    assert status["rejected_by_reason"]["truncated"] == wire.MAX_PARTS - wire.MAX_BUNDLE_BYTES // (512 * 1024) - 1
+    assert status["rejected_by_reason"]["truncated"] == bundle_chunks.MAX_PARTS - bundle_chunks.MAX_BUNDLE_BYTES // (512 * 1024) - 1
     assert status["assembling_bytes"] == 0 and feed.model.version == "v1"
     publisher.publish("v2")
     wait_until(lambda: feed.model.version == "v2", "a real bundle to arrive after the flood")

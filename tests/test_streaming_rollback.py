@@ -12,7 +12,7 @@ from shared_model.artifacts import pack
 from shared_model.keys import generate_key_pair
 
 from patterns import http
-from patterns.launch.systems import launch
+from patterns.launch.architectures import launch
 from patterns.settings import Settings
 from patterns.streaming.order import newness
 from patterns.streaming.pin import PIN_FILE, PIN_SIGNATURE_FILE, PinRefused, make_pin, verified_pin

@@ -13,7 +13,7 @@ from shared_model import example_record
 from archlab.measure.load import start_load
 from archlab.notebook.traffic import update_under_traffic
 from measure_helpers import model_version
-from patterns.launch.systems import launch
+from patterns.launch.architectures import launch
 from patterns.settings import Settings
 
 

@@ -17,11 +17,13 @@ from kafka import KafkaAdminClient
 
 from launch_helpers import postgres_databases, writable_home
 from patterns import http
+from patterns.api.settings import ApiSettings
+from patterns.launch.architectures import ARCHITECTURES, launch, system_class
 from patterns.launch.check import SystemCheckFailed, check_system
 from patterns.launch.system import System, wait_answering
-from patterns.launch.systems import launch, system_class
-from patterns.settings import ARCHITECTURES, Settings
+from patterns.settings import Settings
 from patterns.streaming.broker import LocalBroker
+from patterns.streaming.settings import StreamingSettings
 from patterns.web.backend import Backend, BackendUnavailable
 from shared_model import example_record
 
@@ -46,7 +48,7 @@ def external_broker(tmp_path_factory):
         yield broker
 
 
-def settings_for(request, home: Path, changes: dict) -> Settings:
+def settings_for(request, arch: str, home: Path, changes: dict) -> Settings:
     values = dict(changes)
     if values.get("model_transport") == "amqp":
         values["amqp_url"] = request.getfixturevalue("amqp_url")
@@ -56,13 +58,13 @@ def settings_for(request, home: Path, changes: dict) -> Settings:
         values["database_url"] = request.getfixturevalue("postgres_url")
     if values.get("database_url") == "postgresql schema":
         values["database_url"] = request.getfixturevalue("postgres_schema_url")
-    return Settings(home=home, **values)
+    return system_class(arch).settings_class(home=home, **values)  # the architecture's own settings
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS), ids=[f"{a}-{v}".replace(" ", "-") for a, v in VARIANTS])
 def test_check_system_passes(request, variant, trained_home, tmp_path):
     arch, _ = variant
-    settings = settings_for(request, writable_home(trained_home, tmp_path), VARIANTS[variant])
+    settings = settings_for(request, arch, writable_home(trained_home, tmp_path), VARIANTS[variant])
     report = check_system(system_class(arch), settings=settings, namespace="contract")
     assert report.architecture == arch
     assert "each fault taken down and recovered" in report.passed and "rollback()" in report.passed
@@ -148,7 +150,7 @@ def _topics(bootstrap: str) -> set[str]:
 
 
 def test_a_namespace_on_an_external_broker_leaves_the_users_topic_alone(home_with_models, external_broker):
-    settings = Settings(home=home_with_models, kafka_bootstrap_servers=external_broker.bootstrap_servers)
+    settings = StreamingSettings(home=home_with_models, kafka_bootstrap_servers=external_broker.bootstrap_servers)
     with launch("streaming", settings=settings, version="v1") as users_app:  # the user's live app, no namespace
         with launch("streaming", settings=settings, version="v1", namespace="measure") as measured:
             topic = measured.settings.kafka_model_topic
@@ -160,7 +162,7 @@ def test_a_namespace_on_an_external_broker_leaves_the_users_topic_alone(home_wit
 
 
 def test_a_postgres_namespace_is_a_database_of_its_own_dropped_at_the_end(home_with_models, postgres_url):
-    settings = Settings(home=home_with_models, database_url=postgres_url)
+    settings = system_class("async").settings_class(home=home_with_models, database_url=postgres_url)
     with launch("async", settings=settings, version="v1", namespace="pgrun", every=0.2) as system:
         own = system.database.name
         assert system.settings.database_url.endswith(f"/{own}")
@@ -178,7 +180,7 @@ def test_a_postgres_namespace_is_a_database_of_its_own_dropped_at_the_end(home_w
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the user's schema, dropped afterwards
 def test_a_users_own_postgres_database_is_reported_never_stopped(home_with_models, database_url):
-    settings = Settings(home=home_with_models, database_url=database_url)
+    settings = system_class("async").settings_class(home=home_with_models, database_url=database_url)
     with launch("async", settings=settings, version="v1", every=0.2) as system:
         (fault,) = [f for f in system.faults() if f.component == "database"]
         assert not fault.breakable and "not stopped by archlab" in fault.how
@@ -189,10 +191,10 @@ def test_a_users_own_postgres_database_is_reported_never_stopped(home_with_model
 def test_an_amqp_namespace_has_its_own_queue_deleted_at_the_end(home_with_models, amqp_url):
     import pika
 
-    settings = Settings(home=home_with_models, model_transport="amqp", amqp_url=amqp_url)
+    settings = ApiSettings(home=home_with_models, model_transport="amqp", amqp_url=amqp_url)
     with launch("api", settings=settings, version="v1", namespace="queue") as system:
         queue = system.settings.model_queue
-        assert queue != Settings().model_queue
+        assert queue != ApiSettings().model_queue
         assert http.call("POST", system.url + "/predict", json=example_record(), timeout=10).ok
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:

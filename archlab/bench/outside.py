@@ -30,11 +30,12 @@ from statistics import median
 
 from shared_model import example_record
 
+from patterns.launch.architectures import launch
 from patterns.launch.process import ManagedProcess, ProcessFailed, free_port
-from patterns.launch.systems import launch
 from patterns.settings import Settings
 
 from ..measure.floors import constant_server
+from .front import front_in_process
 from .model import machine_description
 
 HOW_TO_GET_WRK = "install it: apt-get install -y wrk (Debian, Ubuntu) or brew install wrk (macOS)"
@@ -147,7 +148,7 @@ def checkout_front(checkout: Path, home: Path) -> Iterator[str]:
         said = (train.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1]
         raise AgainstFailed(f"training v1 with {checkout} failed (exit {train.returncode}): {said}")
     port = free_port()
-    argv = [sys.executable, "-m", "archlab", "serve", "embedded", "--port", str(port), "--version", "v1"]
+    argv = [sys.executable, "-m", "archlab", "serve", front_in_process(), "--port", str(port), "--version", "v1"]
     front = ManagedProcess("against-front", argv, env={"ARCHLAB_HOME": str(home), "PYTHONPATH": str(checkout)},
                            port=port, cwd=checkout, log_dir=home / "logs")
     front.start()
@@ -173,7 +174,7 @@ def run_outside_bench(wrk: str, seconds: float, rounds: int, connections: int, o
         against = other and apps.enter_context(checkout_front(other, Path(scratch) / "against-home"))
         urls = {BARE: apps.enter_context(constant_server("http_constant")),
                 FLASK: apps.enter_context(constant_server("flask_constant")),
-                EMBEDDED: apps.enter_context(launch("embedded", settings=settings)).url + "/predict",
+                EMBEDDED: apps.enter_context(launch(front_in_process(), settings=settings)).url + "/predict",
                 **({AGAINST: against} if against else {})}
         pids = {name: listening_pid(url) for name, url in urls.items()}
         runs = []
@@ -200,7 +201,7 @@ def format_outside_bench(result: dict) -> str:
     apps, runs = result["apps"], result["runs"]
     lines = [f"POST /predict (the example house) by {result['wrk']} from outside, {result['connections']} "
              f"connection(s), {result['seconds']:g} s a run, {result['rounds']} round(s) interleaved",
-             f"on {result['machine']}; every app on waitress as patterns.web.serving sets it up, default threads",
+             f"on {result['machine']}; every app on waitress as patterns.web.wsgi_server sets it up, default threads",
              *([f"{AGAINST}: the checkout at {result['against']} (model v1 trained by its own code)"]
                if result["against"] else []),
              f"  {'round':>5} {'app':30} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'errors':>6} "

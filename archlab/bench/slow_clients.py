@@ -115,9 +115,11 @@ def own_front():
     """A front process of our own (no model: /health is all we ask of it)."""
     from patterns.launch.process import ManagedProcess, free_port
 
+    from .front import front_in_process
+
     port = free_port()
     return ManagedProcess("slow-clients-front", [sys.executable, "-m", "patterns.web", "--port", str(port)],
-                          env={"ARCHLAB_ARCH": "embedded"}, port=port)
+                          env={"ARCHLAB_ARCH": front_in_process()}, port=port)
 
 
 def outcome(call, *args, timeout: float) -> str:

@@ -1,7 +1,7 @@
 """One panel: one registered architecture running in a namespace of its own, its users' traffic,
 and what the page shows of it, read from the running system (its `status()`, `faults()`, the
 answers its users got). Nothing here knows an architecture by name: what differs is read from
-the system's `capabilities` and the registry (`patterns.launch.systems`).
+the system's `capabilities` and the registry (`patterns.launch.architectures`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from patterns import http
-from patterns.launch.systems import launch, system_class
+from patterns.launch.architectures import launch, system_class
 from patterns.settings import Settings
 
 from .metrics import Meter

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from shared_model import ModelStore
 
-from patterns.launch.systems import system_class
-from patterns.settings import ARCHITECTURES, Settings
+from patterns.launch.architectures import ARCHITECTURES, system_class
+from patterns.settings import Settings
 
 from ..compare.run import ensure_models
 from .access import Access

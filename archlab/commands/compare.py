@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from patterns.launch.architectures import ARCHITECTURES
 from patterns.launch.contract import PartUnavailable
 from patterns.launch.process import ProcessFailed
-from patterns.settings import ARCHITECTURES
 
 from ..compare.budget import FULL, QUICK
 from ..compare.run import run_comparison, say

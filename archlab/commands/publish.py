@@ -6,9 +6,9 @@ import argparse
 
 from shared_model import ModelStore
 
-from patterns.settings import Settings
 from patterns.streaming.broker import bootstrap_servers, require_keys_for_broker
 from patterns.streaming.publisher import Publisher
+from patterns.streaming.settings import StreamingSettings
 from patterns.streaming.topic import BrokerUnavailable
 
 from ..errors import UsageError
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = StreamingSettings.from_env()
     store = ModelStore(settings.home / "models")
     store.files(args.version)  # an unknown version fails here, before any network call
     servers = bootstrap_servers(settings)

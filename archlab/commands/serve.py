@@ -9,9 +9,9 @@ import threading
 
 from shared_model.store import check_version_name
 
+from patterns.launch.architectures import ARCHITECTURES, launch, system_class
 from patterns.launch.process import ProcessFailed
-from patterns.launch.systems import launch, system_class
-from patterns.settings import ARCHITECTURES, Settings
+from patterns.settings import Settings
 
 from ..errors import UsageError
 

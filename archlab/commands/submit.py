@@ -12,8 +12,6 @@ from pathlib import Path
 
 from shared_model.data import new_houses_records
 
-from patterns.settings import Settings
-
 from ..errors import UsageError
 from .predict import read_records
 
@@ -36,8 +34,9 @@ def run(args) -> int:
         source = f"cli:{Path(args.file).name}"[:SOURCE_MAX_CHARS]
     store_module = importlib.import_module("patterns.async.store")
     intake = importlib.import_module("patterns.async.intake")
+    settings = importlib.import_module("patterns.async.settings").AsyncSettings.from_env()
     try:
-        store = store_module.Store.connect(Settings.from_env().effective_database_url)
+        store = store_module.Store.connect(settings.effective_database_url)
     except store_module.DatabaseUnavailable as exc:
         raise UsageError(str(exc)) from None
     try:

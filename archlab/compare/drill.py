@@ -32,7 +32,7 @@ from ..measure.load import LoadRun, Target, start_load
 from ..measure.timeline import converged_at
 from ..report import Event, TimelinePoint
 from .budget import Budget
-from .drive import wait_converged
+from .measurements import wait_converged
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ..measure.footprint import measure_footprint
 from ..report import TimelinePoint
 from .budget import Budget
 from .drill import steady_traffic
-from .drive import wait_converged
+from .measurements import wait_converged
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from patterns.launch.protocols import PredictsInClient
 from ..chromium import NO_CHROMIUM, headless_chromium
 from ..report import Event, Latency, Update
 from .budget import Budget
-from .drive import measure_update
+from .measurements import measure_update
 
 FOOTING = ("one prediction in the client's own JavaScript engine (V8, as chromium runs it), no network: "
            "not an HTTP round trip like the server architectures'; each sample the mean over 5 passes "

@@ -13,9 +13,9 @@ from shared_model import ModelStore, example_record, train_and_store, validate_r
 from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
+from patterns.launch.architectures import ARCHITECTURES, launch, system_class
 from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors, PredictsInClient
-from patterns.launch.systems import launch, system_class
-from patterns.settings import ARCHITECTURES, Settings
+from patterns.settings import Settings
 
 from ..measure.floors import (
     CONSTANT_FLOORS, Floor, constant_floor, constant_server, model_arithmetic_floor, raw_batch_rate,
@@ -27,11 +27,11 @@ from ..report import Architecture, Results, Update, write_report
 from .budget import Budget
 from .drill import run_drill
 from .guards import run_guard_drills
-from .repeat import pooled_latency, pooled_runs, pooled_scale_out
-from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .in_client import (
     client_browser, client_drill, client_latency, measure_client_update, open_app_through_faults,
 )
+from .measurements import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
+from .repeat import pooled_latency, pooled_runs, pooled_scale_out
 from .scale import measure_scale_out
 from .second_app import second_app_record
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from patterns.launch.architectures import launch, system_class
 from patterns.launch.protocols import AnswersLater
-from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
 from ..measure.footprint import measure_footprint, running_processes
 from ..measure.load import run_load
 from ..measure.throughput import measure_throughput
 from .budget import Budget
-from .drive import prediction_targets
+from .measurements import prediction_targets
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

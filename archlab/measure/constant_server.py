@@ -1,5 +1,5 @@
 """Constant answers on the very server the fronts and the model service run on
-(`patterns.web.serving`: waitress with the same limits and timeouts): the floors of the same shape.
+(`patterns.web.wsgi_server`: waitress with the same limits and timeouts): the floors of the same shape.
 
     python -m archlab.measure.constant_server --port N                       # bare WSGI
     python -m archlab.measure.constant_server --port N --flask               # a Flask route
@@ -24,7 +24,7 @@ from flask import Flask, abort, jsonify, request
 
 from patterns import http
 from patterns.web import MAX_CONTENT_LENGTH
-from patterns.web.serving import create_server
+from patterns.web.wsgi_server import create_server
 
 ANSWER = {"prediction": 0.0, "model_version": "constant"}
 BODY = json.dumps(ANSWER).encode()

@@ -120,7 +120,7 @@ CONSTANT_FLOORS = {
 @contextmanager
 def constant_server(kind: str) -> Iterator[str]:
     """Start the server(s) of the constant floor `kind` on free loopback ports; yield its POST URL;
-    stop them on exit. Each runs on `patterns.web.serving.create_server` with the front's settings."""
+    stop them on exit. Each runs on `patterns.web.wsgi_server.create_server` with the front's settings."""
     if kind not in CONSTANT_FLOORS:
         raise ValueError(f"constant floor must be one of {', '.join(CONSTANT_FLOORS)}; got {kind!r}")
     module = [sys.executable, "-m", "archlab.measure.constant_server"]

@@ -4,7 +4,7 @@ Every request is recorded — latency, HTTP status, a caller-supplied extraction
 `model_version` of the answer, and its start time on the run's clock — so that failures count
 against an architecture instead of stopping the run, and update timelines can be drawn.
 Sequential mode is one worker; concurrent mode is N threads, each with its own kept-alive
-connection of the lean client (`wire`: the request encoded once, no proxies), whose own CPU
+connection of the lean client (`load_client`: the request encoded once, no proxies), whose own CPU
 time is recorded (`LoadResult.client_cpu_s`) so a reader sees how much of a latency is the client.
 Each answer's `Server-Timing` header, when a server sends one, is kept per sample (`Sample.timing`).
 With several targets (e.g. every instance of a front), worker i sends to target i mod n, so
@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 from patterns import http
 from patterns.server_timing import parse_parts
 
+from .load_client import LeanConnection, encode_request
 from .progress import Progress
 from .stats import Summary, summarize
-from .wire import LeanConnection, encode_request
 
 Extract = Callable[[http.Answer], Any]
 

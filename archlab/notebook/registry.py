@@ -167,12 +167,12 @@ remove_at_exit = _registry.remove_at_exit
 
 
 def start(arch: str, **options):
-    """Launch architecture `arch` (see `patterns.launch.systems.launch`), tracked; return the System.
+    """Launch architecture `arch` (see `patterns.launch.architectures.launch`), tracked; return the System.
 
     A system of the same architecture this notebook started before is stopped first, so re-running
     a notebook's launch cell replaces its system instead of running a second one beside it.
     """
-    from patterns.launch.systems import launch
+    from patterns.launch.architectures import launch
 
     _registry.stop_where(lambda thing: getattr(thing, "architecture", None) == arch)
     system = _registry.track(launch(arch, **options))

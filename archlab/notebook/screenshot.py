@@ -4,7 +4,6 @@ stopped, or to a reader of the committed file)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -12,19 +11,14 @@ from pathlib import Path
 
 from IPython.display import Image, Markdown
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def find_chromium() -> str | None:
-    return os.environ.get("ARCHLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+from ..chromium import CHROMIUM_ARGS, chromium_path
 
 
 def screenshot(url: str, *, credentials: tuple[str, str] | None = None, width: int = 1200,
                height: int = 760) -> Image | Markdown:
     """The page at `url` as a PNG (signed in with HTTP basic `credentials` if given, which are
     sent to the page and never shown), or a sentence saying why no picture could be taken."""
-    chromium = find_chromium()
+    chromium = chromium_path()
     try:
         import playwright.sync_api  # noqa: F401  (imported where it runs, in its own thread)
     except ImportError:

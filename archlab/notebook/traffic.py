@@ -1,5 +1,5 @@
 """Talking to a running system from a notebook: one request, steady traffic, an update under
-traffic — thin wrappers over `archlab.measure` and `archlab.compare.drive`, so the notebooks
+traffic — thin wrappers over `archlab.measure` and `archlab.compare.measurements`, so the notebooks
 measure exactly as `archlab compare` does and print byte-stable lines nbval can check."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from shared_model import example_record
 from patterns import http
 
 from ..compare.budget import QUICK
-from ..compare.drive import (
+from ..compare.measurements import (
     USER_PATIENCE_S,
     describe_answers,
     measure_update,

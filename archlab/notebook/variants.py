@@ -10,11 +10,11 @@ from pathlib import Path
 from shared_model import example_record
 from shared_model.config import archlab_home
 
+from patterns.launch.architectures import launch, system_class
 from patterns.launch.protocols import MeasuresOwnFloors
-from patterns.launch.systems import launch, system_class
 from patterns.settings import Settings
 
-from ..compare.drive import predict_load, served_version
+from ..compare.measurements import predict_load, served_version
 from ..measure.floors import CONSTANT_FLOORS, Floor, constant_floor
 from ..report import Architecture, Latency, Results
 from ..report.charts import latency_chart

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from patterns.settings import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES
 
 from .charts import CHARTS
 from .footing import OPERATING, SERVING, caption

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 
-from patterns.settings import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES
 
 from ..measure.floors import Floor
 from ..measure.load import LoadResult, Sample

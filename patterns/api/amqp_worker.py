@@ -25,10 +25,10 @@ from shared_model import ModelError, ModelStore
 
 from patterns.server_timing import HEADER as SERVER_TIMING
 from patterns.server_timing import ServerTiming
-from patterns.settings import Settings
 
 from .amqp import STATUS_HEADER, connection_parameters, declare_queue, redact
 from .predicting import Reply, answer_body, error_reply
+from .settings import ApiSettings
 
 log = logging.getLogger("patterns.api.amqp_worker")
 
@@ -97,7 +97,7 @@ class Worker:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m patterns.api.amqp_worker", description=__doc__.splitlines()[0])
     try:
-        settings = Settings.from_env()
+        settings = ApiSettings.from_env()
     except ValueError as exc:  # e.g. MODEL_COST_MS=fast
         parser.exit(2, f"{parser.prog}: {exc}\n")
     parser.add_argument("--queue", default=settings.model_queue)

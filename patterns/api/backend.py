@@ -28,6 +28,7 @@ from .amqp_client import AmqpModelClient
 from .grpc_client import GrpcModelClient
 from .guards import Guards, Judge, guard_routes
 from .http_client import HttpModelClient
+from .settings import ApiSettings
 
 TRANSPORTS = ("http", "amqp", "grpc")
 ADDRESSED = ("http", "grpc")  # transports that call a service at MODEL_SERVICE_URL (scheme = transport)
@@ -81,6 +82,7 @@ def hop_timing(service: dict[str, float], started: float) -> dict[str, float]:
 
 
 def create_backend(settings: Settings) -> ApiBackend:
+    settings = ApiSettings.from_settings(settings)
     transport = settings.model_transport
     if transport in ADDRESSED:
         url = settings.model_service_url

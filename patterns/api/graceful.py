@@ -15,7 +15,7 @@ import time
 
 from waitress import wasyncore
 
-from patterns.web.serving import create_server
+from patterns.web.wsgi_server import create_server
 
 log = logging.getLogger(__name__)
 

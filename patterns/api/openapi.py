@@ -17,9 +17,8 @@ from functools import cache
 from shared_model import REQUIRED_FIELDS, ValidationError, input_fields
 from shared_model.config import MISSING_CATEGORY
 
-from patterns.settings import MODEL_FORMATS
-
 from .range_pattern import number_text
+from .settings import MODEL_FORMATS
 
 OPENAPI_VERSION = "3.1.0"
 SERVICE_VERSION = "1"

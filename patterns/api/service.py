@@ -29,11 +29,11 @@ from shared_model.keys import require_keys_for_listener
 
 from patterns.server_timing import HEADER as SERVER_TIMING
 from patterns.server_timing import ServerTiming
-from patterns.settings import MODEL_FORMATS, Settings
 
 from .graceful import GracefulServer
 from .openapi import openapi_document
 from .predicting import answer_body
+from .settings import MODEL_FORMATS, ApiSettings
 
 log = logging.getLogger("patterns.api.service")
 
@@ -132,7 +132,7 @@ def service_arguments(prog: str, description: str, argv: list[str] | None) -> ar
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     try:
-        settings = Settings.from_env()
+        settings = ApiSettings.from_env()
     except ValueError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     parser.add_argument("--model-version", default=settings.model_version)

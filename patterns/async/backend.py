@@ -13,7 +13,8 @@ from shared_model import ModelStore
 from patterns.settings import Settings
 from patterns.web.backend import Accepted, BackendUnavailable
 
-from .serving import iso
+from .public_status import iso
+from .settings import AsyncSettings
 from .store import DATABASE_DOWN_ERRORS, Store
 
 DATABASE_DOWN = "the request database is unavailable; try again shortly"
@@ -67,5 +68,6 @@ class AsyncBackend:
 
 
 def create_backend(settings: Settings) -> AsyncBackend:
+    settings = AsyncSettings.from_settings(settings)
     store = Store.connect(settings.effective_database_url)
     return AsyncBackend(store, ModelStore(settings.home / "models"), settings)

@@ -29,8 +29,8 @@ from patterns.web.errors import wants_json
 
 from .backend import DATABASE_DOWN
 from .chart import histogram_svg
+from .public_status import iso, public_status
 from .schema import REQUEST_STATUSES, REVIEW_STATUSES
-from .serving import iso, public_status
 from .store import DATABASE_DOWN_ERRORS, Filters
 
 bp = Blueprint("async", __name__, template_folder="templates")

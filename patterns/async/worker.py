@@ -18,10 +18,9 @@ import uuid
 
 from shared_model import ModelError, ModelNotFoundError, ModelStore
 
-from patterns.settings import Settings
-
 from .job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, MAX_CHUNK_SIZE, JobStats, ScoringJob, new_owner
 from .schedule import Cron, Every, ScheduleError
+from .settings import AsyncSettings
 from .store import DATABASE_DOWN_ERRORS, DatabaseUnavailable, Store
 
 CHILD_STOP_TIMEOUT_SECONDS = 30
@@ -68,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "worker's claims to the queue at once instead of after the lease")
 
 
-def build_job(settings: Settings, version: str | None, chunk_size: int, lease: float,
+def build_job(settings: AsyncSettings, version: str | None, chunk_size: int, lease: float,
               owner_prefix: str | None = None) -> ScoringJob:
     """A job on the configured database and model store; an unknown version is refused up front."""
     models = ModelStore(settings.home / "models")
@@ -92,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_many(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(message)s")
     try:
-        settings = Settings.from_env()
+        settings = AsyncSettings.from_env()
     except ValueError as exc:  # e.g. a bad MODEL_COST_MS: a message, not a traceback
         print(f"python -m patterns.async.worker: {exc}", file=sys.stderr)
         return 2
@@ -163,7 +162,7 @@ def release_claims(owner_prefix: str, database_url: str | None = None) -> str:
     """Return the claims made under `owner_prefix` to the queue (its workers are dead: the caller
     saw them die); says what happened. If the database cannot be reached, their lease returns them."""
     try:
-        store = Store.connect(database_url or Settings.from_env().effective_database_url)
+        store = Store.connect(database_url or AsyncSettings.from_env().effective_database_url)
         try:
             released = store.release_claims_of(owner_prefix)
         finally:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from patterns.web.runtime import loaded_distributions
-from patterns.web.serving import create_server
+from patterns.web.wsgi_server import create_server
 
 from .bundle import MANIFEST, PAGE, current_link, releases_dir
 

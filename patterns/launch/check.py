@@ -13,11 +13,17 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from werkzeug.test import Client
+
+from shared_model import example_record
+
 from patterns import http
 from patterns.settings import Settings
 
 from .contract import AnswerTime, Capabilities, FaultSpec, FloorSamples, ServedRequest, UpdateReport
-from .protocols import OPTIONAL_PROTOCOLS, AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors, PredictsInClient
+from .protocols import (
+    OPTIONAL_PROTOCOLS, AnswersLater, FrontInProcess, MeasuresOwnFigures, MeasuresOwnFloors, PredictsInClient,
+)
 from .system import System, wait_answering
 
 # Small amounts of work for the optional protocols: enough to exercise them, not to measure.
@@ -266,6 +272,12 @@ def _check_floors(system: System, run: _Run) -> None:
     assert None not in system.served_versions(), "whatever the floors paused did not come back"
 
 
+def _check_front_in_process(system: System, run: _Run) -> None:
+    answer = Client(system.front_app(run.version)).post("/predict", json=example_record())
+    assert answer.status_code == 200, f"front_app({run.version!r}): POST /predict answered {answer.status}"
+    assert answer.get_json()["model_version"] == run.version, f"front_app({run.version!r}) answered {answer.get_json()}"
+
+
 def _check_figures(system: System, run: _Run) -> None:
     figures = system.figures(FIGURE_ROWS)
     assert isinstance(figures, dict) and all(isinstance(k, str) and isinstance(v, (int, float))
@@ -314,4 +326,5 @@ PROTOCOL_CHECKS: dict[type, tuple[str, Callable[[System, _Run], None]]] = {
     MeasuresOwnFloors: ("MeasuresOwnFloors: floors()", _check_floors),
     MeasuresOwnFigures: ("MeasuresOwnFigures: figures()", _check_figures),
     PredictsInClient: ("PredictsInClient: client_prediction_seconds(), bundle_bytes()", _check_in_client),
+    FrontInProcess: ("FrontInProcess: front_app()", _check_front_in_process),
 }

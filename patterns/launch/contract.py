@@ -122,7 +122,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Applied:
+class AppliedUpdate:
     """What an architecture's update procedure says it did; `System.update_model` adds what it
     observed around it (process ids, files written, versions served)."""
 

@@ -79,5 +79,15 @@ class ReleasesUnderGuard(Protocol):
         called once while the guard runs beside the serving version (to measure what it costs)."""
 
 
+
+@runtime_checkable
+class FrontInProcess(Protocol):
+    """A system whose web front holds the model in its own process, so the front can also be called
+    here as a WSGI app, with no server or socket between (`archlab bench --front` times both ways)."""
+
+    def front_app(self, version: str):
+        """Its front as a WSGI callable in this process, answering from stored model `version`."""
+
+
 OPTIONAL_PROTOCOLS: tuple[type, ...] = (AnswersLater, MeasuresOwnFloors, MeasuresOwnFigures, ReleasesUnderGuard,
-                                         PredictsInClient)
+                                         PredictsInClient, FrontInProcess)

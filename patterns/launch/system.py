@@ -23,20 +23,23 @@ from pathlib import Path
 from shared_model import example_record
 
 from patterns import http
-from patterns.settings import ENV_NAMES, Settings
+from patterns.settings import Settings
 
 from .contract import (
-    Applied, Capabilities, FaultSpec, FileWatch, PerformanceTarget, ServedRequest, Step, UpdateReport,
+    AppliedUpdate, Capabilities, FaultSpec, FileWatch, PerformanceTarget, ServedRequest, Step, UpdateReport,
 )
 from .process import ManagedProcess, free_port, wait_for_http
 
 log = logging.getLogger(__name__)
+ADMIN_TOKEN = Settings.env_names()["admin_token"]
 
 
 class System:
     """Context manager over the named components (usually `ManagedProcess`es) of one architecture."""
 
     architecture = ""
+    # the settings its processes read: `Settings`, or its own subclass (patterns/<arch>/settings.py)
+    settings_class: type[Settings] = Settings
     front_name = "web"
     front_instances = 1  # a system that replicates its app sets how many it runs
     capabilities = Capabilities()
@@ -50,7 +53,7 @@ class System:
     def __init__(self, settings: Settings | None = None, version: str | None = None, port: int | None = None,
                  namespace: str | None = None) -> None:
         self.components: dict[str, ManagedProcess] = {}
-        settings = settings or Settings.from_env()
+        settings = self.settings_class.from_settings(settings or Settings.from_env())
         self.settings = settings.in_namespace(namespace) if namespace else settings
         self.namespace = namespace
         self.version = version or self.settings.model_version
@@ -151,7 +154,7 @@ class System:
         the way the front does: with the front's settings, or `second_app_env()` where it differs."""
         port = free_port()
         front_env = dict(self.component(self.front_name).env)
-        env = {ENV_NAMES["admin_token"]: secrets.token_urlsafe(32), **self.second_app_env()}
+        env = {ADMIN_TOKEN: secrets.token_urlsafe(32), **self.second_app_env()}
         process = self.launch(ManagedProcess(
             self.second_app_name,
             [sys.executable, "-m", "patterns.report_app", "--host", "127.0.0.1", "--port", str(port)],
@@ -182,7 +185,7 @@ class System:
         report = self.component(self.second_app_name)
         if report.running:  # a stopped one gets them when it starts again
             http.call_json("POST", report.url + "/admin/settings", json={"env": changed}, timeout=30,
-                           headers={"Authorization": f"Bearer {report.env[ENV_NAMES['admin_token']]}"})
+                           headers={"Authorization": f"Bearer {report.env[ADMIN_TOKEN]}"})
         report.env.update(changed)  # and its restarts
         self._second_app_front_env = dict(front_env)
         return Step(f"{self.second_app_name} re-pointed ({', '.join(sorted(changed))})", time.monotonic() - started,
@@ -228,7 +231,7 @@ class System:
 
     # -- the model update ---------------------------------------------------------------------------
 
-    def apply_update(self, version: str) -> Applied:
+    def apply_update(self, version: str) -> AppliedUpdate:
         """Move every user to `version` the way this architecture's practitioners would."""
         raise NotImplementedError
 

@@ -21,8 +21,8 @@ from werkzeug.test import Client
 
 from patterns.settings import Settings
 from patterns.web import auth, errors
-from patterns.web.api import runtime
 from patterns.web.backend import Backend, BackendUnavailable, load_backend
+from patterns.web.json_api import runtime
 
 from .report import PricingReport
 

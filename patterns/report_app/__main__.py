@@ -10,7 +10,7 @@ import sys
 from shared_model import ModelError
 from shared_model.keys import require_keys_for_listener
 
-from patterns.web.serving import create_server
+from patterns.web.wsgi_server import create_server
 
 from . import MAX_CONTENT_LENGTH, create_report_app
 

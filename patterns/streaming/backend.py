@@ -7,6 +7,8 @@ import logging
 
 from patterns.model_cost import predict as predict_at_cost
 from patterns.settings import Settings
+
+from .settings import StreamingSettings
 from patterns.web.backend import BackendUnavailable, Prediction
 
 from .broker import require_keys_for_broker
@@ -52,6 +54,7 @@ def create_backend(settings: Settings) -> StreamingBackend:
     An external broker with the development key raises shared_model.keys.KeyConfigurationError:
     the app must not start (anyone who can write to that topic could sign with a public key).
     """
+    settings = StreamingSettings.from_settings(settings)
     # kafka-python logs every refused reconnect at WARNING; the feed reports the broker state itself.
     logging.getLogger("kafka").setLevel(logging.ERROR)
     if not settings.kafka_bootstrap_servers:

@@ -34,9 +34,9 @@ from shared_model.errors import IncompatibleModelError, IntegrityError
 from shared_model.keys import TrustedKeys, trusted_keys
 
 from .order import metadata_rank, newness  # noqa: F401  (newness: the order tests read it here)
+from .bundle_chunks import STALE_SECONDS, Artifact, Assembler, RejectedMessage
 from .pin import Pin, PinRefused, claimed_rank, verified_pin
 from .topic import REQUEST_TIMEOUT_MS, BrokerUnavailable, model_partition
-from .wire import STALE_SECONDS, Artifact, Assembler, RejectedMessage
 
 log = logging.getLogger(__name__)
 

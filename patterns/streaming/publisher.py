@@ -18,10 +18,10 @@ from kafka.errors import KafkaError
 from shared_model import ModelStore, bundle_metadata
 from shared_model.artifacts import pack
 
+from .bundle_chunks import CHUNK_BYTES, encode
 from .order import metadata_rank
 from .pin import Pin, make_pin
 from .topic import PARTITION, REQUEST_TIMEOUT_MS, BrokerUnavailable, ensure_topic, model_partition
-from .wire import CHUNK_BYTES, encode
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from shared_model.keys import signing_mode
 
 from patterns.settings import Settings
 
-from . import api, auth, errors, pages
+from . import auth, errors, json_api, pages
 from .backend import Backend, load_backend
 
 # Bodies above this are refused with 413. 4 MiB holds all 1,459 new houses as one JSON list (~1.6 MB).
@@ -32,7 +32,7 @@ def create_app(backend: Backend | None = None, test_config: dict | None = None,
     signing = signing_mode()  # the footer says so when models are verified with the development key
     app.context_processor(lambda: {"architecture": backend.architecture, "signing": signing})
     app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(json_api.bp)
     extra = backend.blueprint()
     if extra is not None:
         app.register_blueprint(extra)

@@ -1,5 +1,5 @@
 """`python -m patterns.web --host 127.0.0.1 --port N`: the front under waitress for ARCHLAB_ARCH
-(set up for slow and idle clients: see `serving`)."""
+(set up for slow and idle clients: see `wsgi_server`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from patterns.settings import Settings
 
 from . import MAX_CONTENT_LENGTH, create_app
 from .backend import load_backend
-from .serving import create_server
+from .wsgi_server import create_server
 
 
 def _exit_on_sigterm(signum, frame):

@@ -63,8 +63,17 @@ class Backend(Protocol):
 
 
 def load_backend(settings: Settings) -> Backend:
-    """`patterns.<arch>.backend.create_backend(settings)` for the architecture the settings name."""
-    module = importlib.import_module(f"patterns.{settings.arch}.backend")
+    """`patterns.<arch>.backend.create_backend(settings)` for the architecture the settings name;
+    ValueError when that architecture has no backend for this front (`archlab serve --help` lists them)."""
+    try:
+        module = importlib.import_module(f"patterns.{settings.arch}.backend")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"patterns.{settings.arch}", f"patterns.{settings.arch}.backend"):
+            raise  # a library the backend needs is missing: say so, not "unknown architecture"
+        module = None
+    if not hasattr(module, "create_backend"):
+        raise ValueError(f"ARCHLAB_ARCH names no architecture with a backend for this front "
+                         f"(patterns/{settings.arch}/backend.py); got {settings.arch!r}")
     return module.create_backend(settings)
 
 

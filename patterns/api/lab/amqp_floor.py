@@ -16,12 +16,12 @@ import sys
 
 from patterns.launch.contract import FloorSamples
 from patterns.launch.process import ManagedProcess
-from patterns.settings import Settings
 
 from ..amqp import delete_queue, redact, wait_for_consumers
 from ..amqp_client import AmqpModelClient
 from ..amqp_worker import Worker
 from ..predicting import Reply
+from ..settings import ApiSettings
 from .floor_front import through_front, timed_calls
 
 CONSTANT = Reply(200, {"predictions": [0.0], "model_version": "constant"})
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m patterns.api.lab.amqp_floor", description=__doc__.splitlines()[0])
     parser.add_argument("--queue", required=True)
     args = parser.parse_args(argv)
-    worker = ConstantWorker(None, Settings.from_env().amqp_url, args.queue)
+    worker = ConstantWorker(None, ApiSettings.from_env().amqp_url, args.queue)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     worker.run()

@@ -23,7 +23,7 @@ from patterns import http
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.settings import Settings
 from patterns.web import MAX_CONTENT_LENGTH
-from patterns.web.serving import create_server
+from patterns.web.wsgi_server import create_server
 
 from ..backend import create_backend
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from shared_model import ModelStore, example_record
 
 from patterns import http
-from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
+from patterns.launch.contract import AppliedUpdate, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
 from patterns.launch.guards import GuardReport
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
@@ -28,6 +28,7 @@ from patterns.web.auth import admin_headers, with_admin_token
 from ..amqp import delete_queue, redact, wait_for_consumers
 from ..backend import TRANSPORTS
 from ..grpc_process import GrpcServiceProcess
+from ..settings import ApiSettings
 from .amqp_floor import amqp_constant_roundtrip
 from .grpc_floor import grpc_constant_roundtrip
 from .guarded import GUARDS, release
@@ -40,6 +41,7 @@ MAX_MODEL_INSTANCES = 8
 
 class ApiSystem(System):
     architecture = "api"
+    settings_class = ApiSettings
     targets = (
         PerformanceTarget("api_over_two_roundtrips", "model-API p50 / two constant round trips in series (Flask "
                           "front, Flask back end) p50", "p50_over_floor", ("http_two_roundtrips",), "<=", 1.3),
@@ -78,7 +80,8 @@ class ApiSystem(System):
     @classmethod
     def comparison_variants(cls, settings: Settings) -> dict[str, dict]:
         """The transports other than the configured one, each measured against its own floor."""
-        return {transport: {"transport": transport} for transport in TRANSPORTS if transport != settings.model_transport}
+        configured = cls.settings_class.from_settings(settings).model_transport
+        return {transport: {"transport": transport} for transport in TRANSPORTS if transport != configured}
 
     def floors(self, count: int) -> list[FloorSamples]:
         """Over gRPC and RabbitMQ: a constant answer over the transport alone, and through a front
@@ -133,10 +136,10 @@ class ApiSystem(System):
             self._wait_for_workers(sum(self.component(n).running for n in self.model_names), timeout)
         return time.monotonic() - started
 
-    def apply_update(self, version: str) -> Applied:
+    def apply_update(self, version: str) -> AppliedUpdate:
         return self.replace_model_service(version)
 
-    def replace_model_service(self, version: str) -> Applied:
+    def replace_model_service(self, version: str) -> AppliedUpdate:
         """Swap every model process for one serving `version` without failing requests."""
         names = self.model_names
         old = [self.component(name) for name in names]
@@ -160,7 +163,7 @@ class ApiSystem(System):
             process.stop(grace=DRAIN_GRACE)
         stopped = time.monotonic()
         what = names[0] if len(names) == 1 else f"{len(names)} {self.model_component}s"
-        return Applied(
+        return AppliedUpdate(
             strategy="blue/green: start the new model processes beside the old ones, switch the front to them, "
                      "stop the old ones after they finished their requests",
             better_strategy="",

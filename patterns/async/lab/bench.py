@@ -18,9 +18,8 @@ import time
 from shared_model import ModelStore, input_fields
 from shared_model.data import new_houses_records
 
-from patterns.settings import Settings
-
 from ..job import DEFAULT_CHUNK_SIZE, ScoringJob
+from ..settings import AsyncSettings
 from ..store import Store
 
 START_TIMEOUT_SECONDS = 120
@@ -81,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--database-url", help="default: a new SQLite file under ARCHLAB_HOME/bench/")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    settings = AsyncSettings.from_env()
     url = args.database_url
     if url is None:
         folder = settings.home / "bench"

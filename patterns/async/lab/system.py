@@ -20,7 +20,7 @@ from shared_model import example_record
 
 from patterns import http
 from patterns.launch.contract import (
-    AnswerTime, Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, ServedRequest, Step,
+    AnswerTime, AppliedUpdate, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, ServedRequest, Step,
 )
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
@@ -30,6 +30,7 @@ from patterns.web.auth import admin_headers, with_admin_token
 from ..database import own_database
 from ..job import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE_SECONDS, new_owner
 from ..schedule import Cron
+from ..settings import AsyncSettings
 from ..store import Store
 from ..worker import build_job, release_claims
 from .bench import fill, new_houses
@@ -43,6 +44,7 @@ MAX_BATCH = 500  # houses per POST /predict when submitting many: well under the
 
 class AsyncSystem(System):
     architecture = "async"
+    settings_class = AsyncSettings
     capabilities = Capabilities(answers_later=True, scalable_component="worker", review_gate=True,
                                 latency_floor="db_transaction")
     comparison_options = {"every": 0.5}  # a compressed schedule: the comparison cannot wait for 02:00
@@ -224,7 +226,7 @@ class AsyncSystem(System):
 
     # -- the model update -----------------------------------------------------------------------
 
-    def apply_update(self, version: str, timeout: float = 60.0) -> Applied:
+    def apply_update(self, version: str, timeout: float = 60.0) -> AppliedUpdate:
         """Re-run every stored request with `version`; the worker predicts, the review gate rejects the
         implausible predictions as they are stored, a script reviews the rest.
 
@@ -239,7 +241,7 @@ class AsyncSystem(System):
         rejected = self._call("GET", f"/api/async/runs/{rerun['run_id']}")["reviews"].get("rejected", 0)
         validated = self.validate_pending()
         reviewed = time.monotonic() - started - predicted
-        return Applied(
+        return AppliedUpdate(
             strategy="re-run and review: every stored request is predicted again with the new model on the "
                      "worker's next pass; the review gate rejects a prediction outside the prices training saw "
                      "or more than 3x off the request's previous one, which is then never served; a reviewer "

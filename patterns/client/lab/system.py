@@ -18,7 +18,7 @@ from pathlib import Path
 from shared_model import ModelStore
 from shared_model.data import new_houses_records
 
-from patterns.launch.contract import Applied, Capabilities, FaultSpec, ServedRequest, Step
+from patterns.launch.contract import AppliedUpdate, Capabilities, FaultSpec, ServedRequest, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -95,9 +95,9 @@ class ClientSystem(System):
     def update_watch(self) -> list[Path]:
         return [releases_dir(self.workdir)]
 
-    def apply_update(self, version: str) -> Applied:
+    def apply_update(self, version: str) -> AppliedUpdate:
         self.release, build, switch = self.build_and_publish(version)
-        return Applied(
+        return AppliedUpdate(
             strategy="a new app release: build the bundle with the new model inside and publish it; new visitors "
                      "load it, open apps keep the model they loaded until they reload (they poll the release "
                      f"manifest every {self.poll_seconds:g} s and offer the update)",

@@ -20,11 +20,13 @@ from pathlib import Path
 
 from shared_model import ModelStore
 
-from patterns.launch.contract import Applied, Capabilities, PerformanceTarget, Step
+from patterns.launch.contract import AppliedUpdate, Capabilities, PerformanceTarget, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
+from patterns.web import create_app
 
+from ..backend import EmbeddedBackend
 from ..balancer import Balancer
 from ..deploy import app_env, install_wheel, wheel_dir
 from ..wheel import build_model_wheel
@@ -55,6 +57,12 @@ class EmbeddedSystem(System):
         self.store = ModelStore(self.settings.home / "models")
         self.front_instances = instances
         self.balanced = balancer
+
+    def front_app(self, version: str):
+        """The front as its processes run it (`patterns.web.create_app`), here in this process with
+        stored model `version` in memory, as the installed model package holds it."""
+        return create_app(EmbeddedBackend(self.store.load(version), cost_ms=self.settings.model_cost_ms),
+                          settings=self.settings)
 
     @classmethod
     def scale_options(cls, count: int) -> dict:
@@ -108,20 +116,20 @@ class EmbeddedSystem(System):
     def update_watch(self) -> list[Path]:
         return [wheel_dir(self.workdir), *(app_env(self.workdir, app) for app in self._apps)]
 
-    def apply_update(self, version: str) -> Applied:
+    def apply_update(self, version: str) -> AppliedUpdate:
         apps = self._apps
         build, install = self.deploy(version, apps)
         built = (Step("model wheel built", build, "build"),
                  Step(f"wheel installed into {len(apps)} app environment(s)", install, "build"))
         restarts, front_restart_s = self._restart_apps(self._roll if self.balanced else self.restart)
         if self.balanced:
-            return Applied(
+            return AppliedUpdate(
                 strategy="rolling: rebuild the app's environment with the new model wheel, then, one replica at a "
                          "time, take it out of the load balancer's rotation, restart it on the new model and put "
                          "it back once healthy (Caddy with health checks and retries in front); the other app "
                          "alongside",
                 better_strategy="", steps=(*built, *restarts), details={"front_restart_s": front_restart_s})
-        return Applied(
+        return AppliedUpdate(
             strategy="stop-then-start: rebuild the app's environment with the new model wheel, then restart "
                      "every app process: the front's replicas one after another, the other app alongside",
             better_strategy="rolling: two replicas behind a load balancer with health checks and retries, "

@@ -20,13 +20,14 @@ from typing import TypeVar
 from shared_model import ModelStore
 from shared_model.artifacts import PICKLE_FILE, pack
 
-from patterns.launch.contract import Applied, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
+from patterns.launch.contract import AppliedUpdate, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
 
 from ..broker import MANAGED_BROKER_ENV, LocalBroker, address_file, require_keys_for_broker
 from ..publisher import Published, Publisher
+from ..settings import StreamingSettings
 from ..topic import delete_topic
 from .floor import kafka_roundtrip
 
@@ -37,6 +38,7 @@ POLL_SECONDS = 0.005
 
 class StreamingSystem(System):
     architecture = "streaming"
+    settings_class = StreamingSettings
     capabilities = Capabilities(latency_floor="http_constant")
     comparison_options = {"instances": 2}  # the update must reach more than one running app
     targets = (
@@ -104,7 +106,7 @@ class StreamingSystem(System):
                 time.sleep(POLL_SECONDS)
         return [waited[i] for i in range(self.front_instances)]
 
-    def apply_update(self, version: str, timeout: float = 30.0) -> Applied:
+    def apply_update(self, version: str, timeout: float = 30.0) -> AppliedUpdate:
         """Publish `version`; propagation counts from "publish returned" to "every instance serves it".
 
         A version older than the newest one published would be ignored by every instance (a
@@ -113,18 +115,18 @@ class StreamingSystem(System):
             return self.apply_rollback(version, timeout)
         published, steps, details = self._publish_and_wait(version, self.publish, "model published", timeout)
         details["bundle_bytes"] = published.bytes  # what every instance fetches from the broker
-        return Applied(
+        return AppliedUpdate(
             strategy="hot swap: the signed model is published to the topic; every running instance verifies it, "
                      "loads it beside the one it serves and swaps it in",
             better_strategy="", steps=steps, details=details,
         )
 
-    def apply_rollback(self, version: str, timeout: float = 30.0) -> Applied:
+    def apply_rollback(self, version: str, timeout: float = 30.0) -> AppliedUpdate:
         """Publish the older `version` with a pin signed by the training key that replaces the newest
         version published; every instance verifies the pin and serves `version` again."""
         (pin, _), steps, details = self._publish_and_wait(version, self.publisher.publish_pin,
                                                           "model and signed rollback pin published", timeout)
-        return Applied(
+        return AppliedUpdate(
             strategy=f"signed rollback: {version} republished with a pin signed by the training key (serve {version} "
                      f"instead of {pin.replaces} built {pin.replaces_created}); every instance verified the pin and "
                      f"swapped {version} back in although it is older; a replay of {pin.replaces} now ranks below "

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
+from patterns.streaming import bundle_chunks
+from patterns.streaming.bundle_chunks import Artifact, Assembler, RejectedMessage, encode
 from patterns.streaming.consumer import past_end
 from patterns.streaming.order import newness
-from patterns.streaming import wire
-from patterns.streaming.wire import Artifact, Assembler, RejectedMessage, encode
 
 META = {"name": "house-price", "version": "v2", "digest": "abc", "created": "2026-01-01T00:00:00+00:00"}
 
@@ -85,7 +85,7 @@ def test_a_position_past_the_end_means_the_partition_was_recreated():
     assert not past_end(position=0, end=5)
 
 
-def endless(version: str = "v999", count: int = wire.MAX_PARTS, part_bytes: int = 512 * 1024):
+def endless(version: str = "v999", count: int = bundle_chunks.MAX_PARTS, part_bytes: int = 512 * 1024):
     """The chunks of a bundle that never ends: parts 1, 2, 3... of `count`, each `part_bytes` long."""
     headers = lambda index: [("version", version.encode()), ("publish-id", b"attacker"), ("sha256", b"0" * 64),
                              ("part", f"{index}/{count}".encode())]
@@ -97,19 +97,19 @@ def test_a_bundle_growing_past_the_byte_limit_is_dropped_and_nothing_is_held():
     events = []
     for offset, value, headers in endless():
         events += assembler.add(offset, value, headers)
-        assert assembler.held_bytes <= wire.MAX_BUNDLE_BYTES
+        assert assembler.held_bytes <= bundle_chunks.MAX_BUNDLE_BYTES
     assert [event.reason for event in events] == ["too-large"] + ["truncated"] * (len(events) - 1)
     assert assembler.held_bytes == 0 and not assembler.collecting
 
 
 def test_a_bundle_claiming_too_many_parts_is_refused_at_its_first_part():
-    offset, value, headers = next(endless(count=wire.MAX_PARTS + 1, part_bytes=10))
+    offset, value, headers = next(endless(count=bundle_chunks.MAX_PARTS + 1, part_bytes=10))
     [event] = Assembler().add(offset, value, headers)
-    assert event.reason == "too-many-parts" and f"at most {wire.MAX_PARTS}" in str(event)
+    assert event.reason == "too-many-parts" and f"at most {bundle_chunks.MAX_PARTS}" in str(event)
 
 
 def test_a_part_over_the_kafka_message_limit_is_refused():
-    offset, value, headers = next(endless(part_bytes=wire.MAX_PART_BYTES + 1))
+    offset, value, headers = next(endless(part_bytes=bundle_chunks.MAX_PART_BYTES + 1))
     assembler = Assembler()
     [event] = assembler.add(offset, value, headers)
     assert event.reason == "too-large" and assembler.held_bytes == 0

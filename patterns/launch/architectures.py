@@ -1,6 +1,6 @@
 """The registry of architectures, and `launch(arch)` to start one.
 
-`patterns.settings.ARCHITECTURES` is the registry line: each name `arch` there has its folder
+`ARCHITECTURES` is the registry, in the order reports list them: each name `arch` there has its folder
 `patterns/<arch>/` (what a practitioner would deploy) whose `lab/system.py` (the lab's side)
 exposes `SYSTEM`, a `System` subclass built with
 `SYSTEM(settings=None, version=None, port=None, namespace=None, **its own options)` (not started).
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import importlib
 
-from patterns.settings import ARCHITECTURES
-
 from .system import System
+
+ARCHITECTURES = ("embedded", "api", "streaming", "async", "client")
 
 
 def system_class(arch: str) -> type[System]:
