@@ -14,7 +14,7 @@ from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
 from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors
-from patterns.launch.systems import launch, system_class
+from patterns.launch.systems import system_class
 from patterns.settings import ARCHITECTURES, Settings
 
 from ..measure.floors import (
@@ -29,6 +29,7 @@ from .repeat import pooled_latency, pooled_runs, pooled_scale_out
 from .drive import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .scale import measure_scale_out
 from .second_app import second_app_record
+from .timing import Timings, summary_lines
 
 FROM_VERSION, TO_VERSION, BAD_VERSION = "v1", "v2", "v3"
 
@@ -81,27 +82,61 @@ def observed_footing(system) -> dict:
 
 
 def measure_serving(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                    namespace: str) -> dict:
+                    namespace: str, timings: Timings) -> dict:
     """Latency, throughput and footprint with `SERVING_INSTANCES` user-facing instance(s)."""
     cls = system_class(arch)
     options = {**options, **footing_options(cls, settings, SERVING_INSTANCES)}
-    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
-        carries = {"started": app_carries_model(system)}
-        say(f"{name}: latency and throughput ({len(system.front_urls)} user-facing instance)")
-        latency = measure_latency(system, budget, record)
-        carries["after the latency run"] = app_carries_model(system)
-        throughput = measure_concurrency(system, budget, record)
-        return {"latency": latency, "throughput": throughput, "carries": carries,
-                "footprint": measure_footprint(system).as_dict(), "footing": observed_footing(system)}
+    with timings.launch("latency and throughput", name, arch, settings=settings, version=FROM_VERSION,
+                        namespace=namespace, **options) as system:
+        return serve(system, name, budget, record)
+
+
+def serve(system, name: str, budget: Budget, record: dict) -> dict:
+    """Latency, throughput and footprint of the running `system`."""
+    carries = {"started": app_carries_model(system)}
+    say(f"{name}: latency and throughput ({len(system.front_urls)} user-facing instance)")
+    latency = measure_latency(system, budget, record)
+    carries["after the latency run"] = app_carries_model(system)
+    throughput = measure_concurrency(system, budget, record)
+    return {"latency": latency, "throughput": throughput, "carries": carries,
+            "footprint": measure_footprint(system).as_dict(), "footing": observed_footing(system)}
+
+
+def shares_serving_launch(cls, settings: Settings) -> bool:
+    """Whether the launch that measures latency and throughput is the very one the update, drill
+    and faults need: the same user-facing instances for both footings (one front by design: the
+    API, async) and no best-practice options. Then the last repetition's launch goes on to them
+    instead of a second, identical start."""
+    return (not cls.best_practice_options
+            and footing_options(cls, settings, SERVING_INSTANCES) == footing_options(cls, settings, OPERATING_INSTANCES))
+
+
+def measure_serving_then_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget,
+                                record: dict, floors: dict, namespace: str, rounds: list[dict], timings: Timings,
+                                drill: bool = True) -> Architecture:
+    """The last repetition of `measure_serving` (appended to `rounds`) and `measure_system` in one
+    launch, for an architecture whose two footings are the same (`shares_serving_launch`)."""
+    started = time.monotonic()
+    options = {**options, **footing_options(system_class(arch), settings, SERVING_INSTANCES)}
+    with timings.launch("latency and throughput, then update, drill and faults", name, arch, settings=settings,
+                        version=FROM_VERSION, namespace=namespace, **options) as system:
+        rounds.append(serve(system, name, budget, record))
+        serving = pooled_serving(rounds)
+        say(f"{name}: update, drill and faults, in the same launch (the same footing)")
+        measured = operate(system, name, arch, budget, record, floors, serving,
+                           {"latency and throughput": serving["footing"]}, None, drill)
+    say(f"{name}: done in {time.monotonic() - started:.0f} s (namespaces removed)")
+    return measured
 
 
 def measure_naive_update(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                         namespace: str) -> tuple[Update, dict]:
+                         namespace: str, timings: Timings) -> tuple[Update, dict]:
     """The update without the options of the architecture's best practice (embedded: replicas
     stopped then started, no load balancer), on the same number of instances."""
     cls = system_class(arch)
     options = {**options, **footing_options(cls, settings, OPERATING_INSTANCES)}
-    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
+    with timings.launch("naive update", name, arch, settings=settings, version=FROM_VERSION, namespace=namespace,
+                        **options) as system:
         say(f"{name}: the naive update {FROM_VERSION} -> {TO_VERSION} under traffic (without {', '.join(cls.best_practice_options)})")
         update, _ = measure_update(system, budget, record, TO_VERSION)
         return update, observed_footing(system)
@@ -123,7 +158,7 @@ def not_measured_here(arch: str, settings: Settings) -> str | None:
 
 
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                   floors: dict, namespace: str, serving: dict, drill: bool = True) -> Architecture:
+                   floors: dict, namespace: str, serving: dict, timings: Timings, drill: bool = True) -> Architecture:
     """`arch` with `options` on v1 in `namespace`, its latency and throughput already measured
     (`serving`, one user-facing instance), launched again with two for the update, the drill and the
     faults (and, where the architecture has a best practice of its own, its naive update in a launch
@@ -136,42 +171,50 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
     best_practice = cls.best_practice_options
     if best_practice:
         naive_update, footing["naive update"] = measure_naive_update(arch, name, options, settings, budget, record,
-                                                                     namespace)
+                                                                     namespace, timings)
     options = {**options, **footing_options(cls, settings, OPERATING_INSTANCES), **best_practice}
-    carries = serving["carries"]
-    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
-        resources = system.namespace_resources()
-        say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in resources.items())}" if resources
-            else f"{name}: no topic, queue, database or files of its own to isolate")
-        footing["update, drill and faults"] = observed_footing(system)
-        say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
-            f"{TO_VERSION} under traffic")
-        alone = measure_footprint(system)
-        system.launch_second_app()
-        with_second_app = measure_footprint(system)
-        update, report = measure_update(system, budget, record, TO_VERSION)
-        second_app = second_app_record(system, with_second_app, report, alone)
-        carries["after the model update"] = app_carries_model(system)
-        drilled = {}
-        if drill:
-            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out under traffic, detected, rolled back")
-            drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
-        say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
-        faults = measure_faults(system, budget, record)
-        carries["after the faults"] = app_carries_model(system)
-        if isinstance(system, MeasuresOwnFloors):
-            floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
-        figures = system.figures(budget.async_batch) if isinstance(system, MeasuresOwnFigures) else {}
-        if isinstance(system, AnswersLater):  # a batch job beside the most its model could score
-            model = ModelStore(system.settings.home / "models").load(system.version)
-            figures["raw_batch_rows_per_s"] = raw_batch_rate(model, load_new_houses())
-        carries["after its own floors and figures"] = app_carries_model(system)
-        components = list(system.components)
+    with timings.launch("update, drill and faults", name, arch, settings=settings, version=FROM_VERSION,
+                        namespace=namespace, **options) as system:
+        measured = operate(system, name, arch, budget, record, floors, serving, footing, naive_update, drill)
     say(f"{name}: done in {time.monotonic() - started:.0f} s (namespaces removed)")
+    return measured
+
+
+def operate(system, name: str, arch: str, budget: Budget, record: dict, floors: dict, serving: dict, footing: dict,
+            naive_update: Update | None, drill: bool) -> Architecture:
+    """On the running `system`: a second app, the update, the drill, the faults, its own floors and
+    figures; filed with its `serving` measurements under `name`."""
+    carries = serving["carries"]
+    resources = system.namespace_resources()
+    say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in resources.items())}" if resources
+        else f"{name}: no topic, queue, database or files of its own to isolate")
+    footing["update, drill and faults"] = observed_footing(system)
+    say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
+        f"{TO_VERSION} under traffic")
+    alone = measure_footprint(system)
+    system.launch_second_app()
+    with_second_app = measure_footprint(system)
+    update, report = measure_update(system, budget, record, TO_VERSION)
+    second_app = second_app_record(system, with_second_app, report, alone)
+    carries["after the model update"] = app_carries_model(system)
+    drilled = {}
+    if drill:
+        say(f"{name}: drill: the faulty {BAD_VERSION} rolled out under traffic, detected, rolled back")
+        drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
+    say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
+    faults = measure_faults(system, budget, record)
+    carries["after the faults"] = app_carries_model(system)
+    if isinstance(system, MeasuresOwnFloors):
+        floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
+    figures = system.figures(budget.async_batch) if isinstance(system, MeasuresOwnFigures) else {}
+    if isinstance(system, AnswersLater):  # a batch job beside the most its model could score
+        model = ModelStore(system.settings.home / "models").load(system.version)
+        figures["raw_batch_rows_per_s"] = raw_batch_rate(model, load_new_houses())
+    carries["after its own floors and figures"] = app_carries_model(system)
     notes = [f"a better update strategy would need: {update.better_strategy}"] if update.better_strategy else []
     return Architecture(
         name=name, latency=serving["latency"], update=update, faults=faults, carries_model=carries,
-        components=components, capabilities=system.capabilities.as_dict(), namespace=resources,
+        components=list(system.components), capabilities=system.capabilities.as_dict(), namespace=resources,
         notes=notes, figures=figures, throughput=serving["throughput"], footprint=serving["footprint"],
         drill=drilled, second_app=second_app, naive_update=naive_update, footing=footing,
         targets=[target.as_dict() for target in system.targets] if name == arch else [],
@@ -203,15 +246,17 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
     each is updated, drilled and faulted once. Each registered architecture is measured whole; its
     variants (the model API over other transports) are measured without the drill in a quick run:
     they differ only in how the front reaches the model."""
-    run_started = time.monotonic()
+    timings = Timings()
     settings = Settings.from_env()
     store = ModelStore(settings.home / "models")
-    ensure_models(store)
+    with timings.phase("models: trained if missing"):
+        ensure_models(store)
     namespace = f"cmp-{uuid.uuid4().hex[:8]}"
     record = example_record()
     say("floors: model arithmetic; constant answers (bare WSGI, Flask route, two round trips) at "
         f"concurrency {', '.join(map(str, budget.concurrencies))}")
-    floors, throughput_floors = measure_floors(store, budget, record)
+    with timings.phase("floors"):
+        floors, throughput_floors = measure_floors(store, budget, record)
     plan, unavailable = [], {}  # (arch, name, options, drill): each architecture, then its variants
     for arch in ARCHITECTURES:
         if architectures and arch not in architectures:
@@ -224,15 +269,22 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
         plan.append((arch, arch, dict(cls.comparison_options), True))
         plan += [(arch, f"{arch}-{suffix}", {**cls.comparison_options, **options}, not quick)
                  for suffix, options in cls.comparison_variants(settings).items()]
-    serving, scale_rounds = {name: [] for _, name, _, _ in plan}, {}
+    serving, scale_rounds, measured = {name: [] for _, name, _, _ in plan}, {}, {}
     for repetition in range(1, budget.repetitions + 1):
         say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, then scale-out, "
             "every architecture in turn")
-        for arch, name, options, _ in plan:
+        for arch, name, options, drill in plan:
             if name in unavailable:
                 continue
             try:
-                serving[name].append(measure_serving(arch, name, options, settings, budget, record, namespace))
+                if repetition == budget.repetitions and shares_serving_launch(system_class(arch), settings):
+                    with timings.phase(f"repetition {repetition}: {name} latency and throughput, update, drill, faults"):
+                        measured[name] = measure_serving_then_system(arch, name, options, settings, budget, record,
+                                                                     floors, namespace, serving[name], timings, drill)
+                    continue
+                with timings.phase(f"repetition {repetition}: {name} latency and throughput"):
+                    serving[name].append(measure_serving(arch, name, options, settings, budget, record, namespace,
+                                                         timings))
             except Exception as exc:  # a variant whose parts are missing here: reported, the rest goes on
                 if name == arch:
                     raise
@@ -242,22 +294,25 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
             say(f"{arch}: scale-out, one and two instances of what it scales")
             # the pair without the model-cost knob once: it shows a cheap model cannot scale on 2 cores
             scale_budget = budget if repetition == 1 else replace(budget, scale_plain=False)
-            scale_rounds.setdefault(arch, []).append(
-                measure_scale_out(arch, settings, scale_budget, record, TO_VERSION, namespace))
-    measured = {}
+            with timings.phase(f"repetition {repetition}: {arch} scale-out"):
+                scale_rounds.setdefault(arch, []).append(
+                    measure_scale_out(arch, settings, scale_budget, record, TO_VERSION, namespace, timings))
     for arch, name, options, drill in plan:
-        if name in unavailable:
+        if name in unavailable or name in measured:
             continue
         try:
-            measured[name] = measure_system(arch, name, options, settings, budget, record, floors, namespace,
-                                            pooled_serving(serving[name]), drill=drill)
+            with timings.phase(f"{name}: update, drill and faults"):
+                measured[name] = measure_system(arch, name, options, settings, budget, record, floors, namespace,
+                                                pooled_serving(serving[name]), timings, drill=drill)
         except Exception as exc:
             if name == arch:
                 raise
             unavailable[name] = f"{type(exc).__name__}: {exc}"
             say(f"{name}: not measured ({unavailable[name][:300]})")
     scale_out = [run for rounds in scale_rounds.values() for run in pooled_scale_out(rounds)]
+    spent = timings.as_dict()
+    for line in summary_lines(spent):
+        say(line)
     return write_report(Results(floors=floors, architectures=measured, quick=quick, unavailable=unavailable,
                                 throughput_floors=throughput_floors, scale_out=scale_out,
-                                duration_s=round(time.monotonic() - run_started, 1),
-                                repetitions=budget.repetitions))
+                                duration_s=spent["total_s"], repetitions=budget.repetitions, timings=spent))
