@@ -107,8 +107,8 @@ def shares_serving_launch(cls, settings: Settings) -> bool:
     and faults need: the same user-facing instances for both footings (one front by design: the
     API, async) and no best-practice options. Then the last repetition's launch goes on to them
     instead of a second, identical start."""
-    return (not cls.best_practice_options
-            and footing_options(cls, settings, SERVING_INSTANCES) == footing_options(cls, settings, OPERATING_INSTANCES))
+    serving, operating = (footing_options(cls, settings, n) for n in (SERVING_INSTANCES, OPERATING_INSTANCES))
+    return not cls.best_practice_options and serving == operating
 
 
 def measure_serving_then_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget,
@@ -278,7 +278,7 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
                 continue
             try:
                 if repetition == budget.repetitions and shares_serving_launch(system_class(arch), settings):
-                    with timings.phase(f"repetition {repetition}: {name} latency and throughput, update, drill, faults"):
+                    with timings.phase(f"repetition {repetition}: {name} latency, throughput, update, drill, faults"):
                         measured[name] = measure_serving_then_system(arch, name, options, settings, budget, record,
                                                                      floors, namespace, serving[name], timings, drill)
                     continue

@@ -48,33 +48,33 @@ class Timings:
                               "stop_s": round(time.monotonic() - done, 2)})
 
     def as_dict(self) -> dict:
-        launches = self.launches
+        groups: dict[str, list[dict]] = {}
+        for launch in self.launches:
+            groups.setdefault(launch["purpose"], []).append(launch)
         return {
             "total_s": round(time.monotonic() - self.started, 1),
             "phases": self.phases,
-            "launches": launches,
-            "launch_count": len(launches),
-            "start_s": round(sum(launch["start_s"] for launch in launches), 1),
-            "measure_s": round(sum(launch["measure_s"] for launch in launches), 1),
-            "stop_s": round(sum(launch["stop_s"] for launch in launches), 1),
+            "launches": self.launches,
+            "by_purpose": [_summed(purpose, group) for purpose, group in groups.items()],
+            "all_launches": _summed("all", self.launches),
             # what else the machine was doing (1, 5, 15 minutes) when the summary was taken
             "load_average": [round(load, 2) for load in os.getloadavg()],
+            "cpus": os.cpu_count(),
         }
+
+
+def _summed(purpose: str, launches: list[dict]) -> dict:
+    return {"purpose": purpose, "count": len(launches),
+            **{key: round(sum(launch[key] for launch in launches), 1) for key in ("start_s", "measure_s", "stop_s")}}
 
 
 def summary_lines(timings: dict) -> list[str]:
     """The timing summary as lines for the terminal: phases, then launches by purpose."""
-    lines = [f"{'phase':<52} {'s':>7}"]
-    lines += [f"{p['phase'][:52]:<52} {p['seconds']:>7.1f}" for p in timings["phases"]]
-    by_purpose: dict[str, list[dict]] = {}
-    for launch in timings["launches"]:
-        by_purpose.setdefault(launch["purpose"], []).append(launch)
-    lines.append(f"{'launches by purpose':<30} {'count':>5} {'start s':>8} {'measure s':>9} {'stop s':>7}")
-    for purpose, group in by_purpose.items():
-        start, measure, stop = (sum(launch[key] for launch in group) for key in ("start_s", "measure_s", "stop_s"))
-        lines.append(f"{purpose[:30]:<30} {len(group):>5} {start:>8.1f} {measure:>9.1f} {stop:>7.1f}")
-    lines.append(f"{'all':<30} {timings['launch_count']:>5} {timings['start_s']:>8.1f} {timings['measure_s']:>9.1f} "
-                 f"{timings['stop_s']:>7.1f}")
+    lines = [f"{'phase':<60} {'s':>7}"]
+    lines += [f"{p['phase'][:60]:<60} {p['seconds']:>7.1f}" for p in timings["phases"]]
+    lines.append(f"{'launches by purpose':<52} {'count':>5} {'start s':>8} {'measure s':>9} {'stop s':>7}")
+    lines += [f"{g['purpose'][:52]:<52} {g['count']:>5} {g['start_s']:>8.1f} {g['measure_s']:>9.1f} {g['stop_s']:>7.1f}"
+              for g in [*timings["by_purpose"], timings["all_launches"]]]
     lines.append(f"total {timings['total_s']:.0f} s; load average {', '.join(map(str, timings['load_average']))} "
-                 f"on {os.cpu_count()} cores")
+                 f"(1, 5, 15 min) on {timings['cpus']} cores")
     return lines
