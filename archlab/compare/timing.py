@@ -70,10 +70,10 @@ def _summed(purpose: str, launches: list[dict]) -> dict:
 
 def summary_lines(timings: dict) -> list[str]:
     """The timing summary as lines for the terminal: phases, then launches by purpose."""
-    lines = [f"{'phase':<60} {'s':>7}"]
-    lines += [f"{p['phase'][:60]:<60} {p['seconds']:>7.1f}" for p in timings["phases"]]
-    lines.append(f"{'launches by purpose':<52} {'count':>5} {'start s':>8} {'measure s':>9} {'stop s':>7}")
-    lines += [f"{g['purpose'][:52]:<52} {g['count']:>5} {g['start_s']:>8.1f} {g['measure_s']:>9.1f} {g['stop_s']:>7.1f}"
+    lines = [f"{'phase':<66} {'s':>7}"]
+    lines += [f"{p['phase'][:66]:<66} {p['seconds']:>7.1f}" for p in timings["phases"]]
+    lines.append(f"{'launches by purpose':<54} {'count':>5} {'start s':>8} {'measure s':>9} {'stop s':>7}")
+    lines += [f"{g['purpose'][:54]:<54} {g['count']:>5} {g['start_s']:>8.1f} {g['measure_s']:>9.1f} {g['stop_s']:>7.1f}"
               for g in [*timings["by_purpose"], timings["all_launches"]]]
     lines.append(f"total {timings['total_s']:.0f} s; load average {', '.join(map(str, timings['load_average']))} "
                  f"(1, 5, 15 min) on {timings['cpus']} cores")
