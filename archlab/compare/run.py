@@ -243,9 +243,11 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
 
     Latency, throughput and scale-out are measured `budget.repetitions` times, each repetition
     going over every architecture in turn (so the machine's drift spreads over all of them); then
-    each is updated, drilled and faulted once. Each registered architecture is measured whole; its
+    each is updated, drilled and faulted once (in its last repetition's launch where that is the
+    same system, `shares_serving_launch`). Each registered architecture is measured whole; its
     variants (the model API over other transports) are measured without the drill in a quick run:
-    they differ only in how the front reaches the model."""
+    they differ only in how the front reaches the model. Where the time went is printed at the end
+    and kept in the results."""
     timings = Timings()
     settings = Settings.from_env()
     store = ModelStore(settings.home / "models")
