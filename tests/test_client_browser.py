@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from archlab.bench.client import READY, format_client_bench, run_client_bench
+from archlab.bench.client import format_client_bench, run_client_bench
+from patterns.client.lab.pages import READY
 from archlab.testing import require_module
 from launch_helpers import writable_home
 from patterns.client.lab.system import ClientSystem

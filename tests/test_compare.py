@@ -69,6 +69,26 @@ def test_progress_is_shown_on_stderr(comparison):
         assert f"[compare] {arch}: done" in stderr
 
 
+def test_where_the_time_went_is_printed_kept_and_shown(comparison):
+    _, folder, data, result = comparison
+    timings = data["timings"]
+    assert timings["total_s"] == data["duration_s"] and timings["cpus"] and len(timings["load_average"]) == 3
+    assert {"models: trained if missing", "floors"} <= {phase["phase"] for phase in timings["phases"]}
+    for launch in timings["launches"]:  # each launch started, measured and stopped
+        assert launch["start_s"] > 0 and launch["measure_s"] > 0 and launch["stop_s"] >= 0, launch
+    by_purpose = {group["purpose"]: group for group in timings["by_purpose"]}
+    assert sum(group["count"] for group in by_purpose.values()) == timings["all_launches"]["count"] \
+        == len(timings["launches"])
+    # one footing for both: the latency launch goes on to the update; embedded's footings differ: a launch each
+    both = "latency and throughput, then update, drill and faults"
+    shared = {launch["system"] for launch in timings["launches"] if launch["purpose"] == both}
+    assert shared == {"api", "api-grpc", "async"} | ({"api-amqp"} & set(data["architectures"]))
+    assert [launch["purpose"] for launch in timings["launches"] if launch["system"] == "embedded"] == [
+        "latency and throughput", "naive update", "update, drill and faults"]
+    assert "launches by purpose" in result.stderr and "[compare] total " in result.stderr
+    assert 'id="timing-phases"' in (folder / "index.html").read_text()
+
+
 def test_every_update_reaches_v2_and_counts_what_it_cost(comparison):
     architectures = comparison[2]["architectures"]
     assert set(architectures) >= {"embedded", "api", "api-grpc", "streaming", "async"}

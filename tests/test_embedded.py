@@ -16,7 +16,7 @@ import requests
 from archlab.measure.footprint import measure_footprint
 from archlab.notebook.traffic import update_under_traffic
 from launch_helpers import embedded_system, writable_home
-from patterns.embedded.deploy import app_env, install_wheel
+from patterns.embedded.deploy import app_env, install_wheel, install_wheel_once
 from patterns.embedded.lab.system import EmbeddedSystem
 from patterns.embedded.wheel import PACKAGE, build_model_wheel, distribution_version
 from patterns.settings import Settings
@@ -53,6 +53,20 @@ def test_installed_package_loads_the_verified_model(home, tmp_path):
     install_wheel(build_model_wheel("v1", tmp_path, ModelStore(home / "models")), target)
     code = f"import json, {PACKAGE} as p; m = p.load(); print(json.dumps([p.MODEL_VERSION, m.version]))"
     env = {**os.environ, "PYTHONPATH": str(target), "ARCHLAB_HOME": str(home)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout) == ["v1", "v1"], out.stderr
+
+
+def test_a_version_builds_the_same_wheel_and_pip_installs_it_once(home, tmp_path):
+    store = ModelStore(home / "models")
+    first, again = (build_model_wheel("v1", tmp_path / name, store) for name in ("a", "b"))
+    assert first.read_bytes() == again.read_bytes()
+    installed = tmp_path / "installed"
+    for target in ("env-1", "env-2"):
+        install_wheel_once(first if target == "env-1" else again, tmp_path / target, installed)
+    assert len(list(installed.iterdir())) == 1  # one pip install, copied twice
+    code = f"import json, {PACKAGE} as p; m = p.load(); print(json.dumps([p.MODEL_VERSION, m.version]))"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "env-2"), "ARCHLAB_HOME": str(home)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert json.loads(out.stdout) == ["v1", "v1"], out.stderr
 

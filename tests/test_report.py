@@ -7,11 +7,13 @@ from html.parser import HTMLParser
 
 import pytest
 
+from archlab.compare.timing import Timings, summary_lines
 from archlab.measure.floors import Floor, http_constant_floor
 from archlab.measure.load import run_load, start_load
 from archlab.measure.throughput import measure_throughput
 from archlab.report import Architecture, Fault, Latency, Results, Update, load_results, write_report
 from archlab.report.numbers import fmt
+from archlab.report.timing import timing_section
 from patterns.launch.process import free_port
 
 from measure_helpers import fake_front, model_version, wait_until
@@ -312,3 +314,19 @@ def test_the_tradeoff_table_has_the_lecture_s_columns_first_and_the_details_in_a
                        "reviewed before use"]
     assert page.index('id="tradeoffs"') < page.index('id="tradeoff-details"')
     assert "2 entries, 2 files" in page or "1 entry, 1 file" in page  # rebuilt files by count, not listed
+
+
+def test_where_the_run_s_time_went_is_shown_from_the_json(results):
+    timings = Timings()
+    with timings.phase("floors"):
+        pass
+    timings.launches.append({"phase": "repetition 1: api scale-out", "purpose": "scale-out", "system": "api",
+                             "start_s": 1.5, "measure_s": 3.25, "stop_s": 0.75})
+    data = replace(results, timings=timings.as_dict()).to_dict()
+    assert data["timings"]["all_launches"] == {"purpose": "all", "count": 1, "start_s": 1.5, "measure_s": 3.2,
+                                               "stop_s": 0.8}
+    section = timing_section(data)
+    assert "<td>floors</td>" in section and "<td>scale-out</td><td>1</td><td>1.5</td><td>3.2</td>" in section
+    assert any(line.startswith("scale-out") and line.split()[1:] == ["1", "1.5", "3.2", "0.8"]
+               for line in summary_lines(data["timings"]))
+    assert timing_section({}) == ""  # results written before timings were kept

@@ -32,7 +32,6 @@ from shared_model.formats.onnx import ONNX_FILE
 
 from patterns.client.bundle import build_release
 from patterns.client.lab.engine import ReleaseEngine
-from patterns.client.lab.pages import READY
 from patterns.launch.architectures import ARCHITECTURES, launch, system_class
 from patterns.settings import Settings
 

@@ -13,7 +13,7 @@ from shared_model import ModelStore, example_record, train_and_store, validate_r
 from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
-from patterns.launch.architectures import ARCHITECTURES, launch, system_class
+from patterns.launch.architectures import ARCHITECTURES, system_class
 from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors, PredictsInClient
 from patterns.settings import Settings
 
@@ -34,6 +34,7 @@ from .measurements import app_carries_model, measure_concurrency, measure_faults
 from .repeat import pooled_latency, pooled_runs, pooled_scale_out
 from .scale import measure_scale_out
 from .second_app import second_app_record
+from .timing import Timings, summary_lines
 
 FROM_VERSION, TO_VERSION, BAD_VERSION = "v1", "v2", "v3"
 
@@ -86,31 +87,66 @@ def observed_footing(system) -> dict:
 
 
 def measure_serving(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                    namespace: str) -> dict:
+                    namespace: str, timings: Timings) -> dict:
     """Latency, throughput and footprint with `SERVING_INSTANCES` user-facing instance(s)."""
     cls = system_class(arch)
     options = {**options, **footing_options(cls, settings, SERVING_INSTANCES)}
-    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
-        carries = {"started": app_carries_model(system)}
-        say(f"{name}: latency and throughput ({len(system.front_urls)} user-facing instance)")
-        in_client = isinstance(system, PredictsInClient)
-        latency = client_latency(system, budget) if in_client else measure_latency(system, budget, record)
-        carries["after the latency run"] = app_carries_model(system)
-        throughput = measure_concurrency(system, budget, record)
-        footprint = measure_footprint(system).as_dict()
-        if in_client:  # what every user downloads: the app with the model inside
-            footprint["client_bundle_bytes"] = system.bundle_bytes()
-        return {"latency": latency, "throughput": throughput, "carries": carries,
-                "footprint": footprint, "footing": observed_footing(system)}
+    with timings.launch("latency and throughput", name, arch, settings=settings, version=FROM_VERSION,
+                        namespace=namespace, **options) as system:
+        return serve(system, name, budget, record)
+
+
+def serve(system, name: str, budget: Budget, record: dict) -> dict:
+    """Latency, throughput and footprint of the running `system`."""
+    carries = {"started": app_carries_model(system)}
+    say(f"{name}: latency and throughput ({len(system.front_urls)} user-facing instance)")
+    in_client = isinstance(system, PredictsInClient)
+    latency = client_latency(system, budget) if in_client else measure_latency(system, budget, record)
+    carries["after the latency run"] = app_carries_model(system)
+    throughput = measure_concurrency(system, budget, record)
+    footprint = measure_footprint(system).as_dict()
+    if in_client:  # what every user downloads: the app with the model inside
+        footprint["client_bundle_bytes"] = system.bundle_bytes()
+    return {"latency": latency, "throughput": throughput, "carries": carries,
+            "footprint": footprint, "footing": observed_footing(system)}
+
+
+def shares_serving_launch(cls, settings: Settings) -> bool:
+    """Whether the launch that measures latency and throughput is the very one the update, drill
+    and faults need: the same user-facing instances for both footings (one front by design: the
+    API, async) and no best-practice options. Then the last repetition's launch goes on to them
+    instead of a second, identical start."""
+    serving, operating = (footing_options(cls, settings, n) for n in (SERVING_INSTANCES, OPERATING_INSTANCES))
+    return not cls.best_practice_options and serving == operating
+
+
+def measure_serving_then_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget,
+                                record: dict, floors: dict, namespace: str, rounds: list[dict], timings: Timings,
+                                drill: bool = True) -> Architecture:
+    """The last repetition of `measure_serving` (appended to `rounds`) and `measure_system` in one
+    launch, for an architecture whose two footings are the same (`shares_serving_launch`)."""
+    started = time.monotonic()
+    options = {**options, **footing_options(system_class(arch), settings, SERVING_INSTANCES)}
+    with timings.launch("latency and throughput, then update, drill and faults", name, arch, settings=settings,
+                        version=FROM_VERSION, namespace=namespace, **options) as system, \
+            client_browser(system) as browser:
+        rounds.append(serve(system, name, budget, record))
+        serving = pooled_serving(rounds)
+        say(f"{name}: update, drill and faults, in the same launch (the same footing)")
+        measured = operate(system, name, arch, budget, record, floors, serving,
+                           {"latency and throughput": serving["footing"]}, None, drill, browser)
+    say(f"{name}: done in {time.monotonic() - started:.0f} s (namespaces removed)")
+    return measured
 
 
 def measure_naive_update(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                         namespace: str) -> tuple[Update, dict]:
+                         namespace: str, timings: Timings) -> tuple[Update, dict]:
     """The update without the options of the architecture's best practice (embedded: replicas
     stopped then started, no load balancer), on the same number of instances."""
     cls = system_class(arch)
     options = {**options, **footing_options(cls, settings, OPERATING_INSTANCES)}
-    with launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system:
+    with timings.launch("naive update", name, arch, settings=settings, version=FROM_VERSION, namespace=namespace,
+                        **options) as system:
         say(f"{name}: the naive update {FROM_VERSION} -> {TO_VERSION} under traffic (without {', '.join(cls.best_practice_options)})")
         update, _ = measure_update(system, budget, record, TO_VERSION)
         return update, observed_footing(system)
@@ -124,7 +160,7 @@ def pooled_serving(rounds: list[dict]) -> dict:
 
 
 def measure_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                   floors: dict, namespace: str, serving: dict, drill: bool = True) -> Architecture:
+                   floors: dict, namespace: str, serving: dict, timings: Timings, drill: bool = True) -> Architecture:
     """`arch` with `options` on v1 in `namespace`, its latency and throughput already measured
     (`serving`, one user-facing instance), launched again with two for the update, the drill and the
     faults (and, where the architecture has a best practice of its own, its naive update in a launch
@@ -137,60 +173,68 @@ def measure_system(arch: str, name: str, options: dict, settings: Settings, budg
     best_practice = cls.best_practice_options
     if best_practice:
         naive_update, footing["naive update"] = measure_naive_update(arch, name, options, settings, budget, record,
-                                                                     namespace)
+                                                                     namespace, timings)
     options = {**options, **footing_options(cls, settings, OPERATING_INSTANCES), **best_practice}
-    carries = serving["carries"]
-    with (launch(arch, settings=settings, version=FROM_VERSION, namespace=namespace, **options) as system,
+    with (timings.launch("update, drill and faults", name, arch, settings=settings, version=FROM_VERSION,
+                         namespace=namespace, **options) as system,
           client_browser(system) as browser):
-        resources = system.namespace_resources()
-        say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in resources.items())}" if resources
-            else f"{name}: no topic, queue, database or files of its own to isolate")
-        footing["update, drill and faults"] = observed_footing(system)
-        in_client = isinstance(system, PredictsInClient)
-        if in_client:  # each app carries the model in its own bundle: no server-side model for a second app to share
-            say(f"{name}: the model update {FROM_VERSION} -> {TO_VERSION}: new visitors under traffic, open pages "
-                "in chromium")
-            update, report = measure_client_update(system, browser, budget, record, TO_VERSION)
-            second_app = {}
-        else:
-            say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
-                f"{TO_VERSION} under traffic")
-            alone = measure_footprint(system)
-            system.launch_second_app()
-            with_second_app = measure_footprint(system)
-            update, report = measure_update(system, budget, record, TO_VERSION)
-            second_app = second_app_record(system, with_second_app, report, alone)
-        carries["after the model update"] = app_carries_model(system)
-        drilled = {}
-        if drill:
-            say(f"{name}: drill: the faulty {BAD_VERSION} rolled out, detected, rolled back; then released under "
-                "each guard it offers" if not in_client else
-                f"{name}: drill: the faulty {BAD_VERSION} released, new visitors open it, {TO_VERSION} released again")
-            if in_client:
-                drilled = client_drill(system, browser, budget, record, BAD_VERSION, TO_VERSION)
-            else:
-                drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
-                drilled["guards"] = run_guard_drills(system, budget, record, bad=BAD_VERSION, good=TO_VERSION)
-        say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
-        faults = measure_faults(system, budget, record)
-        if in_client:
-            open_app_through_faults(system, browser, faults, record, TO_VERSION)
-        carries["after the faults"] = app_carries_model(system)
-        if isinstance(system, MeasuresOwnFloors):
-            floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
-        figures = system.figures(budget.async_batch) if isinstance(system, MeasuresOwnFigures) else {}
-        if isinstance(system, AnswersLater):  # a batch job beside the most its model could score
-            model = ModelStore(system.settings.home / "models").load(system.version)
-            figures["raw_batch_rows_per_s"] = raw_batch_rate(model, load_new_houses())
-        carries["after its own floors and figures"] = app_carries_model(system)
-        components = list(system.components)
+        measured = operate(system, name, arch, budget, record, floors, serving, footing, naive_update, drill, browser)
     say(f"{name}: done in {time.monotonic() - started:.0f} s (namespaces removed)")
+    return measured
+
+
+def operate(system, name: str, arch: str, budget: Budget, record: dict, floors: dict, serving: dict, footing: dict,
+            naive_update: Update | None, drill: bool, browser=None) -> Architecture:
+    """On the running `system`: a second app, the update, the drill, the faults, its own floors and
+    figures; filed with its `serving` measurements under `name`. An app that predicts in the client
+    is updated, drilled and faulted through pages in `browser` (None: no chromium here)."""
+    carries = serving["carries"]
+    resources = system.namespace_resources()
+    say(f"{name}: working in {', '.join(f'{k} {v}' for k, v in resources.items())}" if resources
+        else f"{name}: no topic, queue, database or files of its own to isolate")
+    footing["update, drill and faults"] = observed_footing(system)
+    in_client = isinstance(system, PredictsInClient)
+    if in_client:  # each app carries the model in its own bundle: no server-side model for a second app to share
+        say(f"{name}: the model update {FROM_VERSION} -> {TO_VERSION}: new visitors under traffic, open pages "
+            "in chromium")
+        update, report = measure_client_update(system, browser, budget, record, TO_VERSION)
+        second_app = {}
+    else:
+        say(f"{name}: a second application on the same model, then the model update {FROM_VERSION} -> "
+            f"{TO_VERSION} under traffic")
+        alone = measure_footprint(system)
+        system.launch_second_app()
+        with_second_app = measure_footprint(system)
+        update, report = measure_update(system, budget, record, TO_VERSION)
+        second_app = second_app_record(system, with_second_app, report, alone)
+    carries["after the model update"] = app_carries_model(system)
+    drilled = {}
+    if drill and in_client:
+        say(f"{name}: drill: the faulty {BAD_VERSION} released, new visitors open it, {TO_VERSION} released again")
+        drilled = client_drill(system, browser, budget, record, BAD_VERSION, TO_VERSION)
+    elif drill:
+        say(f"{name}: drill: the faulty {BAD_VERSION} rolled out, detected, rolled back; then released under "
+            "each guard it offers")
+        drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
+        drilled["guards"] = run_guard_drills(system, budget, record, bad=BAD_VERSION, good=TO_VERSION)
+    say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
+    faults = measure_faults(system, budget, record)
+    if in_client:
+        open_app_through_faults(system, browser, faults, record, TO_VERSION)
+    carries["after the faults"] = app_carries_model(system)
+    if isinstance(system, MeasuresOwnFloors):
+        floors.update((f.name, Floor.of(f)) for f in system.floors(budget.floor_system_samples))
+    figures = system.figures(budget.async_batch) if isinstance(system, MeasuresOwnFigures) else {}
+    if isinstance(system, AnswersLater):  # a batch job beside the most its model could score
+        model = ModelStore(system.settings.home / "models").load(system.version)
+        figures["raw_batch_rows_per_s"] = raw_batch_rate(model, load_new_houses())
+    carries["after its own floors and figures"] = app_carries_model(system)
     notes = [f"a better update strategy would need: {update.better_strategy}"] if update.better_strategy else []
     if drill and in_client and not drilled:
         notes.append(f"the drill (open pages on the bad model): {NO_CHROMIUM}")
     return Architecture(
         name=name, latency=serving["latency"], update=update, faults=faults, carries_model=carries,
-        components=components, capabilities=system.capabilities.as_dict(), namespace=resources,
+        components=list(system.components), capabilities=system.capabilities.as_dict(), namespace=resources,
         notes=notes, figures=figures, throughput=serving["throughput"], footprint=serving["footprint"],
         drill=drilled, second_app=second_app, naive_update=naive_update, footing=footing,
         targets=[target.as_dict() for target in system.targets] if name == arch else [],
@@ -219,18 +263,22 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
 
     Latency, throughput and scale-out are measured `budget.repetitions` times, each repetition
     going over every architecture in turn (so the machine's drift spreads over all of them); then
-    each is updated, drilled and faulted once. Each registered architecture is measured whole; its
+    each is updated, drilled and faulted once (in its last repetition's launch where that is the
+    same system, `shares_serving_launch`). Each registered architecture is measured whole; its
     variants (the model API over other transports) are measured without the drill in a quick run:
-    they differ only in how the front reaches the model."""
-    run_started = time.monotonic()
+    they differ only in how the front reaches the model. Where the time went is printed at the end
+    and kept in the results."""
+    timings = Timings()
     settings = Settings.from_env()
     store = ModelStore(settings.home / "models")
-    ensure_models(store)
+    with timings.phase("models: trained if missing"):
+        ensure_models(store)
     namespace = f"cmp-{uuid.uuid4().hex[:8]}"
     record = example_record()
     say("floors: model arithmetic; constant answers (bare WSGI, Flask route, two round trips) at "
         f"concurrency {', '.join(map(str, budget.concurrencies))}")
-    floors, throughput_floors = measure_floors(store, budget, record)
+    with timings.phase("floors"):
+        floors, throughput_floors = measure_floors(store, budget, record)
     plan, unavailable = [], {}  # (arch, name, options, drill): each architecture, then its variants
     for arch in ARCHITECTURES:
         if architectures and arch not in architectures:
@@ -239,15 +287,22 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
         plan.append((arch, arch, dict(cls.comparison_options), True))
         plan += [(arch, f"{arch}-{suffix}", {**cls.comparison_options, **options}, not quick)
                  for suffix, options in cls.comparison_variants(settings).items()]
-    serving, scale_rounds = {name: [] for _, name, _, _ in plan}, {}
+    serving, scale_rounds, measured = {name: [] for _, name, _, _ in plan}, {}, {}
     for repetition in range(1, budget.repetitions + 1):
         say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, then scale-out, "
             "every architecture in turn")
-        for arch, name, options, _ in plan:
+        for arch, name, options, drill in plan:
             if name in unavailable:
                 continue
             try:
-                serving[name].append(measure_serving(arch, name, options, settings, budget, record, namespace))
+                if repetition == budget.repetitions and shares_serving_launch(system_class(arch), settings):
+                    with timings.phase(f"repetition {repetition}: {name} latency, throughput, update, drill, faults"):
+                        measured[name] = measure_serving_then_system(arch, name, options, settings, budget, record,
+                                                                     floors, namespace, serving[name], timings, drill)
+                    continue
+                with timings.phase(f"repetition {repetition}: {name} latency and throughput"):
+                    serving[name].append(measure_serving(arch, name, options, settings, budget, record, namespace,
+                                                         timings))
             except Exception as exc:  # a variant whose parts are missing here: reported, the rest goes on
                 if name == arch:
                     raise
@@ -257,22 +312,25 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
             say(f"{arch}: scale-out, one and two instances of what it scales")
             # the pair without the model-cost knob once: it shows a cheap model cannot scale on 2 cores
             scale_budget = budget if repetition == 1 else replace(budget, scale_plain=False)
-            scale_rounds.setdefault(arch, []).append(
-                measure_scale_out(arch, settings, scale_budget, record, TO_VERSION, namespace))
-    measured = {}
+            with timings.phase(f"repetition {repetition}: {arch} scale-out"):
+                scale_rounds.setdefault(arch, []).append(
+                    measure_scale_out(arch, settings, scale_budget, record, TO_VERSION, namespace, timings))
     for arch, name, options, drill in plan:
-        if name in unavailable:
+        if name in unavailable or name in measured:
             continue
         try:
-            measured[name] = measure_system(arch, name, options, settings, budget, record, floors, namespace,
-                                            pooled_serving(serving[name]), drill=drill)
+            with timings.phase(f"{name}: update, drill and faults"):
+                measured[name] = measure_system(arch, name, options, settings, budget, record, floors, namespace,
+                                                pooled_serving(serving[name]), timings, drill=drill)
         except Exception as exc:
             if name == arch:
                 raise
             unavailable[name] = f"{type(exc).__name__}: {exc}"
             say(f"{name}: not measured ({unavailable[name][:300]})")
     scale_out = [run for rounds in scale_rounds.values() for run in pooled_scale_out(rounds)]
+    spent = timings.as_dict()
+    for line in summary_lines(spent):
+        say(line)
     return write_report(Results(floors=floors, architectures=measured, quick=quick, unavailable=unavailable,
                                 throughput_floors=throughput_floors, scale_out=scale_out,
-                                duration_s=round(time.monotonic() - run_started, 1),
-                                repetitions=budget.repetitions))
+                                duration_s=spent["total_s"], repetitions=budget.repetitions, timings=spent))

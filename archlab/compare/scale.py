@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from patterns.launch.architectures import launch, system_class
+from patterns.launch.architectures import system_class
 from patterns.launch.protocols import AnswersLater
 from patterns.settings import Settings
 
@@ -22,6 +22,7 @@ from ..measure.load import run_load
 from ..measure.throughput import measure_throughput
 from .budget import Budget
 from .measurements import prediction_targets
+from .timing import Timings
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -77,7 +78,7 @@ def scaled_run(system, instances: int, budget: Budget, record: dict) -> dict:
 
 
 def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dict, version: str,
-                      namespace: str) -> list[dict]:
+                      namespace: str, timings: Timings) -> list[dict]:
     """One and two instances of what `arch` scales, with the knob (and without it in a full run);
     a quick run leaves out architectures that can only replicate the whole app."""
     cls = system_class(arch)
@@ -89,7 +90,7 @@ def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dic
     for cost in (budget.model_cost_ms, 0.0) if budget.scale_plain else (budget.model_cost_ms,):
         for instances in (1, 2):
             options = {**cls.comparison_options, **cls.scale_options(instances)}
-            with launch(arch, settings=replace(settings, model_cost_ms=cost), version=version,
-                        namespace=namespace, **options) as system:
+            with timings.launch("scale-out", arch, arch, settings=replace(settings, model_cost_ms=cost),
+                                version=version, namespace=namespace, **options) as system:
                 runs.append(scaled_run(system, instances, budget, record))
     return runs

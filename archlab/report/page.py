@@ -15,6 +15,7 @@ from .charts import CHARTS
 from .footing import OPERATING, SERVING, caption
 from .numbers import fmt
 from .paths import value_at
+from .timing import timing_section
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 80em; color: #222; }
@@ -650,6 +651,7 @@ of the shadow's prices within the system's stated tolerance of the served ones (
 </table>
 {_notes(data, names)}
 {_unavailable(data)}
+{timing_section(data)}
 <h2>Where each run worked</h2>
 <p>Each architecture ran in a namespace of its own (topic, queue, database or files), removed when it
 stopped, so the measurement never touched a live topic, table or queue of the user's.</p>

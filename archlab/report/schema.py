@@ -285,6 +285,7 @@ class Results:
     scale_out: list[dict] = field(default_factory=list)  # throughput with 1 and 2 of the scaled part
     duration_s: float | None = None  # the whole run, wall clock
     repetitions: int = 1  # latency, throughput and scale-out each measured this often (interleaved)
+    timings: dict = field(default_factory=dict)  # where the run's time went (archlab.compare.timing)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     machine: dict = field(default_factory=machine)
     percentile_method: str = METHOD
@@ -311,6 +312,7 @@ class Results:
             "scale_out": self.scale_out,
             "duration_s": self.duration_s,
             "repetitions": self.repetitions,
+            "timings": self.timings,
             "scale_factors": scale_factors(self.scale_out),
         }
         data["targets"] = evaluate_targets(data)

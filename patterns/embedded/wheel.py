@@ -17,6 +17,7 @@ from shared_model import ModelStore
 DISTRIBUTION = "archlab_house_price_model"
 PACKAGE = "archlab_model"
 BUNDLE_FILE = "model.bundle"
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say
 
 LOADER = '''"""House-price model {version}, packaged as a dependency: one signed bundle and this loader."""
 
@@ -68,8 +69,8 @@ def build_model_wheel(version: str, out_dir: Path, store: ModelStore | None = No
     path = out_dir / f"{DISTRIBUTION}-{dist_version}-py3-none-any.whl"
     partial = path.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
+        for name, data in files.items():  # a fixed date: the same version builds the same bytes
+            archive.writestr(zipfile.ZipInfo(name, date_time=FIXED_DATE), data, compress_type=zipfile.ZIP_DEFLATED)
     partial.replace(path)
     return path
 

@@ -37,7 +37,7 @@ def release(system, version: str, guard: str, watch_s: float, while_live: Callab
         _admin(system, "POST", guard, body)
         if while_live:
             while_live()
-        state = _watch(system, guard, watch_s)
+        _watch(system, guard, watch_s)
         final = _admin(system, "DELETE", guard)  # out of rotation: the serving set answers until a promotion
         report = _report(guard, version, final, name)
         if guard == CANARY and not report.stopped:

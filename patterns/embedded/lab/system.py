@@ -28,7 +28,7 @@ from patterns.web import create_app
 
 from ..backend import EmbeddedBackend
 from ..balancer import Balancer
-from ..deploy import app_env, install_wheel, wheel_dir
+from ..deploy import app_env, install_wheel, install_wheel_once, installed_dir, wheel_dir
 from ..wheel import build_model_wheel
 
 CHECKOUT = Path(__file__).resolve().parents[3]
@@ -77,7 +77,7 @@ class EmbeddedSystem(System):
 
     def start(self) -> EmbeddedSystem:
         self.version = self.version or self.store.latest()
-        self.deploy(self.version)
+        self.deploy(self.version, once=True)
         self.launch_all([self._front(name, self.port if i == 0 else free_port())
                          for i, name in enumerate(self.front_names)])
         if self.balanced:
@@ -92,19 +92,23 @@ class EmbeddedSystem(System):
     def _replica_ports(self, leaving: str | None = None) -> list[int]:
         return [self.component(name).port for name in self.front_names if name != leaving]
 
-    def deploy(self, version: str, apps: tuple[str, ...] = ("app",)) -> tuple[float, float]:
+    def deploy(self, version: str, apps: tuple[str, ...] = ("app",), once: bool = False) -> tuple[float, float]:
         """Build the model package for `version` once and install it into each app's environment;
-        return (build, install) seconds."""
+        return (build, install) seconds. `once`: an environment pip already installed from the same
+        wheel is copied (starting an app, not updating it)."""
         started = time.monotonic()
         wheel = build_model_wheel(version, wheel_dir(self.workdir), self.store)
         built = time.monotonic()
         for app in apps:
-            install_wheel(wheel, app_env(self.workdir, app))
+            if once:
+                install_wheel_once(wheel, app_env(self.workdir, app), installed_dir(self.settings.home))
+            else:
+                install_wheel(wheel, app_env(self.workdir, app))
         return built - started, time.monotonic() - built
 
     def second_app_env(self) -> dict[str, str]:
         """The second app carries its own copy of the model: its own environment, installed now."""
-        self.deploy(self.version, (self.second_app_name,))
+        self.deploy(self.version, (self.second_app_name,), once=True)
         own = app_env(self.workdir, self.second_app_name)
         return {**self.component(self.front_name).env, "PYTHONPATH": _python_path(own)}
 
@@ -154,7 +158,6 @@ class EmbeddedSystem(System):
         up to the wall time."""
         fronts = [name for name in self.front_names if name in self.components]
         others = [name for name in (self.second_app_name,) if name in self.components]
-        started = time.monotonic()
         with ThreadPoolExecutor(max_workers=max(1, len(others))) as pool:
             alongside = {name: pool.submit(self.restart, name) for name in others}
             steps = [Step(f"{name} restarted", restart_front(name), "switch") for name in fronts]
