@@ -1,51 +1,16 @@
 """`archlab compare --quick` end to end: real systems, real faults, the report on disk, nothing left running;
-then each variant the README names (PostgreSQL, an already running Kafka broker, RabbitMQ) per architecture."""
-
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+and the model API over every transport the README names. The other variants (PostgreSQL, an already
+running Kafka broker) are in test_compare_variants.py, a file of their own so a second test worker
+runs them beside this one."""
 
 import pytest
 
 from archlab.cli import main
 
-from launch_helpers import postgres_databases
+from compare_helpers import processes_using, run_compare
 
 # A quick comparison runs six systems one after the other: minutes, not the suite's default 300 s.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
-
-
-def processes_using(home: Path) -> list[int]:
-    """Pids whose environment names this ARCHLAB_HOME: anything the comparison left running."""
-    marker = f"ARCHLAB_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-SETTINGS = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "MODEL_TRANSPORT", "AMQP_URL")
-
-
-def run_compare(home: Path, models_home: Path, *args: str, **settings: str):
-    """`archlab compare --quick ARGS` in a fresh ARCHLAB_HOME (its models those of `models_home`)
-    with exactly `settings` set."""
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "models").symlink_to(models_home / "models")
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
-    env.update(ARCHLAB_HOME=str(home), **settings)
-    result = subprocess.run([sys.executable, "-m", "archlab", "compare", "--quick", *args], env=env,
-                            capture_output=True, text=True, timeout=1100)
-    assert result.returncode == 0, result.stderr[-3000:]
-    folder = Path(result.stdout.strip().splitlines()[-1])
-    return folder, json.loads((folder / "results.json").read_text()), result
 
 
 @pytest.fixture(scope="module")
@@ -260,17 +225,6 @@ def test_nothing_is_left_running(comparison):
 
 # -- the variants a user reaches for when they outgrow the defaults ---------------------------------
 
-def test_async_on_postgresql_measures_its_own_database_and_drops_it(faulty_home, tmp_path, postgres_url):
-    _, data, result = run_compare(tmp_path / "home", faulty_home, "--only", "async", DATABASE_URL=postgres_url)
-    arch = data["architectures"]["async"]
-    database = arch["faults"]["database"]
-    assert database["breakable"] and set(database["statuses"]) == {"503"}
-    assert "postgresql" in arch["namespace"]["database"]
-    assert data["floors"]["db_transaction"]["summary_ms"]["n"] > 0
-    name = arch["namespace"]["database"].rsplit("/", 1)[1]
-    assert name.startswith("archlab_cmp_") and name not in postgres_databases(postgres_url)
-
-
 def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(comparison, amqp_url):
     data = comparison[2]
     assert not [name for name in data["unavailable"] if name.startswith("api")]
@@ -285,42 +239,3 @@ def test_the_model_api_is_measured_over_every_transport_against_its_own_floor(co
     assert not arch["faults"]["rabbitmq"]["breakable"]  # a shared broker: reported, never stopped
     assert arch["update"]["restarted"] == ["model-worker"]
     assert arch["namespace"]["queue"].startswith("archlab.predict.cmp-")
-
-
-def test_streaming_on_an_already_running_broker_never_touches_the_live_topic(trained_home, faulty_home, tmp_path):
-    from patterns.launch.architectures import launch
-    from patterns.streaming.broker import LocalBroker
-    from patterns.streaming.settings import StreamingSettings
-
-    home = tmp_path / "users-home"
-    home.mkdir()
-    (home / "models").symlink_to(trained_home / "models")
-    with LocalBroker(log_dir=tmp_path / "broker-logs") as broker:
-        settings = StreamingSettings(home=home, kafka_bootstrap_servers=broker.bootstrap_servers)
-        with launch("streaming", settings=settings, version="v1") as users_app:  # live on archlab.models
-            _, data, _ = run_compare(tmp_path / "home", faulty_home, "--only", "streaming",
-                                     KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers)
-            assert users_app.served_versions() == ["v1"]  # the comparison published v2 elsewhere
-            assert broker.running  # and never stopped the user's broker
-    arch = data["architectures"]["streaming"]
-    assert "broker" not in arch["components"] and not arch["faults"]["broker"]["breakable"]
-    assert arch["update"]["failed"] == 0 and arch["update"]["converged_s"] is not None
-    assert arch["namespace"]["topic"].startswith("archlab.models.cmp-")
-
-
-
-def test_models_this_machine_refuses_are_trained_again_before_measuring(trained_home, tmp_path, capsys):
-    import shutil
-
-    from archlab.compare.run import ensure_models
-    from shared_model import ModelStore
-    from shared_model.keys import TrustedKeys, generate_key_pair
-
-    shutil.copytree(trained_home / "models", tmp_path / "models", symlinks=True)
-    key = generate_key_pair(tmp_path / "this-machines-key")
-    store = ModelStore(tmp_path / "models", key=key, trusted=TrustedKeys.of(key.public_key()))
-    assert store.status("v1").startswith("REFUSED")  # signed with a key this machine does not trust
-
-    ensure_models(store)
-    assert "training v1, v2" in capsys.readouterr().err
-    assert (store.status("v1"), store.status("v2")) == ("ok", "ok")
