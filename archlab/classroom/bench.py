@@ -2,7 +2,8 @@
 
 Starts `archlab classroom` as a real process on this machine's trained store (ARCHLAB_HOME) and
 measures, from outside: the seconds from the command to every panel serving (every front instance
-answering with a version); the classroom process's CPU (user + system, /proc) and the resident
+answering with a version), split into phases (the page served, the models checked, each panel
+serving: the classroom's snapshot notes when each ended); the classroom process's CPU (user + system, /proc) and the resident
 memory of it and of everything it started, at its default traffic with no viewer and with N viewers
 streaming the page's updates; and from a control (pause / resume traffic, which no architecture
 takes any time for) to every viewer's stream carrying its effect: the page's own latency.
@@ -95,23 +96,50 @@ def action_latencies(url: str, viewers: list[Viewer], actions: int) -> list[floa
     return latencies
 
 
-def run(viewers: int, seconds: float, actions: int, rate: float) -> dict:
-    port = free_port()
+def startup_split(t0: float, page_s: float, snapshot: dict) -> dict:
+    """The seconds from the command to each start-up phase's end: the page served (interpreter,
+    imports, listener), the models checked (trained if missing), each panel serving (its system
+    started side by side with the others), as the classroom's snapshot notes them."""
+    noted = snapshot["meta"].get("startup")
+    if noted is None:  # a classroom from before it noted them
+        return {"page_served": round(page_s, 1)}
+    since = lambda at: round(at - t0, 1)  # noqa: E731
+    return {"page_served": round(page_s, 1), "models_checked": since(noted["models_checked"]),
+            "panel_serving": {name: since(at) for name, at in sorted(noted["panels"].items(), key=lambda kv: kv[1])}}
+
+
+def start(port: int, rate: float) -> tuple[subprocess.Popen, dict]:
+    """`archlab classroom` started and waited for until every instance answers; its start-up times."""
     url = f"http://127.0.0.1:{port}/"
-    started = time.perf_counter()
+    t0, started = time.time(), time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "archlab", "classroom", "--port", str(port), "--rate", str(rate)],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    page = serving = None
+    for line in process.stdout:
+        if line.startswith("classroom: "):
+            page = time.perf_counter() - started
+        if line.startswith("serving: "):
+            serving = time.perf_counter() - started
+            break
+    if serving is None:
+        raise RuntimeError(f"the classroom ended (code {process.wait()}) before serving")
+    while not all(p["available"] and None not in [i["version"] for i in p["instances"]]
+                  for p in archlab_http.call_json("GET", url + "snapshot")["panels"]):
+        time.sleep(0.1)
+    answering = time.perf_counter() - started
+    return process, {"start_to_every_panel_serving_s": round(serving, 1),
+                     "start_to_every_instance_answering_s": round(answering, 1),
+                     "phases_s": startup_split(t0, page, archlab_http.call_json("GET", url + "snapshot")),
+                     "load_average_1min_at_start": round(os.getloadavg()[0], 1)}
+
+
+def run(viewers: int, seconds: float, actions: int, rate: float, startup_only: bool) -> dict:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    process, result = start(port, rate)
     try:
-        for line in process.stdout:
-            if line.startswith("serving: "):
-                break
-        else:
-            raise RuntimeError(f"the classroom ended (code {process.wait()}) before serving")
-        serving = time.perf_counter() - started
-        while not all(p["available"] and None not in [i["version"] for i in p["instances"]]
-                      for p in archlab_http.call_json("GET", url + "snapshot")["panels"]):
-            time.sleep(0.1)
-        answering = time.perf_counter() - started
+        if startup_only:
+            return result
         alone = cost(process.pid, seconds)
         streams = [Viewer(port) for _ in range(viewers)]
         for stream in streams:
@@ -126,8 +154,7 @@ def run(viewers: int, seconds: float, actions: int, rate: float) -> dict:
         process.send_signal(signal.SIGINT)
         process.wait(60)
     summary = summarize(latencies)
-    return {"start_to_every_panel_serving_s": round(serving, 1), "start_to_every_instance_answering_s": round(answering, 1),
-            "no_viewer": alone, f"{viewers}_viewers": watched,
+    return {**result, "no_viewer": alone, f"{viewers}_viewers": watched,
             "updates_per_viewer_per_s": round(per_viewer_rate, 2),
             "action_to_every_viewer_s": {"n": summary.n, "p50": round(summary.p50, 3), "p99": round(summary.p99, 3),
                                          "max": round(summary.max, 3)}}
@@ -139,13 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="each CPU measurement's length")
     parser.add_argument("--actions", type=int, default=20, help="controls timed to every viewer")
     parser.add_argument("--rate", type=float, default=4.0, help="requests per second to each architecture")
+    parser.add_argument("--startup-only", action="store_true", help="measure the start-up only, then stop")
     args = parser.parse_args(argv)
     if args.viewers < 1 or args.seconds <= 0 or args.actions < 1:
         parser.error("--viewers and --actions take at least 1, --seconds a positive number")
-    result = run(args.viewers, args.seconds, args.actions, args.rate)
+    result = run(args.viewers, args.seconds, args.actions, args.rate, args.startup_only)
     print(json.dumps(result, indent=2))
     print(f"command: python -m archlab.classroom.bench --viewers {args.viewers} --seconds {args.seconds:g} "
-          f"--actions {args.actions} --rate {args.rate:g}")
+          f"--actions {args.actions} --rate {args.rate:g}{' --startup-only' if args.startup_only else ''}")
+    print(f"load average now (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
           f"ARCHLAB_HOME={os.environ.get('ARCHLAB_HOME', '(default)')}")
     return 0

@@ -4,6 +4,7 @@ side (each in a namespace of its own), their traffic, the ticker, the controls a
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +14,7 @@ from shared_model import ModelStore
 from patterns.launch.architectures import ARCHITECTURES, system_class
 from patterns.settings import Settings
 
-from ..compare.run import ensure_models
+from ..compare.run import OPERATING_INSTANCES, ensure_models, footing_options
 from .access import Access
 from .board import Board, EventLog
 from .broadcast import Broadcaster
@@ -28,14 +29,18 @@ DEFAULT_RATE = 4.0  # requests per second to each architecture
 
 def panel_specs(settings: Settings, variants: bool) -> dict[str, tuple[str, dict]]:
     """Panel name -> (architecture, constructor options): every registered architecture as the
-    comparison starts it, and with `variants` the other ways the comparison measures it."""
+    comparison starts it for the update, the drill and the faults (two user-facing instances where
+    the whole app scales, its best practice: embedded's replicas behind their load balancer), and
+    with `variants` the other ways the comparison measures it."""
     specs = {}
     for arch in ARCHITECTURES:
         cls = system_class(arch)
-        specs[arch] = (arch, dict(cls.comparison_options))
+        options = {**cls.comparison_options, **footing_options(cls, settings, OPERATING_INSTANCES),
+                   **cls.best_practice_options}
+        specs[arch] = (arch, options)
         if variants:
-            specs.update({f"{arch}-{suffix}": (arch, {**cls.comparison_options, **options})
-                          for suffix, options in cls.comparison_variants(settings).items()})
+            specs.update({f"{arch}-{suffix}": (arch, {**options, **variant})
+                          for suffix, variant in cls.comparison_variants(settings).items()})
     return specs
 
 
@@ -49,6 +54,7 @@ class Classroom:
         self.panels = {name: Panel(name, arch, options, self.settings, f"cr{run}-{name}", rate)
                        for name, (arch, options) in panel_specs(self.settings, variants).items()}
         self.events = EventLog()
+        self.startup: dict = {"panels": {}}  # when each phase ended; "panels": when each served
         self.controls = Controls(self.panels, self.events, self.versions)
         self.board = Board(self.meta())
         self.recorder = Recorder(record, self.board.meta) if record else None
@@ -68,17 +74,28 @@ class Classroom:
 
     def start(self) -> Classroom:
         """Train what is missing, publish the page at once (panels "starting"), start every panel
-        side by side; a panel that cannot start says why and the rest run."""
+        side by side, each shown as soon as it serves; a panel that cannot start says why and the
+        rest run. The snapshot's `startup` says when each phase ended (wall clock), for the benchmark."""
+        self._started("began")
         ensure_models(self.store)
+        self._started("models_checked")
         self.board.meta.update(self.meta())
         self.ticker.start()
         with ThreadPoolExecutor(len(self.panels)) as starting:
-            list(starting.map(Panel.start, self.panels.values()))
-        for panel in self.panels.values():
-            self.events.add(f"serving {panel.system.version}, started in {panel.start_seconds:.1f} s"
-                            if panel.system else f"not available: {panel.unavailable}",
-                            panel.name, "update" if panel.system else "error")
+            list(starting.map(self._start_panel, self.panels.values()))
         return self
+
+    def _start_panel(self, panel: Panel) -> None:
+        panel.start()
+        self._started(panel.name, self.startup["panels"])
+        self.events.add(f"serving {panel.system.version}, started in {panel.start_seconds:.1f} s"
+                        if panel.system else f"not available: {panel.unavailable}",
+                        panel.name, "update" if panel.system else "error")
+
+    def _started(self, phase: str, where: dict | None = None) -> None:
+        """`phase` over now: noted in the live snapshot (not in a recording's frames)."""
+        (self.startup if where is None else where)[phase] = round(time.time(), 3)
+        self.board.meta["startup"] = {**self.startup, "panels": dict(self.startup["panels"])}
 
     def close(self) -> None:
         self.controls.close()

@@ -78,19 +78,19 @@ class AsyncSystem(System):
         env = {**self.settings.to_env(), "ARCHLAB_ARCH": "async"}
         if self.version:  # the worker's default version
             env["ARCHLAB_MODEL_VERSION"] = self.version
-        self.launch(ManagedProcess(
+        front = ManagedProcess(
             self.front_name,
             [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, port=self.port,
-        ))
+        )
         when = ["--schedule", self.schedule] if self.schedule else ["--every", str(self.every)]
         claims_under = new_owner()  # the launched workers claim as claims_under/...: ours to release
         argv = [sys.executable, "-m", "patterns.async.worker", *when, "--workers", str(self.workers),
                 "--lease", str(self.lease), "--owner-prefix", claims_under]
         url = self.settings.effective_database_url
-        self.launch(ManagedProcess("worker", argv + (["--version", self.version] if self.version else []),
-                                   env=env, port=None, supervised=True,
-                                   on_crash=lambda: release_claims(claims_under, url)))
+        worker = ManagedProcess("worker", argv + (["--version", self.version] if self.version else []),
+                                env=env, port=None, supervised=True, on_crash=lambda: release_claims(claims_under, url))
+        self.launch_all([front, worker])  # both only need the store, migrated above: they boot side by side
         return self
 
     # -- components and faults ------------------------------------------------------------------
