@@ -17,7 +17,6 @@ from patterns.settings import Settings
 from ..compare.run import OPERATING_INSTANCES, ensure_models, footing_options
 from .access import Access
 from .board import Board, EventLog
-from .broadcast import Broadcaster
 from .controls import Controls
 from .panel import Panel
 from .recording import Recorder
