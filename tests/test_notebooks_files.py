@@ -88,6 +88,8 @@ def test_outputs_show_no_machine_specific_path_after_sanitizing(path):
         ("scikit-learn 0.24.2 at build time, 1.9.1 here", "scikit-learn 0.24.2 at build time, <INSTALLED> here"),
         ("ticket 0b8c2a4e-1f7d-4c3b-9a55-6d2f1e8b7c90", "ticket <UUID>"),
         ("some requests failed: 7 of the 412 sent; v2", "some requests failed: <N> of the <M> sent; v2"),
+        ("the faulty model reached users: yes, 526 answers before the rollback",
+         "the faulty model reached users: yes, <N> answers before the rollback"),
     ],
 )
 def test_sanitizers_hide_what_legitimately_varies(varying, expected):
@@ -105,6 +107,7 @@ def test_sanitizers_hide_what_legitimately_varies(varying, expected):
         "v1: $172,557 (fast path)",
         "incompatible: scikit-learn 0.24.2 at build time",
         "3 of 200 requests failed",
+        "the faulty model reached users: no: the review gate rejected every v3 answer",
     ],
 )
 def test_sanitizers_leave_the_lessons_checked(lesson):
