@@ -90,6 +90,9 @@ def test_outputs_show_no_machine_specific_path_after_sanitizing(path):
         ("some requests failed: 7 of the 412 sent; v2", "some requests failed: <N> of the <M> sent; v2"),
         ("the faulty model reached users: yes, 526 answers before the rollback",
          "the faulty model reached users: yes, <N> answers before the rollback"),
+        ("1 x model-service: 24.8 requests/s (0 failed); 0.54 cores busy", "1 x model-service: <RATE> requests/s (0 failed); <RATE> cores busy"),
+        ("the second model-service bought x0.98; load average 11.39", "the second model-service bought x<N>; load average <N>"),
+        ("broker: tansu (39.4 MiB binary), 24.6 MiB resident", "broker: tansu (39.4 MiB binary), <MiB> resident"),
     ],
 )
 def test_sanitizers_hide_what_legitimately_varies(varying, expected):
