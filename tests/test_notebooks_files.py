@@ -233,6 +233,12 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
         ("04_async", "worker stopped   -> 202:"),
         ("04_async", "database stopped -> 503:"),
         ("05_compare", "failed requests: none"),
+        ("05_compare", "the naive update (without its best practice): cost"),  # its failures printed beside "some"
+        ("05_compare", "a second app on the same model (update, drill and faults: "),  # the footing, stated
+        ("02_model_api", "both model-service instances did the work: True"),
+        ("03_streaming", "before the update: every instance serves v1: nothing to undo"),
+        ("03_streaming", "pinned builds: True"),
+        ("03_streaming", "consumer groups: 0"),
         ("05_compare", "measured: ['embedded', 'api', 'api-amqp', 'api-grpc', 'streaming', 'async']"),
     ],
 )
