@@ -88,6 +88,11 @@ def test_outputs_show_no_machine_specific_path_after_sanitizing(path):
         ("scikit-learn 0.24.2 at build time, 1.9.1 here", "scikit-learn 0.24.2 at build time, <INSTALLED> here"),
         ("ticket 0b8c2a4e-1f7d-4c3b-9a55-6d2f1e8b7c90", "ticket <UUID>"),
         ("some requests failed: 7 of the 412 sent; v2", "some requests failed: <N> of the <M> sent; v2"),
+        ("the faulty model reached users: yes, 526 answers before the rollback",
+         "the faulty model reached users: yes, <N> answers before the rollback"),
+        ("1 x model-service: 24.8 requests/s (0 failed); 0.54 cores busy", "1 x model-service: <RATE> requests/s (0 failed); <RATE> cores busy"),
+        ("the second model-service bought x0.98; load average 11.39", "the second model-service bought x<N>; load average <N>"),
+        ("broker: tansu (39.4 MiB binary), 24.6 MiB resident", "broker: tansu (39.4 MiB binary), <MiB> resident"),
     ],
 )
 def test_sanitizers_hide_what_legitimately_varies(varying, expected):
@@ -105,6 +110,7 @@ def test_sanitizers_hide_what_legitimately_varies(varying, expected):
         "v1: $172,557 (fast path)",
         "incompatible: scikit-learn 0.24.2 at build time",
         "3 of 200 requests failed",
+        "the faulty model reached users: no: the review gate rejected every v3 answer",
     ],
 )
 def test_sanitizers_leave_the_lessons_checked(lesson):
@@ -232,6 +238,12 @@ def test_the_guide_lists_exactly_the_notebooks_there_are():
         ("07_client", "page opened before, prompt -> prices with v1"),
         ("07_client", "new visitor while v3 was out, prompt     -> prices with v3"),
         ("07_client", "server stopped -> an open page still prices a house: True"),
+        ("05_compare", "the naive update (without its best practice): cost"),  # its failures printed beside "some"
+        ("05_compare", "a second app on the same model (update, drill and faults: "),  # the footing, stated
+        ("02_model_api", "both model-service instances did the work: True"),
+        ("03_streaming", "before the update: every instance serves v1: nothing to undo"),
+        ("03_streaming", "pinned builds: True"),
+        ("03_streaming", "consumer groups: 0"),
     ],
 )
 def test_committed_outputs_carry_the_lesson(name, lesson):

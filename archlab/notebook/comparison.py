@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..report import Results
+from ..report.footing import OPERATING, SERVING, caption
 
 
 def _ms(value: float | None) -> str:
@@ -21,10 +22,13 @@ def _update_cost(update: dict | None) -> str:
 
 
 def _failed_during_update(update: dict | None) -> str:
-    """"none" or "some": the exact count depends on timing (it is in the timeline chart's titles)."""
+    """"none", or "some" with the count beside it: the count depends on timing, so it is printed in
+    the words nbval's sanitizer masks (the notebooks' "some requests failed: N of the M sent")."""
     if update is None:
         return "not measured"
-    return "none" if update["failed"] == 0 else "some"
+    if update["failed"] == 0:
+        return "none"
+    return f"some requests failed: {update['failed']} of the {len(update['timeline'])} sent"
 
 
 def _faults(faults: dict) -> str:
@@ -82,9 +86,47 @@ def details(results: dict, name: str) -> str:
             f"    strategy: {update['strategy']}",
             f"    restarted: {', '.join(update['restarted']) or 'nothing'}; rebuilt: {', '.join(update['rebuilt']) or 'nothing'}",
         ]
+    if (naive := arch.get("naive_update")) is not None:
+        lines.append(f"  the naive update (without its best practice): cost {_update_cost(naive)}; "
+                     f"failed requests: {_failed_during_update(naive)}")
     lines.append("  with one component down, a user gets:")
     lines += [f"    {component} down -> {fault['user_sees']}" for component, fault in arch["faults"].items()]
     lines += [f"  {figure}: {_figure(figure, value)}" for figure, value in arch["figures"].items()
               if not _is_rate(figure) and (figure.endswith("_s") or isinstance(value, int))]
     lines += [f"  note: {note}" for note in arch["notes"]]
     return "\n".join(lines)
+
+
+def _reached_users(drill: dict) -> str:
+    if not drill:
+        return "not drilled in a quick run"
+    if drill["bad_answers"]:
+        return f"yes, {drill['bad_answers']} answers before the rollback"
+    return "no: the review gate rejected every v3 answer"
+
+
+def footprint_lines(results: dict) -> list[str]:
+    """Processes and model copies, then the same with a second application on the same model, each
+    under the footing it was measured on (read from results.json): one app is measured with one
+    user-facing instance each, the second app beside the launch used for the update (two instances
+    where the whole app is what scales), so its copies are compared with the copies of that same
+    launch just before the second app started, not with the first line. An architecture that answers
+    later loads the model when its job first runs: its count at one instant is timing, so not shown."""
+    names = ordered(results)
+    footings = {name: results["architectures"][name].get("footing") or {} for name in names}
+    cpus = results["machine"]["cpus"]
+    lines = [f"one app ({caption(footings, SERVING, cpus) or 'footing not recorded'}):"]
+    for name in names:
+        footprint = results["architectures"][name]["footprint"]
+        lines.append(f"  {name}: processes {len(footprint['processes'])}, model copies {footprint['model_copies']}")
+    lines.append(f"a second app on the same model ({caption(footings, OPERATING, cpus) or 'footing not recorded'}):")
+    for name in names:
+        arch = results["architectures"][name]
+        second = arch["second_app"]
+        copies = (f"{second.get('model_copies_alone', 'not recorded')} -> {second['model_copies']} with the second app"
+                  if not arch["capabilities"].get("answers_later") else "loaded by a worker at its first job, so the "
+                  "count depends on whether one ran yet (not compared)")
+        lines.append(f"  {name}: model copies {copies}; apps restarted "
+                     f"by an update {second['apps_restarted']} of 2; the faulty model reached users: "
+                     f"{_reached_users(arch['drill'])}")
+    return lines
