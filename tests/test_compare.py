@@ -69,6 +69,8 @@ def test_every_update_reaches_v2_and_counts_what_it_cost(comparison):
     assert client["details"]["new_visitors_switch_s"] is not None and client["cost_s"] is None
     pages = {page["policy"]: page for page in client["details"]["open_pages"]["pages"]}
     assert pages["auto"]["model_version"] == "v2" and pages["prompt"]["model_version"] == "v1"
+    cold_loads = client["details"]["open_pages"]["cold_load_to_first_price_ms"]
+    assert len(cold_loads) == len(pages) and all(ms > 0 for ms in cold_loads)  # each page loaded, then priced
     # embedded both ways, on two replicas: each app carries its copy, so both ways restart every one
     rolling, naive = architectures["embedded"]["update"], architectures["embedded"]["naive_update"]
     assert rolling["strategy"].startswith("rolling") and naive["strategy"].startswith("stop-then-start")

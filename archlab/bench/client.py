@@ -90,15 +90,17 @@ def browser_figures(system, houses: list[dict], clients: int, loads: int, batche
         first = []
         for _ in range(loads):
             with pages_in(system, browser) as pages:
-                page = pages.visit()
-                first.append(page.evaluate("window.archlabClient.firstPredictionMs") / 1000)
+                pages.visit()
+                first.append(pages.first_price_ms()[0] / 1000)
         with pages_in(system, browser) as pages:
             timed = pages.visit().evaluate(PAGE_BATCH, [houses, batches])
         with pages_in(system, browser) as pages:
             pages.open(clients)
+            first_price_ms = pages.first_price_ms()
             report = system.update_model("v2")
             time.sleep(seconds)
-            update = {**open_pages_record(pages.outcomes(system.published_at, "v2"), seconds, system.poll_seconds),
+            update = {**open_pages_record(pages.outcomes(system.published_at, "v2"), seconds, system.poll_seconds,
+                                          first_price_ms),
                       "publish_s": report.total_seconds, "new_visitor_gets": report.served_after[0]}
             drill = _drill(system, pages, seconds)
     return {"first_prediction_s": summarize(first).to_dict(),

@@ -15,6 +15,7 @@ comparison's footing where that means something, and the footing said beside eac
 
 from __future__ import annotations
 
+import statistics
 import time
 from contextlib import contextmanager, nullcontext
 
@@ -57,8 +58,10 @@ def share_on_old(outcomes: list[dict], at_s: float) -> float:
     return len(still) / len(outcomes)
 
 
-def open_pages_record(outcomes: list[dict], watched_s: float, poll_s: float) -> dict:
+def open_pages_record(outcomes: list[dict], watched_s: float, poll_s: float, first_price_ms: list[float]) -> dict:
     return {"watched_s": watched_s, "poll_seconds": poll_s, "pages": outcomes,
+            "cold_load_to_first_price_ms": first_price_ms,
+            "cold_load_to_first_price_p50_ms": statistics.median(first_price_ms),
             "share_on_old": {str(t): share_on_old(outcomes, t) for t in SHARE_AT_S if t <= watched_s},
             "footing": "pages opened before the release in headless chromium, half reloading on a new "
                        "release by themselves (?reload=auto), half only showing the prompt (the default)"}
@@ -73,12 +76,13 @@ def measure_client_update(system, browser, budget: Budget, record: dict, to_vers
         return update, report
     with pages_in(system, browser) as pages:
         pages.open(budget.client_pages)
+        first_price_ms = pages.first_price_ms()  # the page load a user pays once, beside the in-page time
         update, report = measure_update(system, budget, record, to_version)
         released = report["details"]["published_epoch_s"]
         time.sleep(max(0.0, released + budget.client_watch_s - time.time()))
         outcomes = pages.outcomes(released, to_version)
     update.details["open_pages"] = open_pages_record(outcomes, budget.client_watch_s,
-                                                     report["details"]["poll_seconds"])
+                                                     report["details"]["poll_seconds"], first_price_ms)
     update.details["new_visitors_switch_s"] = update.cost_s
     for page in outcomes:  # on the load run's clock: the release was published as the build ended
         if "had_new_after_s" in page:

@@ -463,17 +463,19 @@ def _open_pages_rows(data: dict, names: list[str]) -> str:
             continue
         base = ("architectures", name, "update", "details")
         if isinstance(pages, str):
-            shares = escape(pages)
+            shares, cold = escape(pages), "<td></td>"
         else:
+            cold = _num(data, *base, "open_pages", "cold_load_to_first_price_p50_ms", cell=True)
             shares = ", ".join(f"{_num(data, *base, 'open_pages', 'share_on_old', t)} at {escape(t)} s"
                                for t in pages["share_on_old"])
             shares += f"<br><small>{escape(pages['footing'])}; manifest polled every {pages['poll_seconds']:g} s</small>"
         rows.append(f"<tr><th>{escape(name)}</th>" + _num(data, *base, "new_visitors_switch_s", cell=True)
-                    + f"<td>{shares}</td></tr>")
+                    + cold + f"<td>{shares}</td></tr>")
     if not rows:
         return ""
     return ("<h3>Open clients after a release</h3><table id=\"open-clients\"><tr><th>architecture</th>"
             "<th>switch s for new visitors<br><small>built &rarr; every new visitor gets it</small></th>"
+            "<th>cold page load, ms p50<br><small>navigation &rarr; first price, nothing cached</small></th>"
             "<th>share of the pages open before the release still on the old model</th></tr>"
             + "\n".join(rows) + "</table>")
 

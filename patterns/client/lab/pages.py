@@ -37,6 +37,11 @@ class OpenPages:
             policy = POLICIES[i % len(POLICIES)]
             self.visit(policy, f"{kind}, {policy}")
 
+    def first_price_ms(self) -> list[float]:
+        """Each open page's cold load: milliseconds from its navigation to its first price on screen
+        (a context of its own, nothing cached: the bundle, model included, fetched and run)."""
+        return [page.evaluate("window.archlabClient.firstPredictionMs") for _, _, page in self.pages]
+
     @staticmethod
     def state(page) -> dict | None:
         from playwright.sync_api import Error
