@@ -33,13 +33,16 @@ SERVICES = {"rabbitmq": ("RabbitMQ", "127.0.0.1", 5672, "start rabbitmq-server (
 
 
 def pytest_collection_modifyitems(config, items):
-    if in_ci():
-        return
     for item in items:
         notebook = getattr(item.parent, "nb", None)
         if notebook is None:
             continue
-        for service in notebook.metadata.get("archlab", {}).get("requires", []):
+        declared = notebook.metadata.get("archlab", {})
+        if "cell_timeout_s" in declared:  # a cell that runs a whole comparison: minutes, not the suite's 300 s
+            item.add_marker(pytest.mark.timeout(declared["cell_timeout_s"]))
+        if in_ci():
+            continue
+        for service in declared.get("requires", []):
             name, host, port, how = SERVICES[service]
             if not tcp_open(host, port):
                 item.add_marker(pytest.mark.skip(reason=missing_service_message(f"{name} on {host}:{port}", how)))

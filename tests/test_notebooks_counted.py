@@ -8,8 +8,7 @@ from kafka import KafkaProducer
 
 from archlab.notebook.inventory import broker_contents, own_code
 from archlab.notebook.scaling import describe_scale_out
-from patterns.launch.systems import system_class
-from patterns.settings import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES, system_class
 from patterns.streaming.broker import LocalBroker
 from patterns.streaming.topic import ensure_topic
 

@@ -33,6 +33,7 @@ from shared_model.formats.onnx import ONNX_FILE
 from patterns.client.bundle import build_release
 from patterns.client.lab.engine import ReleaseEngine
 from patterns.launch.architectures import ARCHITECTURES, launch, system_class
+from patterns.launch.protocols import PredictsInClient
 from patterns.settings import Settings
 
 from ..chromium import NO_CHROMIUM, chromium_path, headless_chromium
@@ -134,7 +135,7 @@ def run_client_bench(clients: int = 6, loads: int = 20, batches: int = 30, poll:
     if chromium is None:
         result["browser"] = NO_CHROMIUM
         return result
-    in_client = next(arch for arch in ARCHITECTURES if system_class(arch).capabilities.predicts_in_client)
+    in_client = next(arch for arch in ARCHITECTURES if issubclass(system_class(arch), PredictsInClient))
     with launch(in_client, settings=settings, version="v1", namespace=f"bench-{uuid.uuid4().hex[:8]}",
                 poll_seconds=poll) as system:
         result["browser"] = browser_figures(system, houses, clients, loads, batches, seconds, chromium)

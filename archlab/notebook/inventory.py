@@ -13,8 +13,7 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
-from patterns.launch.systems import system_class
-from patterns.settings import ARCHITECTURES
+from patterns.launch.architectures import ARCHITECTURES, system_class
 
 from ..measure.footprint import COMMENT_PREFIXES, LAB_PACKAGE, code_lines, measure_footprint
 
