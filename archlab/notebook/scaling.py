@@ -15,6 +15,7 @@ from patterns.settings import Settings
 
 from ..compare.budget import QUICK
 from ..compare.scale import measure_scale_out
+from ..compare.timing import Timings
 from ..report.scaling import scale_factors
 
 SHARE_OF_THE_WORK = 0.3  # an instance that used less of the pair's CPU than this did not really share it
@@ -50,7 +51,8 @@ def scale_the_model(arch: str, cost_ms: float = QUICK.model_cost_ms, version: st
     `archlab compare` measures scale-out; the runs in words (`describe_scale_out`)."""
     budget = replace(QUICK, model_cost_ms=cost_ms)
     with contextlib.redirect_stderr(io.StringIO()):  # progress bars: their counts vary with timing
-        runs = measure_scale_out(arch, Settings.from_env(), budget, example_record(), version, namespace="scale")
+        runs = measure_scale_out(arch, Settings.from_env(), budget, example_record(), version, namespace="scale",
+                                 timings=Timings())
     if not runs:
         raise ValueError(f"{arch} runs no part that scales on its own: nothing to compare")
     return describe_scale_out(runs, budget)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from IPython.display import Image, Markdown
 
 from ..chromium import CHROMIUM_ARGS, chromium_path
+from .off_loop import off_the_kernel_loop
 
 
 def screenshot(url: str, *, credentials: tuple[str, str] | None = None, width: int = 1200,
@@ -26,8 +26,7 @@ def screenshot(url: str, *, credentials: tuple[str, str] | None = None, width: i
     if chromium is None:
         return Markdown("*No screenshot: chromium was not found (Debian: `apt-get install -y chromium`, "
                         "or set ARCHLAB_CHROMIUM to its path). Open the address in a browser instead.*")
-    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API refuses the kernel's running asyncio loop
-        png = thread.submit(_take, chromium, url, credentials, width, height).result()
+    png = off_the_kernel_loop(_take, chromium, url, credentials, width, height)
     return Image(data=png, format="png", width=width)
 
 
