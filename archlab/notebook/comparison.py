@@ -100,6 +100,9 @@ def details(results: dict, name: str) -> str:
 def _reached_users(drill: dict) -> str:
     if not drill:
         return "not drilled in a quick run"
+    if drill.get("pages_on_bad_after_rollback"):  # the app carries the model: nobody can recall it
+        return (f"yes, {drill['bad_answers']} answers from {len(drill['pages_on_bad_after_rollback'])} open "
+                "page(s) still on it after the rollback")
     if drill["bad_answers"]:
         return f"yes, {drill['bad_answers']} answers before the rollback"
     return "no: the review gate rejected every v3 answer"
@@ -123,6 +126,11 @@ def footprint_lines(results: dict) -> list[str]:
     for name in names:
         arch = results["architectures"][name]
         second = arch["second_app"]
+        if not second:  # the model ships inside each app: no server-side model for a second app to share
+            lines.append(f"  {name}: no second app launched: each app carries its own copy, "
+                         f"{arch['footprint'].get('client_bundle_bytes', 'an unrecorded number of')} bytes each "
+                         f"user downloads; the faulty model reached users: {_reached_users(arch['drill'])}")
+            continue
         copies = (f"{second.get('model_copies_alone', 'not recorded')} -> {second['model_copies']} with the second app"
                   if not arch["capabilities"].get("answers_later") else "loaded by a worker at its first job, so the "
                   "count depends on whether one ran yet (not compared)")
