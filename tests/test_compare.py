@@ -40,7 +40,7 @@ def test_where_the_time_went_is_printed_kept_and_shown(comparison):
     assert timings["total_s"] == data["duration_s"] and timings["cpus"] and len(timings["load_average"]) == 3
     assert {"models: trained if missing", "floors"} <= {phase["phase"] for phase in timings["phases"]}
     for launch in timings["launches"]:  # each launch started, measured and stopped
-        assert launch["start_s"] > 0 and launch["measure_s"] > 0 and launch["stop_s"] >= 0, launch
+        assert launch["start_s"] > 0 and launch["alive_s"] > 0 and launch["stop_s"] >= 0, launch
     by_purpose = {group["purpose"]: group for group in timings["by_purpose"]}
     assert sum(group["count"] for group in by_purpose.values()) == timings["all_launches"]["count"] \
         == len(timings["launches"])

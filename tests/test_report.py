@@ -321,9 +321,9 @@ def test_where_the_run_s_time_went_is_shown_from_the_json(results):
     with timings.phase("floors"):
         pass
     timings.launches.append({"phase": "repetition 1: api scale-out", "purpose": "scale-out", "system": "api",
-                             "start_s": 1.5, "measure_s": 3.25, "stop_s": 0.75})
+                             "start_s": 1.5, "alive_s": 3.25, "stop_s": 0.75})
     data = replace(results, timings=timings.as_dict()).to_dict()
-    assert data["timings"]["all_launches"] == {"purpose": "all", "count": 1, "start_s": 1.5, "measure_s": 3.2,
+    assert data["timings"]["all_launches"] == {"purpose": "all", "count": 1, "start_s": 1.5, "alive_s": 3.2,
                                                "stop_s": 0.8}
     section = timing_section(data)
     assert "<td>floors</td>" in section and "<td>scale-out</td><td>1</td><td>1.5</td><td>3.2</td>" in section

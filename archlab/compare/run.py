@@ -3,10 +3,13 @@ its own, measure it through the System contract, write the report."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 import uuid
-from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from shared_model import ModelStore, example_record, train_and_store, validate_record
@@ -31,8 +34,9 @@ from .in_client import (
     client_browser, client_drill, client_latency, measure_client_update, open_app_through_faults,
 )
 from .measurements import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
+from .live import LiveSystems
 from .repeat import pooled_latency, pooled_runs, pooled_scale_out
-from .scale import measure_scale_out
+from .scale import measure_scale_out, scale_configurations, scaled_run
 from .second_app import second_app_record
 from .timing import Timings, summary_lines
 
@@ -86,16 +90,6 @@ def observed_footing(system) -> dict:
             "entry_points": len(system.front_urls)}
 
 
-def measure_serving(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
-                    namespace: str, timings: Timings) -> dict:
-    """Latency, throughput and footprint with `SERVING_INSTANCES` user-facing instance(s)."""
-    cls = system_class(arch)
-    options = {**options, **footing_options(cls, settings, SERVING_INSTANCES)}
-    with timings.launch("latency and throughput", name, arch, settings=settings, version=FROM_VERSION,
-                        namespace=namespace, **options) as system:
-        return serve(system, name, budget, record)
-
-
 def serve(system, name: str, budget: Budget, record: dict) -> dict:
     """Latency, throughput and footprint of the running `system`."""
     carries = {"started": app_carries_model(system)}
@@ -114,29 +108,10 @@ def serve(system, name: str, budget: Budget, record: dict) -> dict:
 def shares_serving_launch(cls, settings: Settings) -> bool:
     """Whether the launch that measures latency and throughput is the very one the update, drill
     and faults need: the same user-facing instances for both footings (one front by design: the
-    API, async) and no best-practice options. Then the last repetition's launch goes on to them
+    API, async) and no best-practice options. Then the launch that measured latency goes on to them
     instead of a second, identical start."""
     serving, operating = (footing_options(cls, settings, n) for n in (SERVING_INSTANCES, OPERATING_INSTANCES))
     return not cls.best_practice_options and serving == operating
-
-
-def measure_serving_then_system(arch: str, name: str, options: dict, settings: Settings, budget: Budget,
-                                record: dict, floors: dict, namespace: str, rounds: list[dict], timings: Timings,
-                                drill: bool = True) -> Architecture:
-    """The last repetition of `measure_serving` (appended to `rounds`) and `measure_system` in one
-    launch, for an architecture whose two footings are the same (`shares_serving_launch`)."""
-    started = time.monotonic()
-    options = {**options, **footing_options(system_class(arch), settings, SERVING_INSTANCES)}
-    with timings.launch("latency and throughput, then update, drill and faults", name, arch, settings=settings,
-                        version=FROM_VERSION, namespace=namespace, **options) as system, \
-            client_browser(system) as browser:
-        rounds.append(serve(system, name, budget, record))
-        serving = pooled_serving(rounds)
-        say(f"{name}: update, drill and faults, in the same launch (the same footing)")
-        measured = operate(system, name, arch, budget, record, floors, serving,
-                           {"latency and throughput": serving["footing"]}, None, drill, browser)
-    say(f"{name}: done in {time.monotonic() - started:.0f} s (namespaces removed)")
-    return measured
 
 
 def measure_naive_update(arch: str, name: str, options: dict, settings: Settings, budget: Budget, record: dict,
@@ -153,7 +128,7 @@ def measure_naive_update(arch: str, name: str, options: dict, settings: Settings
 
 
 def pooled_serving(rounds: list[dict]) -> dict:
-    """The repetitions of `measure_serving` as one: latency and throughput pooled with each
+    """The repetitions of `serve` as one: latency and throughput pooled with each
     repetition kept; what does not vary with load (footprint, footing) from the first."""
     return {**rounds[0], "latency": pooled_latency([r["latency"] for r in rounds]),
             "throughput": pooled_runs([r["throughput"] for r in rounds]) if rounds[0]["throughput"] else []}
@@ -258,76 +233,156 @@ def measure_floors(store: ModelStore, budget: Budget, record: dict) -> tuple[dic
     return floors, throughput
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One system the comparison measures: a registered architecture, or one of its variants (the
+    model API over another transport), filed under `name`; `drill`: the bad-model drill and its guards."""
+
+    arch: str
+    name: str
+    options: dict
+    drill: bool
+
+
+def comparison_entries(settings: Settings, architectures: tuple[str, ...]) -> list[Entry]:
+    """Each registered architecture (all, or those named), then its variants. A variant is measured
+    without the drill: it differs only in how the front reaches the model, so a bad model reaches
+    users the way it does through the architecture's own transport (whose drill is measured)."""
+    entries = []
+    for arch in ARCHITECTURES:
+        if architectures and arch not in architectures:
+            continue
+        cls = system_class(arch)
+        entries.append(Entry(arch, arch, dict(cls.comparison_options), True))
+        entries += [Entry(arch, f"{arch}-{suffix}", {**cls.comparison_options, **options}, False)
+                    for suffix, options in cls.comparison_variants(settings).items()]
+    return entries
+
+
+@contextmanager
+def variant_may_fail(entry: Entry, unavailable: dict[str, str], live: LiveSystems | None = None) -> Iterator[None]:
+    """A variant whose parts are missing here is reported as not measured and the rest goes on; an
+    architecture's own failure ends the run."""
+    try:
+        yield
+    except Exception as exc:
+        if entry.name == entry.arch:
+            raise
+        unavailable[entry.name] = f"{type(exc).__name__}: {exc}"
+        say(f"{entry.name}: not measured ({unavailable[entry.name][:300]})")
+        if live is not None:
+            live.stop(entry.name)
+
+
+def measure_serving_rounds(entries: list[Entry], settings: Settings, budget: Budget, record: dict, floors: dict,
+                           namespaces: Iterator[str], timings: Timings, unavailable: dict[str, str]
+                           ) -> tuple[dict[str, list[dict]], dict[str, Architecture]]:
+    """Latency and throughput with `SERVING_INSTANCES` user-facing instance(s), `budget.repetitions`
+    times: every system launched once, then each repetition goes over all of them in turn. A system
+    whose footings are the same (`shares_serving_launch`) then goes on to the update, drill and
+    faults in that very launch; the others are stopped as soon as the repetitions are done.
+    Returns each system's repetitions, and the systems measured whole."""
+    rounds: dict[str, list[dict]] = {entry.name: [] for entry in entries}
+    measured: dict[str, Architecture] = {}
+    shared = {entry.name for entry in entries if shares_serving_launch(system_class(entry.arch), settings)}
+    with LiveSystems() as live:
+        for entry in entries:
+            purpose = ("latency and throughput, then update, drill and faults" if entry.name in shared
+                       else "latency and throughput")
+            options = {**entry.options, **footing_options(system_class(entry.arch), settings, SERVING_INSTANCES)}
+            with timings.phase(f"{entry.name}: started"), variant_may_fail(entry, unavailable):
+                live.start(entry.name, timings.launch(purpose, entry.name, entry.arch, settings=settings,
+                                                      version=FROM_VERSION, namespace=next(namespaces), **options))
+        for repetition in range(1, budget.repetitions + 1):
+            say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, every architecture in "
+                "turn (the others wait, running)")
+            for entry in entries:
+                if entry.name in live:
+                    with timings.phase(f"repetition {repetition}: {entry.name} latency and throughput"), \
+                            variant_may_fail(entry, unavailable, live):
+                        rounds[entry.name].append(serve(live[entry.name], entry.name, budget, record))
+        for entry in entries:  # the rest waits stopped: nothing idles beside an update, a drill or a fault
+            if entry.name not in shared:
+                live.stop(entry.name)
+        for entry in entries:
+            if entry.name not in live:
+                continue
+            system = live[entry.name]
+            say(f"{entry.name}: update, drill and faults, in the same launch (the same footing)")
+            with timings.phase(f"{entry.name}: update, drill and faults"), variant_may_fail(entry, unavailable, live), \
+                    client_browser(system) as browser:
+                serving = pooled_serving(rounds[entry.name])
+                measured[entry.name] = operate(system, entry.name, entry.arch, budget, record, floors, serving,
+                                               {"latency and throughput": serving["footing"]}, None, entry.drill,
+                                               browser)
+            live.stop(entry.name)
+            say(f"{entry.name}: done (namespaces removed)")
+    return rounds, measured
+
+
+def measure_scale_out_rounds(archs: list[str], settings: Settings, budget: Budget, record: dict,
+                             namespaces: Iterator[str], timings: Timings) -> list[dict]:
+    """Scale-out, `budget.repetitions` times: one and two instances of what each architecture
+    scales, at the model-cost knob, launched once and measured in every repetition, the
+    architectures interleaved; in the first repetition also the plain pair (no knob), launched and
+    stopped (it does not decide a verdict). Pooled per configuration."""
+    configurations = {arch: scale_configurations(arch, settings, budget) for arch in archs}
+    knob = replace(settings, model_cost_ms=budget.model_cost_ms)
+    rounds: dict[str, list[list[dict]]] = {arch: [] for arch, pairs in configurations.items() if pairs}
+    with LiveSystems() as live:
+        for arch in rounds:
+            for instances, options in configurations[arch]:
+                with timings.phase(f"{arch} scale-out: {instances} instance(s) started"):
+                    live.start((arch, instances), timings.launch("scale-out", arch, arch, settings=knob,
+                                                                 version=TO_VERSION, namespace=next(namespaces),
+                                                                 **options))
+        for repetition in range(1, budget.repetitions + 1):
+            say(f"repetition {repetition} of {budget.repetitions}: scale-out, every architecture in turn")
+            for arch in rounds:
+                say(f"{arch}: scale-out, one and two instances of what it scales")
+                with timings.phase(f"repetition {repetition}: {arch} scale-out"):
+                    runs = [scaled_run(live[(arch, instances)], instances, budget, record, warm=repetition == 1)
+                            for instances, _ in configurations[arch]]
+                    if repetition == 1 and budget.scale_plain:
+                        runs += measure_scale_out(arch, settings, replace(budget, model_cost_ms=0.0, scale_plain=False),
+                                                  record, TO_VERSION, next(namespaces), timings)
+                rounds[arch].append(runs)
+    return [run for arch_rounds in rounds.values() for run in pooled_scale_out(arch_rounds)]
+
+
 def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str, ...] = ()) -> Path:
     """The whole comparison; returns the report folder.
 
-    Latency, throughput and scale-out are measured `budget.repetitions` times, each repetition
-    going over every architecture in turn (so the machine's drift spreads over all of them); then
-    each is updated, drilled and faulted once (in its last repetition's launch where that is the
-    same system, `shares_serving_launch`). Each registered architecture is measured whole; its
-    variants (the model API over other transports) are measured without the drill in a quick run:
-    they differ only in how the front reaches the model. Where the time went is printed at the end
-    and kept in the results."""
+    Latency and throughput are measured `budget.repetitions` times over every system in turn (so the
+    machine's drift spreads over all of them), each system launched once for all its repetitions;
+    then each is updated, drilled and faulted once (in that same launch where the footing is the
+    same, `shares_serving_launch`); then scale-out, repeated the same way. Each run (launch) works in
+    a namespace of its own. Where the time went is printed at the end and kept in the results."""
     timings = Timings()
     settings = Settings.from_env()
     store = ModelStore(settings.home / "models")
     with timings.phase("models: trained if missing"):
         ensure_models(store)
-    namespace = f"cmp-{uuid.uuid4().hex[:8]}"
+    run_id = uuid.uuid4().hex[:8]
+    namespaces = (f"cmp-{run_id}-{n}" for n in itertools.count(1))
     record = example_record()
     say("floors: model arithmetic; constant answers (bare WSGI, Flask route, two round trips) at "
         f"concurrency {', '.join(map(str, budget.concurrencies))}")
     with timings.phase("floors"):
         floors, throughput_floors = measure_floors(store, budget, record)
-    plan, unavailable = [], {}  # (arch, name, options, drill): each architecture, then its variants
-    for arch in ARCHITECTURES:
-        if architectures and arch not in architectures:
+    entries = comparison_entries(settings, architectures)
+    unavailable: dict[str, str] = {}
+    serving, measured = measure_serving_rounds(entries, settings, budget, record, floors, namespaces, timings,
+                                               unavailable)
+    for entry in entries:
+        if entry.name in unavailable or entry.name in measured:
             continue
-        cls = system_class(arch)
-        plan.append((arch, arch, dict(cls.comparison_options), True))
-        plan += [(arch, f"{arch}-{suffix}", {**cls.comparison_options, **options}, not quick)
-                 for suffix, options in cls.comparison_variants(settings).items()]
-    serving, scale_rounds, measured = {name: [] for _, name, _, _ in plan}, {}, {}
-    for repetition in range(1, budget.repetitions + 1):
-        say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, then scale-out, "
-            "every architecture in turn")
-        for arch, name, options, drill in plan:
-            if name in unavailable:
-                continue
-            try:
-                if repetition == budget.repetitions and shares_serving_launch(system_class(arch), settings):
-                    with timings.phase(f"repetition {repetition}: {name} latency, throughput, update, drill, faults"):
-                        measured[name] = measure_serving_then_system(arch, name, options, settings, budget, record,
-                                                                     floors, namespace, serving[name], timings, drill)
-                    continue
-                with timings.phase(f"repetition {repetition}: {name} latency and throughput"):
-                    serving[name].append(measure_serving(arch, name, options, settings, budget, record, namespace,
-                                                         timings))
-            except Exception as exc:  # a variant whose parts are missing here: reported, the rest goes on
-                if name == arch:
-                    raise
-                unavailable[name] = f"{type(exc).__name__}: {exc}"
-                say(f"{name}: not measured ({unavailable[name][:300]})")
-        for arch in dict.fromkeys(arch for arch, _, _, _ in plan):
-            say(f"{arch}: scale-out, one and two instances of what it scales")
-            # the pair without the model-cost knob once: it shows a cheap model cannot scale on 2 cores
-            scale_budget = budget if repetition == 1 else replace(budget, scale_plain=False)
-            with timings.phase(f"repetition {repetition}: {arch} scale-out"):
-                scale_rounds.setdefault(arch, []).append(
-                    measure_scale_out(arch, settings, scale_budget, record, TO_VERSION, namespace, timings))
-    for arch, name, options, drill in plan:
-        if name in unavailable or name in measured:
-            continue
-        try:
-            with timings.phase(f"{name}: update, drill and faults"):
-                measured[name] = measure_system(arch, name, options, settings, budget, record, floors, namespace,
-                                                pooled_serving(serving[name]), timings, drill=drill)
-        except Exception as exc:
-            if name == arch:
-                raise
-            unavailable[name] = f"{type(exc).__name__}: {exc}"
-            say(f"{name}: not measured ({unavailable[name][:300]})")
-    scale_out = [run for rounds in scale_rounds.values() for run in pooled_scale_out(rounds)]
+        with timings.phase(f"{entry.name}: update, drill and faults"), variant_may_fail(entry, unavailable):
+            measured[entry.name] = measure_system(entry.arch, entry.name, entry.options, settings, budget, record,
+                                                  floors, next(namespaces), pooled_serving(serving[entry.name]),
+                                                  timings, drill=entry.drill)
+    scale_out = measure_scale_out_rounds(list(dict.fromkeys(entry.arch for entry in entries)), settings, budget,
+                                         record, namespaces, timings)
     spent = timings.as_dict()
     for line in summary_lines(spent):
         say(line)

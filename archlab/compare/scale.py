@@ -50,11 +50,12 @@ def scaled_components(system) -> list[str]:
     return [name for name in system.components if name == part or name.startswith(f"{part}-")]
 
 
-def scaled_run(system, instances: int, budget: Budget, record: dict) -> dict:
+def scaled_run(system, instances: int, budget: Budget, record: dict, warm: bool = True) -> dict:
     """One configuration: throughput through every front instance (or, for a system that answers
-    later, its workers' rows/s), the CPU each scaled instance used, and the memory each costs."""
+    later, its workers' rows/s), the CPU each scaled instance used, and the memory each costs.
+    `warm`: first send every instance a few requests (a system measured again is warm already)."""
     targets = prediction_targets(system, record)
-    if not isinstance(system, AnswersLater):
+    if warm and not isinstance(system, AnswersLater):
         run_load(targets, count=budget.warmup_requests, duration_s=10, progress=False)  # every instance warm
     scaled = scaled_components(system)
     before = cpu_seconds(system, scaled)
@@ -77,19 +78,30 @@ def scaled_run(system, instances: int, budget: Budget, record: dict) -> dict:
     }
 
 
-def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dict, version: str,
-                      namespace: str, timings: Timings) -> list[dict]:
-    """One and two instances of what `arch` scales, with the knob (and without it in a full run);
-    a quick run leaves out architectures that can only replicate the whole app."""
+def scale_configurations(arch: str, settings: Settings, budget: Budget) -> list[tuple[int, dict]]:
+    """(instances, launch options) for one and two instances of what `arch` scales; none for an
+    architecture that cannot scale, or (a quick run) that could only replicate the whole app."""
     cls = system_class(arch)
     if cls.scale_options(2) is None:
         return []
     if not budget.scale_whole_apps and cls(settings, **cls.comparison_options).capabilities.scalable_component is None:
         return []  # a constructed system starts nothing: it only says what kind it is
+    return [(instances, {**cls.comparison_options, **cls.scale_options(instances)}) for instances in (1, 2)]
+
+
+def model_costs(budget: Budget) -> tuple[float, ...]:
+    """The model-cost knob's settings a scale-out pair is measured at: the heavier model, and in a
+    full run also the plain one (it shows a cheap model cannot scale on 2 cores)."""
+    return (budget.model_cost_ms, 0.0) if budget.scale_plain else (budget.model_cost_ms,)
+
+
+def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dict, version: str,
+                      namespace: str, timings: Timings) -> list[dict]:
+    """One and two instances of what `arch` scales, at each of `model_costs`, each launched,
+    measured once and stopped."""
     runs = []
-    for cost in (budget.model_cost_ms, 0.0) if budget.scale_plain else (budget.model_cost_ms,):
-        for instances in (1, 2):
-            options = {**cls.comparison_options, **cls.scale_options(instances)}
+    for cost in model_costs(budget):
+        for instances, options in scale_configurations(arch, settings, budget):
             with timings.launch("scale-out", arch, arch, settings=replace(settings, model_cost_ms=cost),
                                 version=version, namespace=namespace, **options) as system:
                 runs.append(scaled_run(system, instances, budget, record))

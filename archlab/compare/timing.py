@@ -1,6 +1,6 @@
 """Where a comparison's minutes went: each phase's wall clock and, for every system it launched,
-the seconds to start it, to measure it and to stop it (start-up that repeats from launch to launch
-is what a faster run cuts first; measuring time is what it must keep). Printed at the end of a
+the seconds to start it, that it ran (measured, or waited running while the others were), and to
+stop it (start-up that repeats from launch to launch is what a faster run cuts first). Printed at the end of a
 run and kept in results.json under `timings`."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Timings:
 
     @contextmanager
     def launch(self, purpose: str, name: str, arch: str, **options) -> Iterator:
-        """`patterns.launch.architectures.launch(arch, **options)`, its start, use and stop each timed."""
+        """`patterns.launch.architectures.launch(arch, **options)`, its start, time running and stop each timed."""
         started = time.monotonic()
         with launch(arch, **options) as system:
             up = time.monotonic()
@@ -44,7 +44,7 @@ class Timings:
             finally:
                 done = time.monotonic()
         self.launches.append({"phase": self._phase, "purpose": purpose, "system": name,
-                              "start_s": round(up - started, 2), "measure_s": round(done - up, 2),
+                              "start_s": round(up - started, 2), "alive_s": round(done - up, 2),
                               "stop_s": round(time.monotonic() - done, 2)})
 
     def as_dict(self) -> dict:
@@ -65,15 +65,15 @@ class Timings:
 
 def _summed(purpose: str, launches: list[dict]) -> dict:
     return {"purpose": purpose, "count": len(launches),
-            **{key: round(sum(launch[key] for launch in launches), 1) for key in ("start_s", "measure_s", "stop_s")}}
+            **{key: round(sum(launch[key] for launch in launches), 1) for key in ("start_s", "alive_s", "stop_s")}}
 
 
 def summary_lines(timings: dict) -> list[str]:
     """The timing summary as lines for the terminal: phases, then launches by purpose."""
     lines = [f"{'phase':<66} {'s':>7}"]
     lines += [f"{p['phase'][:66]:<66} {p['seconds']:>7.1f}" for p in timings["phases"]]
-    lines.append(f"{'launches by purpose':<54} {'count':>5} {'start s':>8} {'measure s':>9} {'stop s':>7}")
-    lines += [f"{g['purpose'][:54]:<54} {g['count']:>5} {g['start_s']:>8.1f} {g['measure_s']:>9.1f} {g['stop_s']:>7.1f}"
+    lines.append(f"{'launches by purpose':<54} {'count':>5} {'start s':>8} {'running s':>9} {'stop s':>7}")
+    lines += [f"{g['purpose'][:54]:<54} {g['count']:>5} {g['start_s']:>8.1f} {g['alive_s']:>9.1f} {g['stop_s']:>7.1f}"
               for g in [*timings["by_purpose"], timings["all_launches"]]]
     lines.append(f"total {timings['total_s']:.0f} s; load average {', '.join(map(str, timings['load_average']))} "
                  f"(1, 5, 15 min) on {timings['cpus']} cores")

@@ -1,0 +1,42 @@
+"""Systems kept running across a comparison's repetitions: each launched once, measured in every
+repetition (interleaved with the others, so the machine's drift spreads over all of them), and
+stopped as soon as it is no longer needed. Starting a system takes longer than measuring it once,
+so a run that relaunched each system per repetition spent most of its minutes starting and stopping."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, ExitStack
+from typing import Any
+
+
+class LiveSystems:
+    """`with LiveSystems() as live: live.start(key, timings.launch(...)); live[key]; live.stop(key)`;
+    whatever is still running when the block ends is stopped, last started first."""
+
+    def __init__(self) -> None:
+        self._running: dict[Any, tuple[ExitStack, Any]] = {}
+
+    def start(self, key, launch: AbstractContextManager):
+        """Enter `launch` (`Timings.launch(...)`) and keep its system running under `key`; returns it."""
+        stack = ExitStack()
+        system = stack.enter_context(launch)
+        self._running[key] = (stack, system)
+        return system
+
+    def __getitem__(self, key):
+        return self._running[key][1]
+
+    def __contains__(self, key) -> bool:
+        return key in self._running
+
+    def stop(self, key) -> None:
+        """Stop the system under `key` (nothing when none runs there)."""
+        if key in self._running:
+            self._running.pop(key)[0].close()
+
+    def __enter__(self) -> LiveSystems:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for key in reversed(list(self._running)):
+            self.stop(key)
