@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -99,31 +101,28 @@ def report_rows(system) -> list[dict]:
     return list(csv.DictReader(io.StringIO(answer.text)))
 
 
-class Reader:
-    """Reads, over and over while a guard runs, what the routes that return predictions return: the
-    reviewers' listing and, in turn, each request's public status page."""
+@contextmanager
+def reading_all_along(system) -> Iterator[list[str]]:
+    """The bodies of what the routes that return predictions returned, read over and over while
+    the body runs: the reviewers' listing and, in turn, each request's public status page."""
+    bodies: list[str] = []
+    done = threading.Event()
 
-    def __init__(self, system) -> None:
-        self.system, self.bodies, self.reads = system, [], 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-
-    def _read(self) -> None:
+    def read() -> None:
         n = 0
-        while not self._done.is_set():
+        while not done.is_set():
             n = n % ROWS + 1
-            for url, headers in ((f"{self.system.url}/api/async/requests", admin_headers(self.system.settings)),
-                                 (f"{self.system.url}/requests/{n}", {"Accept": "application/json"})):
-                self.bodies.append(requests.get(url, headers=headers, timeout=10).text)
-                self.reads += 1
+            for url, headers in ((f"{system.url}/api/async/requests", admin_headers(system.settings)),
+                                 (f"{system.url}/requests/{n}", {"Accept": "application/json"})):
+                bodies.append(requests.get(url, headers=headers, timeout=10).text)
 
-    def __enter__(self) -> Reader:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._done.set()
-        self._thread.join(10)
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        yield bodies
+    finally:
+        done.set()
+        reader.join(10)
 
 
 def test_the_async_system_offers_a_shadow(system):
@@ -148,16 +147,16 @@ def test_a_database_from_before_the_shadow_keeps_its_data(started):
 def test_a_faulty_version_is_rejected_and_users_never_get_its_prices(system):
     served, reported = public_answers(system), report_rows(system)
     assert {a["prediction"]["model_version"] for a in served.values()} == {"v2"}
-    with Reader(system) as reader:
+    with reading_all_along(system) as bodies:
         report = system.release_under_guard("v3", "shadow", QUICK.drill_watch_s)
-        reads_during = reader.reads
+        reads_during = len(bodies)
     observed = report.observed
     assert report.outcome == "rejected" and report.stopped and report.started == ()
     assert "flagged by the review gate" in report.reason and "outside the sale prices" in report.reason
     assert observed["rows"] == observed["flagged"] == ROWS and observed["unpredicted"] == 0
     assert observed["agreement"] == 0.0 and observed["agree_within"] == 0.10  # v3's prices are ten times v2's
     assert report.decided_after_s > 0 and observed["worker"]
-    assert reads_during > 0 and not [body for body in reader.bodies if '"v3"' in body]
+    assert reads_during > 0 and not [body for body in bodies if '"v3"' in body]
     assert public_answers(system) == served and report_rows(system) == reported  # same rows, same prices
     assert "v3" not in {row["model_version"] for row in report_rows(system)}
     engine = create_engine(system.settings.effective_database_url)
@@ -192,3 +191,12 @@ def test_a_shadow_of_an_unknown_version_is_refused_with_the_field(system):
     assert answer.status_code == 422
     [error] = answer.json()["errors"]
     assert error["field"] == "shadow" and "v9" in error["message"]
+
+
+def test_a_shift_the_review_gate_lets_through_is_rejected_by_the_agreement_floor():
+    verdict = async_module("shadow").verdict
+    unflagged = {"rows": 10, "agreed": 4, "agreement": 0.4, "flagged": 0, "unpredicted": 0, "first_flag": None}
+    assert verdict(unflagged) == ("rejected", "40% of the shadow prices within 10% of the served ones; "
+                                              "at least 50% must be")
+    assert verdict({**unflagged, "agreed": 5, "agreement": 0.5}) == ("passed", None)
+    assert verdict({**unflagged, "rows": 0, "agreed": 0, "agreement": None})[0] == "rejected"

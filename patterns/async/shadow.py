@@ -29,16 +29,16 @@ def summary(store: Store, row: dict) -> dict:
     """Shadow pass `row` (a "score now" request with a shadow version): what it stored, counted in
     the database, its agreement and, once the worker finished it, its verdict."""
     counts = store.shadow_counts(row["id"], AGREE_WITHIN)
-    agreement = counts["agreed"] / counts["rows"] if counts["rows"] else None
-    outcome, reason = verdict(counts, agreement) if row["status"] == "done" else (None, None)
+    counts["agreement"] = counts["agreed"] / counts["rows"] if counts["rows"] else None
+    outcome, reason = verdict(counts) if row["status"] == "done" else (None, None)
     seconds = None if row["finished_at"] is None else (row["finished_at"] - row["requested_at"]).total_seconds()
-    return {"version": row["shadow_version"], **counts, "agreement": agreement, "agree_within": AGREE_WITHIN,
+    return {"version": row["shadow_version"], **counts, "agree_within": AGREE_WITHIN,
             "agreement_floor": AGREEMENT_FLOOR, "outcome": outcome, "reason": reason, "verdict_after_s": seconds}
 
 
-def verdict(counts: dict, agreement: float | None) -> tuple[str, str | None]:
-    """("passed", None) or ("rejected", why)."""
-    rows = counts["rows"]
+def verdict(counts: dict) -> tuple[str, str | None]:
+    """("passed", None) or ("rejected", why), from a pass's counts and agreement."""
+    rows, agreement = counts["rows"], counts["agreement"]
     if not rows:
         return "rejected", "no request has a served prediction to compare the candidate's answers with"
     if counts["flagged"] or counts["unpredicted"]:
