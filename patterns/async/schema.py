@@ -165,7 +165,7 @@ actions = Table(
     Column("id", Integer, primary_key=True),
     Column("at", DateTime, nullable=False),
     Column("actor", String(128), nullable=False),
-    Column("action", String(32), nullable=False),  # "review", "rerun", "score"
+    Column("action", String(32), nullable=False),  # "review", "rerun", "score", "shadow"
     Column("detail", JSON, nullable=False),
 )
 

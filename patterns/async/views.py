@@ -7,7 +7,9 @@ be reached becomes BackendUnavailable, which the front turns into 503.
 
 Everything but a user's own status page is for reviewers and the admin (`patterns.web.auth`): the
 dashboard shows predictions before review. The front never scores: "score now" queues a request
-that a worker answers, and the caller may wait for that pass's stats.
+that a worker answers, and the caller may wait for that pass's stats; a shadow pass of a candidate
+version is the same request with `shadow`, answered with its counts and verdict (`shadow.py`). No
+route here reads the shadow answers themselves: a user is only ever given a served prediction.
 """
 
 from __future__ import annotations
