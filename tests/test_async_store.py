@@ -53,7 +53,7 @@ def test_a_version_1_database_keeps_its_data_under_prefixed_names(database_url):
     try:
         assert sorted(inspect(store.engine).get_table_names()) == [
             "archlab_actions", "archlab_predictions", "archlab_request_payloads", "archlab_requests", "archlab_runs",
-            "archlab_schema_version", "archlab_score_requests", "archlab_workers"]
+            "archlab_schema_version", "archlab_score_requests", "archlab_shadow_predictions", "archlab_workers"]
         served = store.request(1)
         assert (served["status"], served["predictions"][0]["value"], served["predictions"][0]["reviewed_by"]) == (
             "predicted", 123_456.0, "ann")
@@ -61,7 +61,7 @@ def test_a_version_1_database_keeps_its_data_under_prefixed_names(database_url):
         assert (claim.request_id, claim.payload) == (2, houses(2)[1])
         assert store.submit(houses(1), source="test") == [3]  # ids go on after the copied ones
         with store.engine.connect() as conn:
-            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3, 4, 5]
+            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [1, 2, 3, 4, 5, 6]
     finally:
         store.close()
 
@@ -90,7 +90,7 @@ def test_a_version_3_database_gains_the_gate_and_schedule_columns(database_url):
         assert store.request(1)["predictions"][0]["gate_reason"] == "the price is outside"
         assert store.schedules()[0]["schedule"] == "cron 0 2 * * * (UTC)"
         with store.engine.connect() as conn:
-            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [3, 4, 5]
+            assert conn.execute(select(schema.schema_version.c.version)).scalars().all() == [3, 4, 5, 6]
     finally:
         store.close()
 

@@ -29,7 +29,7 @@ from patterns.model_cost import spend
 
 from .gate import Previous, ReviewGate
 from .schedule import Cron, Every
-from .store import DATABASE_DOWN_ERRORS, Claim, Store
+from .store import DATABASE_DOWN_ERRORS, Claim, ScoreRequest, Store
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,10 @@ MAX_CHUNK_SIZE = 10_000  # keeps every IN (...) list well under SQLite's bound-p
 DEFAULT_LEASE_SECONDS = 60.0
 HEARTBEAT_SECONDS = 1.0  # well under store.WORKER_STALE_SECONDS
 POLL_SECONDS = 0.2  # how often a scheduled worker looks for a "score now" request
+
+
+class ShadowPassStopped(RuntimeError):
+    """The worker was asked to stop before a shadow pass had answered every served request."""
 
 
 @dataclass
@@ -147,21 +151,34 @@ class ScoringJob:
         except ModelError as exc:
             failures.extend((claim, f"model {version} unavailable: {exc}") for claim in group)
             return
-        checked = validate_batch([claim.payload for claim in group])
-        failures.extend((group[i], describe(errors)) for i, errors in checked.invalid.items())
-        valid = [(group[i], record) for i, record in checked.valid]
+        answers = self._predict_and_gate(model, gate, [claim.payload for claim in group],
+                                         [previous.get(claim.request_id) for claim in group])
+        for claim, answer in zip(group, answers, strict=True):
+            if isinstance(answer, str):
+                failures.append((claim, answer))
+            else:
+                values.append((claim, model.version, *answer))
+
+    def _predict_and_gate(
+        self, model, gate: ReviewGate, payloads: list[dict], previous: list[Previous | None],
+    ) -> list[tuple[float, str | None] | str]:
+        """Per payload: (its price, why the review gate rejects it or None), or why it could not be
+        predicted (its field errors, a failed or non-finite prediction)."""
+        checked = validate_batch(payloads)
+        answers: list = [describe(checked.invalid[i]) if i in checked.invalid else None for i in range(len(payloads))]
         try:
             spend(self.model_cost_ms)
-            predicted = model.predict_many([record for _, record in valid])
+            predicted = model.predict_many([record for _, record in checked.valid])
         except Exception:  # noqa: BLE001 - isolate the row that broke the vectorised call
-            predicted = [self._predict_one(model, record) for _, record in valid]
-        for (claim, _), value in zip(valid, predicted, strict=True):
+            predicted = [self._predict_one(model, record) for _, record in checked.valid]
+        for (i, _), value in zip(checked.valid, predicted, strict=True):
             if isinstance(value, str):
-                failures.append((claim, value))
+                answers[i] = value
             elif not math.isfinite(value):
-                failures.append((claim, f"model {version} returned a non-finite value ({value})"))
+                answers[i] = f"model {model.version} returned a non-finite value ({value})"
             else:
-                values.append((claim, model.version, float(value), gate.reason(value, previous.get(claim.request_id))))
+                answers[i] = (float(value), gate.reason(value, previous[i]))
+        return answers
 
     @staticmethod
     def _predict_one(model, record: dict) -> float | str:
@@ -240,16 +257,54 @@ class ScoringJob:
                 stop.wait(max(0.0, min(POLL_SECONDS, (self.next_run - _now()).total_seconds())))
         return total
 
-    def _answer(self, request_id: int, stop: threading.Event) -> JobStats:
-        """Run the pass a "score now" request asked for and store its stats (or why it failed)."""
+    def _answer(self, asked: ScoreRequest, stop: threading.Event) -> JobStats:
+        """Run the pass a "score now" request asked for (an ordinary or a shadow pass) and store its
+        stats (or why it failed)."""
         try:
-            stats = self._pass(stop)
+            if asked.shadow_version is None:
+                stats = self._pass(stop)
+            else:
+                stats = self.shadow_pass(asked.shadow_version, asked.id, stop)
+        except ShadowPassStopped as exc:
+            self.store.finish_score_request(asked.id, error=f"the shadow pass was cut short: {exc}")
+            return JobStats()
         except ModelError as exc:
-            self.store.finish_score_request(request_id, error=f"the scoring pass failed: {exc}")
+            self.store.finish_score_request(asked.id, error=f"the scoring pass failed: {exc}")
             raise
-        self.store.finish_score_request(request_id, stats=stats.as_dict())
-        log.info("score request %s: %s", request_id, stats.summary())
+        self.store.finish_score_request(asked.id, stats=stats.as_dict())
+        shadow = "" if asked.shadow_version is None else f" (a shadow pass of {asked.shadow_version})"
+        log.info("score request %s%s: %s", asked.id, shadow, stats.summary())
         return stats
+
+    def shadow_pass(self, version: str, score_request_id: int, stop: threading.Event | None = None) -> JobStats:
+        """Answer every request that has a served prediction again with candidate `version`, each
+        answer judged by the review gate as a re-run would judge it, into the shadow table (never
+        served); requests and their predictions are not touched. The candidate is loaded for this
+        pass only: the worker does not keep a model it does not serve. `rejected` counts the
+        answers the gate flags, `failed` those the candidate could not predict."""
+        model = self.models.load(version)
+        gate = ReviewGate(model.metadata)
+        total, after = JobStats(), 0
+        with _long_lived_heap_frozen():
+            while True:
+                started = time.perf_counter()
+                served = self.store.served(after, self.chunk_size)
+                if not served:
+                    return total
+                if stop is not None and stop.is_set():
+                    raise ShadowPassStopped(f"the worker stopped after {total.claimed} served requests; "
+                                            "a partial shadow pass decides nothing")
+                previous = self.store.previous_predictions([row.request_id for row in served])
+                answers = self._predict_and_gate(model, gate, [row.payload for row in served],
+                                                 [previous.get(row.request_id) for row in served])
+                rows = [(row, None, answer) if isinstance(answer, str) else (row, *answer)
+                        for row, answer in zip(served, answers, strict=True)]
+                self.store.store_shadow(score_request_id, model.version, rows)
+                after = served[-1].request_id
+                failed = sum(isinstance(answer, str) for answer in answers)
+                total.add(JobStats(claimed=len(rows), predicted=len(rows) - failed, failed=failed, chunks=1,
+                                   rejected=sum(value is not None and reason is not None for _, value, reason in rows),
+                                   seconds=time.perf_counter() - started))
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 PREFIX = "archlab_"
 
 REQUEST_STATUSES = ("pending", "claimed", "predicted", "failed")
@@ -135,7 +135,27 @@ score_requests = Table(
     Column("finished_at", DateTime),
     Column("stats", JSON),
     Column("error", Text),
+    # version 6: the candidate model version of a shadow pass (`shadow.py`); None: an ordinary pass
+    Column("shadow_version", String(64)),
     Index("ix_archlab_score_requests_status_id", "status", "id"),
+)
+
+# Version 6: what a candidate model would have answered for each served request, scored by a shadow
+# pass (one "score now" request with a `shadow_version`). Its own table, which no route that
+# serves a prediction reads: a user can never be given a shadow price. Kept per shadow pass, as the
+# record of what the candidate would have done.
+shadow_predictions = Table(
+    "archlab_shadow_predictions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("score_request_id", Integer, ForeignKey("archlab_score_requests.id"), nullable=False),
+    Column("request_id", Integer, ForeignKey("archlab_requests.id"), nullable=False),
+    Column("served_prediction_id", Integer, ForeignKey("archlab_predictions.id"), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("value", Float),  # None: the candidate could not predict it (`reason` says why)
+    Column("reason", Text),  # why it would not be served: the review gate's reason, or the failure
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("score_request_id", "request_id", name="uq_archlab_shadow_predictions_pass_request"),
 )
 
 # Who did what: every review, re-run and "score now", with the credential's name.
@@ -145,7 +165,7 @@ actions = Table(
     Column("id", Integer, primary_key=True),
     Column("at", DateTime, nullable=False),
     Column("actor", String(128), nullable=False),
-    Column("action", String(32), nullable=False),  # "review", "rerun", "score"
+    Column("action", String(32), nullable=False),  # "review", "rerun", "score", "shadow"
     Column("detail", JSON, nullable=False),
 )
 
@@ -198,8 +218,15 @@ def _add_claimed_at(conn: Connection) -> None:
     _add_missing_columns(conn, ((predictions, ("claimed_at",)),))
 
 
+def _add_shadow(conn: Connection) -> None:
+    """Version 6: shadow passes: a new table and a new nullable column; no stored row is touched."""
+    metadata.create_all(conn, tables=[shadow_predictions])
+    _add_missing_columns(conn, ((score_requests, ("shadow_version",)),))
+
+
 # version -> step that brings the schema from version-1 to version. Append, never edit.
-MIGRATIONS = {2: _add_prefix, 3: _add_workers_and_actions, 4: _add_gate_and_schedule, 5: _add_claimed_at}
+MIGRATIONS = {2: _add_prefix, 3: _add_workers_and_actions, 4: _add_gate_and_schedule, 5: _add_claimed_at,
+              6: _add_shadow}
 
 
 class SchemaTooNewError(RuntimeError):

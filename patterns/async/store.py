@@ -38,6 +38,7 @@ from .schema import (
     requests,
     runs,
     score_requests,
+    shadow_predictions,
     utcnow,
     workers,
 )
@@ -72,6 +73,25 @@ class Finished:
     rejected: int  # by the review gate, as they were stored
     failed: int
     lost: int  # rows whose lease expired and went to another worker before we wrote them
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """A "score now" request a worker took: an ordinary pass, or a shadow pass of `shadow_version`."""
+
+    id: int
+    shadow_version: str | None
+
+
+@dataclass(frozen=True)
+class Served:
+    """A request's served prediction (its newest validated one, what its user reads) and its payload."""
+
+    request_id: int
+    prediction_id: int
+    model_version: str
+    value: float
+    payload: dict
 
 
 @dataclass(frozen=True)
@@ -441,29 +461,33 @@ class Store:
 
     # -- "score now": asked by the front, answered by a worker ------------------------------
 
-    def request_scoring(self, actor: str) -> int:
-        """Queue a request for a scoring pass (recorded in the history); returns its id."""
+    def request_scoring(self, actor: str, shadow_version: str | None = None) -> int:
+        """Queue a request for a scoring pass, or a shadow pass of `shadow_version` (recorded in the
+        history); returns its id."""
         now = utcnow()
         with self._write() as conn:
-            request_id = conn.execute(
-                insert(score_requests).values(requested_by=actor, requested_at=now, status="queued")
-            ).inserted_primary_key[0]
-            _record(conn, actor, "score", score_request=request_id)
+            request_id = conn.execute(insert(score_requests).values(
+                requested_by=actor, requested_at=now, status="queued", shadow_version=shadow_version,
+            )).inserted_primary_key[0]
+            if shadow_version is None:
+                _record(conn, actor, "score", score_request=request_id)
+            else:
+                _record(conn, actor, "shadow", score_request=request_id, version=shadow_version)
         return request_id
 
-    def take_score_request(self, owner: str) -> int | None:
+    def take_score_request(self, owner: str) -> ScoreRequest | None:
         """The oldest queued scoring request, now marked running by `owner`; None if there is none."""
-        oldest = (select(score_requests.c.id).where(score_requests.c.status == "queued")
-                  .order_by(score_requests.c.id).limit(1))
+        oldest = (select(score_requests.c.id, score_requests.c.shadow_version)
+                  .where(score_requests.c.status == "queued").order_by(score_requests.c.id).limit(1))
         with self._read() as conn:  # the cheap look every poll; the write only when there is work
             if conn.execute(oldest).first() is None:
                 return None
         with self._write() as conn:
-            request_id = conn.execute(oldest.with_for_update(skip_locked=True)).scalar()
-            if request_id is not None:
-                conn.execute(update(score_requests).where(score_requests.c.id == request_id)
+            row = conn.execute(oldest.with_for_update(skip_locked=True)).first()
+            if row is not None:
+                conn.execute(update(score_requests).where(score_requests.c.id == row.id)
                              .values(status="running", worker=owner))
-        return request_id
+        return None if row is None else ScoreRequest(row.id, row.shadow_version)
 
     def withdraw_score_request(self, request_id: int, reason: str) -> bool:
         """Mark a request no worker has started as failed with `reason`; False if a worker took it."""
@@ -483,6 +507,56 @@ class Store:
         with self._read() as conn:
             row = conn.execute(select(score_requests).where(score_requests.c.id == request_id)).mappings().first()
         return None if row is None else dict(row)
+
+    # -- shadow passes: a candidate's answers, stored apart and never served -----------------
+
+    def served(self, after_request_id: int, limit: int) -> list[Served]:
+        """Up to `limit` requests past `after_request_id` (by id) that have a served prediction, each
+        with it and its payload: what a shadow pass answers again."""
+        validated = predictions.c.review_status == "validated"
+        newest = (select(func.max(predictions.c.id))
+                  .where(validated, predictions.c.request_id > after_request_id)
+                  .group_by(predictions.c.request_id))
+        query = (select(predictions.c.request_id, predictions.c.id, predictions.c.model_version,
+                        predictions.c.value, payloads.c.payload)
+                 .join(payloads, payloads.c.request_id == predictions.c.request_id)
+                 .where(predictions.c.id.in_(newest.scalar_subquery()))
+                 .order_by(predictions.c.request_id).limit(limit))
+        with self._read() as conn:
+            return [Served(*row) for row in conn.execute(query)]
+
+    def store_shadow(self, score_request_id: int, version: str,
+                     answers: Sequence[tuple[Served, float | None, str | None]]) -> None:
+        """Write one chunk of a shadow pass: (served prediction, the candidate's value or None, why
+        it would not be served or None) per request."""
+        now = utcnow()
+        rows = [{"score_request_id": score_request_id, "request_id": served.request_id,
+                 "served_prediction_id": served.prediction_id, "model_version": version, "value": value,
+                 "reason": reason, "created_at": now} for served, value, reason in answers]
+        if rows:
+            with self._write() as conn:
+                conn.execute(insert(shadow_predictions), rows)
+
+    def shadow_counts(self, score_request_id: int, agree_within: float) -> dict:
+        """What shadow pass `score_request_id` stored, counted in the database: rows, rows whose
+        price is within `agree_within` (relative) of the served one, rows the review gate flagged,
+        rows the candidate could not predict, and the first of those two kinds with its reason."""
+        shadow, served = shadow_predictions, predictions.alias("served")
+        agrees = and_(shadow.c.value.is_not(None),
+                      func.abs(shadow.c.value - served.c.value) <= agree_within * func.abs(served.c.value))
+        mine = shadow.c.score_request_id == score_request_id
+        gated = and_(shadow.c.value.is_not(None), shadow.c.reason.is_not(None))
+        counted = (func.coalesce(func.sum(case((which, 1), else_=0)), 0) for which in (agrees, gated))
+        with self._read() as conn:
+            rows, agreed, flagged, unpredicted = conn.execute(
+                select(func.count(), *counted, func.count() - func.count(shadow.c.value))
+                .select_from(shadow.join(served, served.c.id == shadow.c.served_prediction_id)).where(mine)
+            ).one()
+            first_flag = conn.execute(select(shadow.c.request_id, shadow.c.reason)
+                                      .where(mine, shadow.c.reason.is_not(None))
+                                      .order_by(shadow.c.request_id).limit(1)).first()
+        return {"rows": rows, "agreed": agreed, "flagged": flagged, "unpredicted": unpredicted,
+                "first_flag": None if first_flag is None else f"request {first_flag.request_id}: {first_flag.reason}"}
 
     # -- reading ----------------------------------------------------------------------------
 

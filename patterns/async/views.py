@@ -7,7 +7,9 @@ be reached becomes BackendUnavailable, which the front turns into 503.
 
 Everything but a user's own status page is for reviewers and the admin (`patterns.web.auth`): the
 dashboard shows predictions before review. The front never scores: "score now" queues a request
-that a worker answers, and the caller may wait for that pass's stats.
+that a worker answers, and the caller may wait for that pass's stats; a shadow pass of a candidate
+version is the same request with `shadow`, answered with its counts and verdict (`shadow.py`). No
+route here reads the shadow answers themselves: a user is only ever given a served prediction.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from patterns.web.auth import ADMIN, REVIEWER, form_protected, json_only, signed
 from patterns.web.backend import BackendUnavailable
 from patterns.web.errors import wants_json
 
+from . import shadow
 from .backend import DATABASE_DOWN
 from .chart import histogram_svg
 from .public_status import iso, public_status
@@ -104,12 +107,17 @@ def review(values: dict, ids_raw) -> int:
     return backend().store.review(_ids(ids_raw, "prediction_ids"), decision, g.actor.name)
 
 
+def _known_version(values: dict, field: str) -> str:
+    known = backend().models.versions()
+    version = values.get(field)
+    if version not in known:
+        raise _error(field, f"unknown model version {version!r}", f"one of {known}", version)
+    return version
+
+
 def rerun(values: dict, ids_raw) -> tuple[int, int]:
     """Queue a re-run; `ids_raw` None means every request."""
-    known = backend().models.versions()
-    version = values.get("version")
-    if version not in known:
-        raise _error("version", f"unknown model version {version!r}", f"one of {known}", version)
+    version = _known_version(values, "version")
     ids = None if ids_raw is None else _ids(ids_raw, "request_ids")
     return backend().store.rerun(version, ids, source="dashboard", actor=g.actor.name)
 
@@ -121,11 +129,14 @@ def _wait_seconds(raw, field: str) -> float:
 
 
 def score_answer(row: dict) -> dict:
-    """A "score now" request as JSON: the pass's stats at the top level once a worker finished it."""
+    """A "score now" request as JSON: the pass's stats at the top level once a worker finished it;
+    a shadow pass's counts and verdict under `shadow` (never a shadow price)."""
     status_url = url_for("async.api_score_request", request_id=row["id"])
     answer = {"id": row["id"], "status": row["status"], "status_url": status_url,
               "requested_by": row["requested_by"], "requested_at": iso(row["requested_at"]),
               "worker": row["worker"], "finished_at": iso(row["finished_at"]), "error": row["error"]}
+    if row["shadow_version"] is not None:
+        answer["shadow"] = shadow.summary(backend().store, row)
     return {**(row["stats"] or {}), **answer}
 
 
@@ -193,15 +204,17 @@ def api_rerun():
 @json_only
 @database
 def api_score():
-    """Ask a worker for a scoring pass. `{"wait": true}` (the default) answers the pass's stats
-    once it ran (`timeout` seconds at most, else 503); `{"wait": false}` answers 202 at once."""
+    """Ask a worker for a scoring pass, or with `{"shadow": VERSION}` for a shadow pass of a
+    candidate version (`shadow.py`). `{"wait": true}` (the default) answers the pass's stats once
+    it ran (`timeout` seconds at most, else 503); `{"wait": false}` answers 202 at once."""
     body = _json_body()
     wait = body.get("wait", True)
     if not isinstance(wait, bool):
         raise _error("wait", "must be true or false", "a boolean", wait)
     seconds = _wait_seconds(body.get("timeout", WAIT_SECONDS), "timeout")
+    candidate = None if body.get("shadow") is None else _known_version(body, "shadow")
     store = backend().store
-    request_id = store.request_scoring(g.actor.name)
+    request_id = store.request_scoring(g.actor.name, shadow_version=candidate)
     if not wait:
         return jsonify(score_answer(store.score_request(request_id))), 202
     return jsonify(wait_for_score(request_id, seconds, withdraw=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.engine import make_url
@@ -22,6 +23,7 @@ from patterns import http
 from patterns.launch.contract import (
     AnswerTime, AppliedUpdate, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, ServedRequest, Step,
 )
+from patterns.launch.guards import GuardReport
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -34,6 +36,7 @@ from ..settings import AsyncSettings
 from ..store import Store
 from ..worker import build_job, release_claims
 from .bench import fill, new_houses
+from .guarded import GUARDS, release
 
 POLL_SECONDS = 0.01
 # The parts of an answer's time (`answer_time`), in the order a request meets them.
@@ -254,6 +257,20 @@ class AsyncSystem(System):
             rebuilt=(f"{queued} predictions of stored requests",),
             details={"queued": queued, "rejected": rejected, "validated": validated},
         )
+
+    # -- a new version released under a guard -------------------------------------------------
+
+    def release_guards(self) -> tuple[str, ...]:
+        """A shadow pass over the stored requests (`guarded.py`)."""
+        return GUARDS
+
+    def release_under_guard(self, version: str, guard: str, watch_s: float,
+                            while_live: Callable[[], None] | None = None) -> GuardReport:
+        """Decided when the shadow pass has answered every served request: the traffic it judges is
+        already stored, so there is no `watch_s` to wait for."""
+        if guard not in GUARDS:
+            raise ValueError(f"the async system offers the guards {', '.join(GUARDS)}; got {guard!r}")
+        return release(self, version, while_live)
 
     # -- what the system measures about itself --------------------------------------------------
 
