@@ -80,7 +80,7 @@ def _watched(system, replica, version: str, watch_s: float, while_live) -> Guard
         return GuardReport(
             guard=CANARY, version=version, outcome="aborted", reason=reason, decided_after_s=decided_after_s,
             live_s=live_s, strategy=f"canary: {setting}, and took it out of the rotation and stopped it "
-                                    f"after {counts['answered']} answers ({reason})",
+                                    f"after {counts['answered']} answer(s) ({reason})",
             started=(replica.name,), observed=observed)
     promotion = system.update_model(version)
     observed |= {"promotion": promotion.strategy, "serving_after": system.replica_versions()}
