@@ -23,10 +23,11 @@ from patterns.json_body import json_or_none
 from patterns.settings import Settings
 from patterns.web.auth import ADMIN, json_only, signed_in
 from patterns.web.backend import Prediction
+from patterns.web.judge import Judge
 
 from .amqp_client import AmqpModelClient
 from .grpc_client import GrpcModelClient
-from .guards import Guards, Judge, guard_routes
+from .guards import Guards, guard_routes
 from .http_client import HttpModelClient
 from .settings import ApiSettings
 
@@ -96,7 +97,7 @@ def create_backend(settings: Settings) -> ApiBackend:
         def client_for(url: str) -> HttpModelClient:
             return HttpModelClient(url, read_timeout=settings.model_timeout)
 
-        guards = Guards(client_for, Judge(ModelStore(settings.home / "models")))
+        guards = Guards(client_for, Judge(ModelStore(settings.home / "models").metadata))
         return ApiBackend(client_for(settings.model_service_url), transport, guards)
     if transport == "amqp":
         return ApiBackend(AmqpModelClient(settings.amqp_url, settings.model_queue, settings.model_timeout), transport)

@@ -24,34 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Blueprint, jsonify, request
 
-from shared_model import ModelError, ModelStore, implausible
-
 from patterns.json_body import json_or_none
 from patterns.web.backend import BackendUnavailable, Prediction
+from patterns.web.judge import Judge
 
 AGREE_WITHIN = 0.01  # relative difference between the shadow's price and the served one
 SHADOW_QUEUE = 64
-
-
-class Judge:
-    """The plausibility rule against each answering version's training prices (read once each)."""
-
-    def __init__(self, store: ModelStore) -> None:
-        self.store = store
-        self._metadata: dict[str, dict] = {}
-
-    def why(self, prediction: Prediction) -> str | None:
-        """Why the answer cannot be trusted (a version the rule cannot judge included), or None."""
-        version = prediction.model_version
-        try:
-            if version not in self._metadata:
-                self._metadata[version] = self.store.metadata(version)
-            for price in prediction.values:
-                if why := implausible(price, self._metadata[version]):
-                    return f"model {version}: {why}"
-        except ModelError as exc:
-            return f"model {version} cannot be judged: {exc}"
-        return None
 
 
 class Canary:

@@ -1,17 +1,46 @@
 """The embedded backend: the model package installed in this app's environment, called in-process
-(after MODEL_COST_MS of CPU per call, `patterns.model_cost`)."""
+(after MODEL_COST_MS of CPU per call, `patterns.model_cost`).
+
+Each replica counts the answers it gave and those the plausibility rule flags against the training
+prices its own model package carries, and reports them in GET /status (`answers`): the metrics a
+canary's deploy script polls (`lab/canary.py`) to abort a bad version at its first flagged answer.
+"""
 
 from __future__ import annotations
 
 import importlib
+import threading
 
 from shared_model import ModelError
 
 from patterns.model_cost import predict as predict_at_cost
 from patterns.settings import Settings
 from patterns.web.backend import BackendUnavailable, Prediction
+from patterns.web.judge import Judge
 
 from .wheel import PACKAGE
+
+
+class AnswerCounts:
+    """The answers this replica gave and how many of them the plausibility rule flagged."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+        self.answered = self.flagged = 0
+        self.first_flag: str | None = None
+        self._lock = threading.Lock()
+
+    def count(self, prediction: Prediction) -> None:
+        why = self.judge.why(prediction)
+        with self._lock:
+            self.answered += 1
+            if why:
+                self.flagged += 1
+                self.first_flag = self.first_flag or why
+
+    def state(self) -> dict:
+        with self._lock:
+            return {"answered": self.answered, "flagged": self.flagged, "first_flag": self.first_flag}
 
 
 class EmbeddedBackend:
@@ -25,18 +54,23 @@ class EmbeddedBackend:
         self.problem = problem
         self.package_file = package_file
         self.cost_ms = cost_ms
+        # judged by the training prices its package carries: a replica needs no model store
+        self.answers = AnswerCounts(Judge(lambda version: model.metadata)) if model is not None else None
 
     def predict(self, records: list[dict]) -> Prediction:
         if self.model is None:
             raise BackendUnavailable(self.problem)
         values, model_ms = predict_at_cost(self.model, records, self.cost_ms)
-        return Prediction(values, self.model.version, timing={"model": model_ms})
+        prediction = Prediction(values, self.model.version, timing={"model": model_ms})
+        self.answers.count(prediction)
+        return prediction
 
     def status(self) -> dict:
         return {
             "model_version": None if self.model is None else self.model.version,
             "model_package": self.package_file,
             "problem": self.problem,
+            "answers": None if self.answers is None else self.answers.state(),
         }
 
     def blueprint(self):

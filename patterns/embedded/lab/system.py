@@ -7,7 +7,8 @@ with `balancer=True` the replicas sit behind a real load balancer (Caddy, `balan
 rolled one at a time, each taken out of rotation first and put back once healthy (what
 practitioners do: no failed request, but every replica still rebuilt and restarted). Replicas
 (`instances`) share one environment, as copies of one image would; a second application (the
-pricing report) carries its own, so the update rebuilds and restarts it too.
+pricing report) carries its own, so the update rebuilds and restarts it too. Behind its balancer it
+can also release a version as a canary: one extra replica on a small weight (`canary.py`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shared_model import ModelStore
 
+from patterns import http
 from patterns.launch.contract import AppliedUpdate, Capabilities, PerformanceTarget, Step
+from patterns.launch.guards import CANARY, GuardReport
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -30,6 +34,7 @@ from ..backend import EmbeddedBackend
 from ..balancer import Balancer
 from ..deploy import app_env, install_wheel, install_wheel_once, installed_dir, wheel_dir
 from ..wheel import build_model_wheel
+from .canary import release_canary
 
 CHECKOUT = Path(__file__).resolve().parents[3]
 BALANCER = "balancer"
@@ -78,10 +83,10 @@ class EmbeddedSystem(System):
     def start(self) -> EmbeddedSystem:
         self.version = self.version or self.store.latest()
         self.deploy(self.version, once=True)
-        self.launch_all([self._front(name, self.port if i == 0 else free_port())
+        self.launch_all([self.replica(name, port=self.port if i == 0 else None)
                          for i, name in enumerate(self.front_names)])
         if self.balanced:
-            self.launch(Balancer(self._replica_ports(), self.workdir / BALANCER, BALANCER, self.settings.log_dir))
+            self.launch(Balancer(self.replica_ports(), self.workdir / BALANCER, BALANCER, self.settings.log_dir))
         return self
 
     @property
@@ -89,8 +94,18 @@ class EmbeddedSystem(System):
         """Users reach the replicas through the balancer when there is one."""
         return [self.component(BALANCER).url] if self.balanced else super().front_urls
 
-    def _replica_ports(self, leaving: str | None = None) -> list[int]:
+    @property
+    def balancer(self) -> Balancer:
+        return self.component(BALANCER)
+
+    def replica_ports(self, leaving: str | None = None) -> list[int]:
+        """The ports of the front's replicas (but `leaving`): the balancer's rotation."""
         return [self.component(name).port for name in self.front_names if name != leaving]
+
+    def replica_versions(self) -> dict[str, str | None]:
+        """The model version each of the front's replicas serves, read from its own /status."""
+        return {name: http.call_json("GET", self.component(name).url + "/status", timeout=10)["model_version"]
+                for name in self.front_names}
 
     def deploy(self, version: str, apps: tuple[str, ...] = ("app",), once: bool = False) -> tuple[float, float]:
         """Build the model package for `version` once and install it into each app's environment;
@@ -145,11 +160,10 @@ class EmbeddedSystem(System):
     def _roll(self, name: str) -> float:
         """One replica out of the balancer's rotation, drained, restarted, healthy, back in rotation."""
         started = time.monotonic()
-        balancer = self.component(BALANCER)
-        balancer.route_to(self._replica_ports(leaving=name))
+        self.balancer.route_to(self.replica_ports(leaving=name))
         time.sleep(DRAIN_S)
         self.restart(name)
-        balancer.route_to(self._replica_ports())
+        self.balancer.route_to(self.replica_ports())
         return time.monotonic() - started
 
     def _restart_apps(self, restart_front) -> tuple[list[Step], list[float]]:
@@ -169,8 +183,22 @@ class EmbeddedSystem(System):
             steps.append(Step(label, max(0.0, time.monotonic() - fronts_done), "switch"))
         return steps, front_restart_s
 
-    def _front(self, name: str, port: int) -> ManagedProcess:
-        env = {**self.settings.to_env(), "ARCHLAB_ARCH": "embedded", "PYTHONPATH": _python_path(app_env(self.workdir))}
+    def release_guards(self) -> tuple[str, ...]:
+        """A canary behind the balancer (one more replica on a small weight); none without one."""
+        return (CANARY,) if self.balanced else ()
+
+    def release_under_guard(self, version: str, guard: str, watch_s: float,
+                            while_live: Callable[[], None] | None = None) -> GuardReport:
+        if guard not in self.release_guards():
+            raise ValueError(f"the embedded system {'behind its balancer' if self.balanced else 'without a balancer'} "
+                             f"offers the guards {', '.join(self.release_guards()) or 'none'}; got {guard!r}")
+        return release_canary(self, version, watch_s, while_live)
+
+    def replica(self, name: str, environment: str = "app", port: int | None = None) -> ManagedProcess:
+        """A front replica (not started) on a free port, on the model installed in app `environment`."""
+        port = port or free_port()
+        env = {**self.settings.to_env(), "ARCHLAB_ARCH": "embedded",
+               "PYTHONPATH": _python_path(app_env(self.workdir, environment))}
         argv = [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(port)]
         return ManagedProcess(name, argv, env=env, port=port)
 
