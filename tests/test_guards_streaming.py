@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_model import example_record
+from shared_model import ModelStore, example_record
 
 from archlab.compare.budget import QUICK
 from archlab.compare.drill import steady_traffic
@@ -19,6 +19,7 @@ from patterns import http
 from patterns.launch.protocols import ReleasesUnderGuard
 from patterns.settings import Settings
 from patterns.streaming.lab.system import StreamingSystem
+from patterns.streaming.pin import PIN_FILE, PinRefused, make_pin, verified_pin
 
 from launch_helpers import writable_home
 
@@ -37,6 +38,20 @@ def system(faulty_home, tmp_path_factory):
 def statuses(system) -> dict[str, dict]:
     return {name: http.call_json("GET", system.component(name).url + "/status", timeout=5)
             for name in system.front_names}
+
+
+def test_a_canary_pin_serves_a_newer_version_on_its_instance_and_cannot_be_readdressed(faulty_home):
+    store = ModelStore(faulty_home / "models")
+    metadata, files = store.verified_files("v3")
+    pin, pin_files = make_pin(metadata, store.metadata("v2"), store.key, audience="web-2")
+    assert verified_pin({**files, **pin_files}, metadata, store.trusted) == pin
+    assert pin.headers()["audience"] == "web-2"  # a hint to skip it unopened; the signed pin.json decides
+    with pytest.raises(ValueError, match="v3 is not older than v2"):  # for every instance: a rollback only
+        make_pin(metadata, store.metadata("v2"), store.key)
+    for everyone in (b'""', b'"web"'):
+        with pytest.raises(PinRefused, match="not a trusted key"):
+            verified_pin({**files, **pin_files, PIN_FILE: pin_files[PIN_FILE].replace(b'"web-2"', everyone)},
+                         metadata, store.trusted)
 
 
 def test_streaming_offers_a_canary_with_two_instances_and_none_with_one(system):
