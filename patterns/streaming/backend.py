@@ -1,9 +1,11 @@
 """The streaming backend: predicts with whatever model the background feed last swapped in (after
-MODEL_COST_MS of CPU per call, `patterns.model_cost`)."""
+MODEL_COST_MS of CPU per call, `patterns.model_cost`), and tells the feed each answer it gave (a
+canary's are judged, `canary.py`); /status counts the answers this instance gave."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from patterns.model_cost import predict as predict_at_cost
 from patterns.settings import Settings
@@ -24,6 +26,8 @@ class StreamingBackend:
         self.feed = feed
         self.problem = problem
         self.cost_ms = cost_ms
+        self.answers = 0
+        self._lock = threading.Lock()
 
     def predict(self, records: list[dict]) -> Prediction:
         model = self.feed.model if self.feed is not None else None  # the one read of the reference
@@ -33,12 +37,17 @@ class StreamingBackend:
                 f"(broker {self.feed.bootstrap_servers}: {self.feed.broker}); publish one with `archlab publish VERSION`"
             ))
         values, model_ms = predict_at_cost(model, records, self.cost_ms)
+        with self._lock:
+            self.answers += 1
+        self.feed.answered(model, values)
         return Prediction(values, model.version, timing={"model": model_ms})
 
     def status(self) -> dict:
         if self.feed is None:
             return {"model_version": None, "broker": "not configured", "problem": self.problem}
-        return self.feed.status()
+        with self._lock:
+            answers = self.answers
+        return {**self.feed.status(), "answers": answers}
 
     def blueprint(self):
         return None
@@ -63,5 +72,6 @@ def create_backend(settings: Settings) -> StreamingBackend:
             "or point it at a Kafka cluster"
         ))
     require_keys_for_broker(settings.kafka_bootstrap_servers)
-    feed = ModelFeed(settings.kafka_bootstrap_servers, settings.kafka_model_topic).start()
+    feed = ModelFeed(settings.kafka_bootstrap_servers, settings.kafka_model_topic,
+                     instance=settings.instance).start()
     return StreamingBackend(feed, cost_ms=settings.model_cost_ms)

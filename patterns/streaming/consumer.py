@@ -13,6 +13,9 @@ arrives meanwhile. The feed
 - never moves to an older or equal version (see `order.py`), except by a signed rollback pin
   (`pin.py`), which ranks above the bad build it replaces: a pin that is unsigned, signed by an
   untrusted key or tampered with is refused and counted (`pin-refused`);
+- skips a pin addressed to another instance (a canary, `audience`), and serves one addressed to
+  its own `instance` name under a `CanaryWatch` (`canary.py`) that sends it back to the model it
+  served before at the canary's first flagged answer;
 - keeps serving when the broker is away, reports it, reconnects by itself, and seeks back when
   its position is past the end of the partition (an in-memory broker restarted and the topic came
   back shorter: a consumer left there would silently receive nothing).
@@ -35,6 +38,7 @@ from shared_model.keys import TrustedKeys, trusted_keys
 
 from .order import metadata_rank, newness  # noqa: F401  (newness: the order tests read it here)
 from .bundle_chunks import STALE_SECONDS, Artifact, Assembler, RejectedMessage
+from .canary import CanaryWatch, Served
 from .pin import Pin, PinRefused, claimed_rank, verified_pin
 from .topic import REQUEST_TIMEOUT_MS, BrokerUnavailable, model_partition
 
@@ -77,12 +81,15 @@ def past_end(position: int, end: int) -> bool:
 
 
 class ModelFeed:
-    """Follows `topic` in a daemon thread; `model` is the newest verified model (None until one came)."""
+    """Follows `topic` in a daemon thread; `model` is the newest verified model (None until one came).
+    `instance`: this app instance's name, the audience of the canary pins it serves ("": none)."""
 
     def __init__(self, bootstrap_servers: str, topic: str, keys: TrustedKeys | None = None,
-                 fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS, stale_seconds: float = STALE_SECONDS) -> None:
+                 fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS, stale_seconds: float = STALE_SECONDS,
+                 instance: str = "") -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic = topic
+        self.instance = instance
         self.keys = keys or trusted_keys()  # read once, here: a bad key setting fails at start
         self.fetch_max_wait_ms = fetch_max_wait_ms
         self.stale_seconds = stale_seconds
@@ -90,6 +97,7 @@ class ModelFeed:
         self.model_rank: tuple | None = None  # what a message must outrank to replace the model
         self.model_pin: Pin | None = None  # the rollback pin the model is served by, if any
         self.model_offset: int | None = None
+        self.canary: CanaryWatch | None = None  # the last canary this instance served, ended or not
         self.broker = "connecting"
         self.rejected = 0
         self.rejected_by_reason: Counter[str] = Counter()
@@ -103,6 +111,7 @@ class ModelFeed:
         self._resume_at: int | None = None
         self._stop = threading.Event()
         self._has_model = threading.Event()
+        self._swap_lock = threading.Lock()  # a canary's way back never undoes a later swap
         self._thread = threading.Thread(target=self._run, name="model-feed", daemon=True)
 
     def start(self) -> ModelFeed:
@@ -112,14 +121,32 @@ class ModelFeed:
     def wait_for_model(self, timeout: float) -> bool:
         return self._has_model.wait(timeout)
 
+    def answered(self, model, values: list[float]) -> None:
+        """An answer this instance gave from `model`: a live canary's counts it, and its first flagged
+        one sends the instance back to the model it served before (if it served one)."""
+        watch = self.canary
+        if watch is None or not watch.judge(model, values) or watch.before is None:
+            return
+        with self._swap_lock:
+            if self.model is not watch.model:
+                return
+            before = watch.before
+            self.model, self.model_pin, self.model_offset = before.model, before.pin, before.offset
+        # model_rank stays the canary's: a replay of its pin is ignored, the pin that ends it outranks it
+        log.warning("canary %s ended by its answer (%s); serving %s again", watch.model.version, watch.first_flag,
+                    before.model.version)
+
     def status(self) -> dict:
         model = self.model
+        canary = self.canary
         return {
             "model_version": model.version if model else None,
             "model_digest": model.digest if model else None,
             "model_created": model.metadata.get("created") if model else None,
             "model_offset": self.model_offset,
             "pin": asdict(self.model_pin) if self.model_pin else None,
+            "instance": self.instance,
+            "canary": canary.state() if canary else None,
             "broker": self.broker,
             "bootstrap_servers": self.bootstrap_servers,
             "topic": self.topic,
@@ -241,6 +268,9 @@ class ModelFeed:
         Lower claims are skipped unopened. Nothing is unpickled here, whatever the bundle holds.
         """
         claimed = claimed_rank(artifact.headers)
+        audience = artifact.headers.get("audience", "")
+        if audience not in ("", self.instance):
+            return  # another instance's canary
         if not self._is_newer(claimed) or (self._pending is not None and claimed <= self._pending.rank):
             return
         try:
@@ -257,6 +287,10 @@ class ModelFeed:
             self._reject(artifact.offset, "header-mismatch", f"headers claim {artifact.headers['version']} "
                                                              f"(rank {claimed}) but the signed metadata and pin "
                                                              f"say {metadata['version']}")
+        elif (pin.audience if pin else "") != audience:
+            self._reject(artifact.offset, "header-mismatch", f"headers address {audience or 'every instance'} "
+                                                             "but the signed pin addresses "
+                                                             f"{pin.audience if pin else 'every instance'}")
         else:
             self._pending = Candidate(files, claimed, artifact.offset, pin)
 
@@ -276,9 +310,15 @@ class ModelFeed:
         return self.model_rank is None or claimed > self.model_rank
 
     def _swap(self, model, candidate: Candidate) -> None:
-        previous = self.model
-        self.model = model  # the single assignment every request sees atomically
-        self.model_rank, self.model_pin, self.model_offset = candidate.rank, candidate.pin, candidate.offset
+        with self._swap_lock:
+            previous = self.model
+            before = Served(previous, self.model_pin, self.model_offset) if previous is not None else None
+            self.model = model  # the single assignment every request sees atomically
+            self.model_rank, self.model_pin, self.model_offset = candidate.rank, candidate.pin, candidate.offset
+            if self.canary is not None:
+                self.canary.end(f"replaced by {model.version} at offset {candidate.offset}")
+            if candidate.pin is not None and candidate.pin.audience:
+                self.canary = CanaryWatch(model, candidate.pin, before)
         self.swaps += 1
         self._has_model.set()
         how = f"signed rollback pin replacing {candidate.pin.replaces}" if candidate.pin else "newest version"

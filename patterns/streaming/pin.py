@@ -1,4 +1,4 @@
-"""A signed rollback: "serve this older version instead of that bad build", which every app obeys.
+"""A signed pin: "serve this version instead of that build", obeyed by every app or by one.
 
 An ordinary bundle never replaces a newer version (a replayed old message must not roll users
 back). A rollback is the good model's bundle with two more members: `pin.json`, naming the version
@@ -7,6 +7,11 @@ to serve with its digest (so the pin cannot be stapled to another model) and the
 a trusted key, the same key and the same signature file format as the model's `metadata.json`.
 The message's headers repeat the pin (`PIN_HEADERS`) so an app can rank it before opening it;
 the signed pin.json is what counts. Ranks: `order.pin_rank`.
+
+A pin for every app serves an older version (a rollback) or the very build it replaces again (a
+release over an earlier pin against it). A pin with an `audience` (one app instance's name) is a
+canary: only that instance serves it, whatever the version, and the others skip it; being signed,
+the audience cannot be moved or removed.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from .order import metadata_rank, newness, pin_rank
 
 PIN_FILE = "pin.json"
 PIN_SIGNATURE_FILE = "pin.signature"
-PIN_HEADERS = ("replaces", "replaces-created", "pin-issued")
+PIN_HEADERS = ("replaces", "replaces-created", "pin-issued", "audience")
 
 
 class PinRefused(IntegrityError):
@@ -34,29 +39,32 @@ class PinRefused(IntegrityError):
 
 @dataclass(frozen=True)
 class Pin:
-    """Serve `serve` (whose metadata digest is `digest`) instead of the build `replaces`/`replaces_created`."""
+    """Serve `serve` (whose metadata digest is `digest`) instead of the build `replaces`/`replaces_created`,
+    on the instance named `audience` only (empty: on every instance)."""
 
     serve: str
     digest: str
     replaces: str
     replaces_created: str
     issued: str
+    audience: str = ""
 
     @property
     def rank(self) -> tuple:
         return pin_rank(self.replaces, self.replaces_created, self.issued)
 
     def headers(self) -> dict[str, str]:
-        return dict(zip(PIN_HEADERS, (self.replaces, self.replaces_created, self.issued), strict=True))
+        return dict(zip(PIN_HEADERS, (self.replaces, self.replaces_created, self.issued, self.audience), strict=True))
 
 
-def make_pin(good: Mapping, bad: Mapping, key: SigningKey) -> tuple[Pin, dict[str, bytes]]:
-    """The pin putting the model of metadata `good` in place of the build of metadata `bad`, and its
-    two signed files. Only an older version can be pinned: a newer one is an ordinary publish."""
-    if metadata_rank(good) >= metadata_rank(bad):
+def make_pin(good: Mapping, bad: Mapping, key: SigningKey, audience: str = "") -> tuple[Pin, dict[str, bytes]]:
+    """The pin putting the model of metadata `good` in place of the build of metadata `bad` (on the
+    instance `audience` only, if given), and its two signed files. For every instance only an older
+    version, or `bad`'s build itself, can be pinned: a newer one is an ordinary publish."""
+    if not audience and metadata_rank(good) > metadata_rank(bad):
         raise ValueError(f"a rollback pin serves an older version: {good['version']} is not older than {bad['version']}")
     pin = Pin(serve=good["version"], digest=good["digest"], replaces=bad["version"], replaces_created=bad["created"],
-              issued=datetime.now(timezone.utc).isoformat(timespec="microseconds"))
+              issued=datetime.now(timezone.utc).isoformat(timespec="microseconds"), audience=audience)
     data = json.dumps(asdict(pin), indent=1, sort_keys=True).encode()
     return pin, {PIN_FILE: data, PIN_SIGNATURE_FILE: sign(data, key).encode()}
 
@@ -81,8 +89,8 @@ def verified_pin(files: Mapping[str, bytes], metadata: Mapping, keys: TrustedKey
     if (pin.serve, pin.digest) != (metadata["version"], metadata["digest"]):
         raise PinRefused(f"rollback pin names {pin.serve} ({pin.digest[:12]}) but the bundle holds "
                          f"{metadata['version']} ({metadata['digest'][:12]})")
-    if metadata_rank(metadata) >= newness(pin.replaces, pin.replaces_created):
-        raise PinRefused(f"rollback pin serves {pin.serve}, which is not older than {pin.replaces}")
+    if not pin.audience and metadata_rank(metadata) > newness(pin.replaces, pin.replaces_created):
+        raise PinRefused(f"rollback pin serves {pin.serve}, which is newer than {pin.replaces}")
     return pin
 
 

@@ -48,6 +48,7 @@ class Publisher:
         self.chunk_bytes = chunk_bytes
         self.current: str | None = None  # the version apps were last told to serve
         self.newest: dict | None = None  # metadata of the highest-ranked ordinary bundle sent (what a pin replaces)
+        self.top: tuple | None = None  # the highest rank sent (an ordinary bundle's, or a pin's: a canary's too)
         self._producer: KafkaProducer | None = None
 
     def publish(self, version: str) -> Published:
@@ -58,23 +59,33 @@ class Publisher:
         self.current = version
         if self.newest is None or metadata_rank(metadata) > metadata_rank(self.newest):
             self.newest = metadata
+        self._raise_top(metadata_rank(metadata))
         return published
 
     def needs_pin(self, version: str) -> bool:
-        """Does stored `version` rank below the newest version sent? Then apps ignore it unless a pin
-        (`publish_pin`) comes with it."""
-        return self.newest is not None and metadata_rank(self.store.metadata(version)) < metadata_rank(self.newest)
+        """Does stored `version` rank below what was sent (an older version, a build a pin took off,
+        the version a canary replaced)? Then apps ignore it unless a pin (`publish_pin`) comes with it."""
+        return self.top is not None and metadata_rank(self.store.metadata(version)) < self.top
 
-    def publish_pin(self, version: str) -> tuple[Pin, Published]:
-        """Send stored `version` with a rollback pin, signed with the store's key, replacing the newest
-        version sent (see pin.py): every app serves `version` again although it is older."""
+    def publish_pin(self, version: str, audience: str = "") -> tuple[Pin, Published]:
+        """Send stored `version` with a pin, signed with the store's key, replacing the newest version
+        sent (see pin.py): every app serves `version` again although it is older; or, with an
+        `audience`, that one instance serves it (a canary) and the others skip it. A canary of a
+        newer version becomes the newest sent: the pin that ends it replaces its build."""
         if self.newest is None:
             raise ValueError(f"nothing was published on {self.topic!r} yet: there is nothing to roll back from")
         metadata, files = self.store.verified_files(version)  # vouch only for a model that verifies here
-        pin, pin_files = make_pin(metadata, self.newest, self.store.key)
+        pin, pin_files = make_pin(metadata, self.newest, self.store.key, audience)
         published = self.send_bundle(pack({**files, **pin_files}), metadata, pin.headers())
-        self.current = version
+        if metadata_rank(metadata) > metadata_rank(self.newest):
+            self.newest = metadata
+        if not audience:
+            self.current = version
+        self._raise_top(pin.rank)
         return pin, published
+
+    def _raise_top(self, rank: tuple) -> None:
+        self.top = rank if self.top is None else max(self.top, rank)
 
     def send_bundle(self, bundle: bytes, metadata: dict, extra_headers: dict[str, str] | None = None) -> Published:
         """Send any bundle with these header values, also one that consumers should refuse."""

@@ -11,3 +11,4 @@ from patterns.settings import Settings, setting, suffixed
 class StreamingSettings(Settings):
     kafka_bootstrap_servers: str | None = setting("KAFKA_BOOTSTRAP_SERVERS")  # unset: the launcher starts a broker
     kafka_model_topic: str = setting("KAFKA_MODEL_TOPIC", "archlab.models", namespaced=suffixed)
+    instance: str = setting("ARCHLAB_INSTANCE", "")  # this app instance's name: a canary pin may address it

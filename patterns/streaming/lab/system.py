@@ -3,7 +3,8 @@
 Its model update is a publish: every instance verifies the new bundle, loads it beside the model it
 serves and swaps it in; nothing is rebuilt or restarted. Going back to an older version (a
 rollback after a bad model) is a publish too, with a signed pin (`pin.py`) the instances obey
-although the version is older. With an external cluster
+although the version is older. With two instances or more a new version may go out as a canary
+first (`canary.py`): one instance, then the rest. With an external cluster
 (`KAFKA_BOOTSTRAP_SERVERS`) the broker is the user's: never stopped, only reported.
 """
 
@@ -21,6 +22,7 @@ from shared_model import ModelStore
 from shared_model.artifacts import PICKLE_FILE, pack
 
 from patterns.launch.contract import AppliedUpdate, Capabilities, FaultSpec, FloorSamples, PerformanceTarget, Step
+from patterns.launch.guards import CANARY, GuardReport
 from patterns.launch.process import ManagedProcess, free_port
 from patterns.launch.system import System
 from patterns.settings import Settings
@@ -29,11 +31,13 @@ from ..broker import MANAGED_BROKER_ENV, LocalBroker, address_file, require_keys
 from ..publisher import Published, Publisher
 from ..settings import StreamingSettings
 from ..topic import delete_topic
+from .canary import release_canary
 from .floor import kafka_roundtrip
 
 CHECKOUT = Path(__file__).resolve().parents[3]
 Sent = TypeVar("Sent")
 POLL_SECONDS = 0.005
+INSTANCE_ENV = "ARCHLAB_INSTANCE"  # StreamingSettings.instance: the name a canary pin addresses
 
 
 class StreamingSystem(System):
@@ -126,13 +130,26 @@ class StreamingSystem(System):
         version published; every instance verifies the pin and serves `version` again."""
         (pin, _), steps, details = self._publish_and_wait(version, self.publisher.publish_pin,
                                                           "model and signed rollback pin published", timeout)
+        why = ("although an earlier pin took this build off" if pin.replaces == version
+               else "although it is older")
         return AppliedUpdate(
             strategy=f"signed rollback: {version} republished with a pin signed by the training key (serve {version} "
                      f"instead of {pin.replaces} built {pin.replaces_created}); every instance verified the pin and "
-                     f"swapped {version} back in although it is older; a replay of {pin.replaces} now ranks below "
+                     f"swapped {version} back in {why}; a replay of {pin.replaces} now ranks below "
                      "the pin and is ignored, a newer version number replaces it as usual",
             better_strategy="", steps=steps, details={**details, "pin": asdict(pin)},
         )
+
+    def release_guards(self) -> tuple[str, ...]:
+        """A canary needs an instance to try the version on while the others keep serving."""
+        return (CANARY,) if self.front_instances > 1 else ()
+
+    def release_under_guard(self, version: str, guard: str, watch_s: float,
+                            while_live: Callable[[], None] | None = None) -> GuardReport:
+        if guard not in self.release_guards():
+            raise ValueError(f"streaming with {self.front_instances} instance(s) offers the guards "
+                             f"{', '.join(self.release_guards()) or 'none'}; got {guard!r}")
+        return release_canary(self, version, watch_s, while_live)
 
     def _publish_and_wait(self, version: str, send: Callable[[str], Sent], label: str,
                           timeout: float) -> tuple[Sent, tuple[Step, ...], dict]:
@@ -185,11 +202,15 @@ class StreamingSystem(System):
         if "broker" in self.components and not self.namespace:
             address_file(self.settings.home).unlink(missing_ok=True)
 
+    def second_app_env(self) -> dict[str, str]:
+        """The front's settings under a name of its own: a canary pin for the front is not its."""
+        return {**super().second_app_env(), INSTANCE_ENV: self.second_app_name}
+
     def _front(self, name: str, port: int) -> ManagedProcess:
         return ManagedProcess(
             name,
             [sys.executable, "-m", "patterns.web", "--host", "127.0.0.1", "--port", str(port)],
-            env=self._front_env(),
+            env={**self._front_env(), INSTANCE_ENV: name},
             port=port,
         )
 
