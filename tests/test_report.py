@@ -12,6 +12,7 @@ from archlab.measure.floors import Floor, http_constant_floor
 from archlab.measure.load import run_load, start_load
 from archlab.measure.throughput import measure_throughput
 from archlab.report import Architecture, Fault, Latency, Results, Update, load_results, write_report
+from archlab.report.footing import caption
 from archlab.report.numbers import fmt
 from archlab.report.timing import timing_section
 from patterns.launch.process import free_port
@@ -284,6 +285,14 @@ def test_each_architectures_declared_targets_are_read_from_its_own_results():
     assert targets["run_seconds"]["met"] is False  # 100 s against a quick run's 90
     data["architectures"]["async"]["namespace"] = {"database": "sqlite:///runs/x/async.db"}
     assert evaluate_targets(data)["async_job_rows_per_s"]["met"] is False  # 20,000 on SQLite
+
+
+def test_a_footing_says_how_much_the_systems_waiting_beside_took_from_the_cores():
+    footings = {"embedded": {"latency and throughput": {"front_instances": 1, "entry_points": 1, "beside_cpu_pct": 4.5}},
+                "api": {"latency and throughput": {"front_instances": 1, "entry_points": 1, "beside_cpu_pct": 2.0}}}
+    line = caption(footings, "latency and throughput", 2)
+    assert line == ("latency and throughput: 1 user-facing instance each; one client (archlab's load generator) on "
+                    "the same 2 CPUs; the other systems waited running beside each one, using at most 4.5% of one CPU")
 
 
 def test_the_page_states_each_measurement_s_footing_and_where_one_could_not_match(report):

@@ -35,6 +35,7 @@ from patterns.launch.process import ManagedProcess, ProcessFailed, free_port
 from patterns.settings import Settings
 
 from ..measure.floors import constant_server
+from ..measure.footprint import process_cpu_seconds
 from .front import front_in_process
 from .model import machine_description
 
@@ -116,17 +117,6 @@ def listening_pid(url: str) -> int | None:
     return None
 
 
-def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU seconds of process `pid`, all its threads (Linux /proc), or None."""
-    if pid is None:
-        return None
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 def checkout_source(path: str) -> Path:
     """The root of an archlab checkout (it has patterns/web), or ValueError saying what is expected."""
@@ -180,9 +170,9 @@ def run_outside_bench(wrk: str, seconds: float, rounds: int, connections: int, o
         runs = []
         for index in range(1, rounds + 1):
             for name, url in urls.items():
-                cpu_before, started = cpu_seconds(pids[name]), time.time()
+                cpu_before, started = process_cpu_seconds(pids[name]), time.time()
                 run = run_wrk(wrk, url, script, body, seconds, connections)
-                cpu_after = cpu_seconds(pids[name])
+                cpu_after = process_cpu_seconds(pids[name])
                 cpu_us = (None if cpu_before is None or cpu_after is None or not run["requests"]
                           else (cpu_after - cpu_before) / run["requests"] * 1e6)
                 runs.append({"round": index, "app": name, "started": started, **run,

@@ -25,17 +25,8 @@ import time
 from patterns import http as archlab_http
 from patterns.launch.process import free_port
 
-from ..measure.footprint import _parent_pids, _rss_kib, _tree
+from ..measure.footprint import _parent_pids, _rss_kib, _tree, process_cpu_seconds
 from ..measure.stats import summarize
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
 
 def memory_mib(pid: int) -> tuple[float, float]:
     """Resident MiB of the process alone, and of it with every process below it."""
@@ -70,9 +61,9 @@ class Viewer(threading.Thread):
 
 
 def cost(pid: int, seconds: float) -> dict:
-    before, started = cpu_seconds(pid), time.monotonic()
+    before, started = process_cpu_seconds(pid), time.monotonic()
     time.sleep(seconds)
-    cpu = (cpu_seconds(pid) - before) / (time.monotonic() - started)
+    cpu = (process_cpu_seconds(pid) - before) / (time.monotonic() - started)
     own, everything = memory_mib(pid)
     return {"cpu_percent_of_one_core": round(100 * cpu, 1), "classroom_rss_mib": round(own, 1),
             "everything_started_rss_mib": round(everything, 1)}

@@ -8,6 +8,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
+from ..measure.footprint import process_cpu_seconds, running_processes
+
 
 class LiveSystems:
     """`with LiveSystems() as live: live.start(key, timings.launch(...)); live[key]; live.stop(key)`;
@@ -28,6 +30,13 @@ class LiveSystems:
 
     def __contains__(self, key) -> bool:
         return key in self._running
+
+    def cpu_seconds(self, but) -> float:
+        """CPU seconds used so far by every process of the running systems other than `but`'s:
+        what they take from the cores while `but` is measured, read from /proc."""
+        return sum(seconds for key, (_, system) in self._running.items() if key != but
+                   for process in running_processes(system)
+                   if (seconds := process_cpu_seconds(process.pid)) is not None)
 
     def stop(self, key) -> None:
         """Stop the system under `key` (nothing when none runs there)."""

@@ -105,6 +105,16 @@ def serve(system, name: str, budget: Budget, record: dict) -> dict:
             "footprint": footprint, "footing": observed_footing(system)}
 
 
+def serve_beside(live: LiveSystems, name: str, budget: Budget, record: dict) -> dict:
+    """`serve` the running system `name` while the others wait running; its footing records the
+    share of one core those others used meanwhile (their idle polling: a broker, a worker's schedule)."""
+    before, started = live.cpu_seconds(but=name), time.monotonic()
+    served = serve(live[name], name, budget, record)
+    beside = 100 * (live.cpu_seconds(but=name) - before) / (time.monotonic() - started)
+    served["footing"]["beside_cpu_pct"] = round(beside, 1)
+    return served
+
+
 def shares_serving_launch(cls, settings: Settings) -> bool:
     """Whether the launch that measures latency and throughput is the very one the update, drill
     and faults need: the same user-facing instances for both footings (one front by design: the
@@ -129,8 +139,11 @@ def measure_naive_update(arch: str, name: str, options: dict, settings: Settings
 
 def pooled_serving(rounds: list[dict]) -> dict:
     """The repetitions of `serve` as one: latency and throughput pooled with each
-    repetition kept; what does not vary with load (footprint, footing) from the first."""
-    return {**rounds[0], "latency": pooled_latency([r["latency"] for r in rounds]),
+    repetition kept; what does not vary with load (footprint, footing) from the first, but the
+    most CPU the other systems used beside it in any repetition."""
+    beside = [r["footing"]["beside_cpu_pct"] for r in rounds if "beside_cpu_pct" in r["footing"]]
+    footing = {**rounds[0]["footing"], **({"beside_cpu_pct": max(beside)} if beside else {})}
+    return {**rounds[0], "latency": pooled_latency([r["latency"] for r in rounds]), "footing": footing,
             "throughput": pooled_runs([r["throughput"] for r in rounds]) if rounds[0]["throughput"] else []}
 
 
@@ -300,7 +313,7 @@ def measure_serving_rounds(entries: list[Entry], settings: Settings, budget: Bud
                 if entry.name in live:
                     with timings.phase(f"repetition {repetition}: {entry.name} latency and throughput"), \
                             variant_may_fail(entry, unavailable, live):
-                        rounds[entry.name].append(serve(live[entry.name], entry.name, budget, record))
+                        rounds[entry.name].append(serve_beside(live, entry.name, budget, record))
         for entry in entries:  # the rest waits stopped: nothing idles beside an update, a drill or a fault
             if entry.name not in shared:
                 live.stop(entry.name)

@@ -10,36 +10,30 @@ work is observed, not assumed: the CPU time each process of the scaled part used
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from patterns.launch.architectures import system_class
 from patterns.launch.protocols import AnswersLater
 from patterns.settings import Settings
 
-from ..measure.footprint import measure_footprint, running_processes
+from ..measure.footprint import measure_footprint, process_cpu_seconds, running_processes
 from ..measure.load import run_load
 from ..measure.throughput import measure_throughput
 from .budget import Budget
 from .measurements import prediction_targets
 from .timing import Timings
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# A few each: with the model-cost knob on, every warm-up request costs its 20 ms of CPU
+WARM_REQUESTS_PER_INSTANCE = 5
 
 
 def cpu_seconds(system, components: list[str]) -> dict[str, float]:
-    """CPU time (user + system) used so far by each process of `components`, from /proc, keyed
+    """CPU time (user + system) used so far by each process of `components`, keyed
     "component (pid N)" (a worker pool's processes one by one)."""
     used = {}
     for process in running_processes(system):
-        if process.component not in components:
-            continue
-        try:
-            with open(f"/proc/{process.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:  # ended since it was listed
-            continue
-        used[f"{process.component} (pid {process.pid})"] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        if process.component in components and (seconds := process_cpu_seconds(process.pid)) is not None:
+            used[f"{process.component} (pid {process.pid})"] = seconds
     return used
 
 
@@ -55,8 +49,8 @@ def scaled_run(system, instances: int, budget: Budget, record: dict, warm: bool 
     later, its workers' rows/s), the CPU each scaled instance used, and the memory each costs.
     `warm`: first send every instance a few requests (a system measured again is warm already)."""
     targets = prediction_targets(system, record)
-    if warm and not isinstance(system, AnswersLater):
-        run_load(targets, count=budget.warmup_requests, duration_s=10, progress=False)  # every instance warm
+    if warm and not isinstance(system, AnswersLater):  # every instance has answered before the clock starts
+        run_load(targets, count=WARM_REQUESTS_PER_INSTANCE * instances, duration_s=10, progress=False)
     scaled = scaled_components(system)
     before = cpu_seconds(system, scaled)
     if isinstance(system, AnswersLater):

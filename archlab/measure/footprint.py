@@ -19,6 +19,8 @@ from pathlib import Path
 from patterns import http
 from patterns.launch.system import System
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
 MIB = 1024 * 1024
 # A process holds a model when it has mapped a model runtime's compiled extensions: scikit-learn's
 # (the pickle, the fast path) or onnxruntime's (the ONNX format). A model served from model.json
@@ -81,6 +83,19 @@ def measure_footprint(system: System) -> Footprint:
 
 
 # -- processes, from /proc -----------------------------------------------------------------------
+
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds process `pid` has used so far, all its threads (Linux /proc);
+    None when there is no such process (any more)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()  # after "pid (command name)"
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
 
 def running_processes(system: System) -> list[ProcessInfo]:
     """Each component's process and every process below it (a worker pool's children)."""

@@ -34,4 +34,7 @@ def caption(footings: Mapping[str, Mapping], measurement: str, cpus: int | None)
     instances = footing_of(footings, measurement)
     if not instances:
         return ""
-    return f"{measurement}: {instances}; one client (archlab's load generator) on the same {cpus} CPUs"
+    beside = [f[measurement]["beside_cpu_pct"] for f in footings.values() if "beside_cpu_pct" in f.get(measurement, {})]
+    waiting = (f"; the other systems waited running beside each one, using at most {max(beside):g}% of one CPU"
+               if beside else "")
+    return f"{measurement}: {instances}; one client (archlab's load generator) on the same {cpus} CPUs{waiting}"
