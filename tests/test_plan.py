@@ -276,3 +276,14 @@ def test_the_notebook_lab_recomputes_the_plan_when_a_slider_moves(real):
 def test_a_budget_no_number_of_instances_meets_says_what_one_request_alone_takes(capsys):
     assert main(["plan", "--results", str(REAL), "--p99-budget-ms", "1", "--only", "embedded"]) == 0
     assert "web: none meets its budget (one request alone: p99 " in capsys.readouterr().out
+
+
+def test_an_app_that_predicts_in_the_browser_is_not_sized_and_the_plan_says_why(real):
+    client = copy.deepcopy(real["architectures"]["embedded"])
+    client["capabilities"] = {**client["capabilities"], "predicts_in_client": True, "scalable_component": None}
+    client["footprint"]["client_bundle_bytes"] = 21_204
+    real["architectures"]["client"] = client
+    plan = make_plan(real, PlanInputs(), "results.json")
+    assert "client" not in [p.name for p in plan.architectures]
+    why = plan.not_planned["client"]
+    assert "predicts in each user's browser" in why and "21,204 bytes per new visitor" in why

@@ -123,8 +123,20 @@ def test_drill_bad_answers_decide_the_bad_model_profile(results):
     leaky = _with(drilled, "drill", {names[0]: {"bad_answers": 5, "rollback_s": 1.0}})
     v = _profile(leaky, "bad model must never reach")
     assert names[0] not in v.fits
-    assert v.fails[names[0]] == "answers users got from the bad model 5, required exactly 0"
+    assert v.fails[names[0]] == "answers users got from the bad model (under its best guard, if any) 5, required exactly 0"
     assert v.best == [names[1]]
+
+
+def test_a_guard_that_kept_the_bad_model_from_users_meets_the_bad_model_profile(results):
+    names = list(results["architectures"])
+    leaky = _with(results, "drill", {n: {"bad_answers": 5, "rollback_s": 1.0} for n in names})
+    canary = {"guard": "canary", "bad_answers": 1}
+    shadow = {"guard": "shadow", "bad_answers": 0}
+    guarded = _with(leaky, "drill", {names[0]: {"bad_answers": 5, "rollback_s": 1.0, "guards": [canary, shadow]},
+                                     names[1]: {"bad_answers": 5, "rollback_s": 1.0, "guards": [canary]}})
+    v = _profile(guarded, "bad model must never reach")
+    assert set(v.fits) == {names[0]}  # its shadow: no user saw the bad model's answers
+    assert v.fails[names[1]].startswith("answers users got from the bad model (under its best guard, if any) 1,")
 
 
 def test_without_the_secondary_measure_every_fit_is_as_good(results):

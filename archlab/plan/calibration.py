@@ -16,6 +16,10 @@ class MissingFigure(ValueError):
     """The report lacks a figure the plan is calibrated from (the message names its JSON path)."""
 
 
+class NothingToSize(MissingFigure):
+    """The architecture predicts in each user's browser: no server tier grows with the predictions."""
+
+
 @dataclass(frozen=True)
 class Calibration:
     """One architecture's measured costs, per instance and per request.
@@ -113,6 +117,8 @@ def calibrate(data: dict, name: str) -> Calibration:
     base = f"architectures/{name}"
     capabilities = _need(data, f"{base}/capabilities", "what kind of system it is (answers_later, scalable_component)")
     answers_later = bool(capabilities.get("answers_later"))
+    if capabilities.get("predicts_in_client"):
+        raise NothingToSize(_in_client_plan(arch, base))
     fronts = front_components(arch)
     if not fronts:
         raise MissingFigure(f"results.json has no {base}/faults with a front (a component whose stop left "
@@ -166,6 +172,16 @@ def calibrate(data: dict, name: str) -> Calibration:
         naive_update=_update_figures(arch, base, sources, "naive_update") if arch.get("naive_update") else None,
         rescore=rescore, sources=sources,
     )
+
+
+def _in_client_plan(arch: dict, base: str) -> str:
+    """What the plan says of an app that predicts in the browser, from its measured bundle and update."""
+    bundle = arch.get("footprint", {}).get("client_bundle_bytes")
+    handed = (f"{bundle:,} bytes per new visitor, the model inside ({base}/footprint/client_bundle_bytes)"
+              if bundle else "the app with the model inside to each new visitor")
+    return ("it predicts in each user's browser, so no server tier grows with the requests/s: its servers hand out "
+            f"{handed}, a static file any CDN serves; every open page holds a copy of the model, and an update "
+            "reaches a user at the next page load, not at a time the operator chooses")
 
 
 def _instance_of(component: str, part: str | None) -> bool:

@@ -81,6 +81,21 @@ class CopiesFor(Measure):
         return first + (self.applications - 1) * (both - first)
 
 
+@dataclass(frozen=True)
+class FewestUnderGuard(Measure):
+    """The fewest of the plain drill's value and each guard's (`drill.guards`): a requirement a
+    practitioner meets by releasing under a guard (a shadow shows users none of the new version's
+    answers) is met by the architecture that offers that guard."""
+
+    def value(self, arch: dict) -> float | None:
+        plain = super().value(arch)
+        if plain is None:
+            return None
+        key = self.path.rsplit(".", 1)[1]
+        guarded = [g[key] for g in value_at(arch, "drill", "guards") or [] if isinstance(g.get(key), (int, float))]
+        return min([plain, *guarded])
+
+
 def model_copies_for(applications: int) -> Measure:
     """From the copies one app held and the copies with a second one, measured on the same footing
     (the same launch); results written before that was recorded fall back to the footprint's."""
@@ -103,7 +118,8 @@ MEASURES = {m.key: m for m in (
     Measure("app_environment_mib", "the app's installed environment", "footprint.app_environment_mib", "MiB"),
     Measure("model_copies", "model copies in memory", "footprint.model_copies"),
     Measure("code_lines", "lines of serving code (patterns/<arch>/ without the lab's lab/)", "footprint.code_lines"),
-    Measure("bad_answers", "answers users got from the bad model", "drill.bad_answers"),
+    FewestUnderGuard("bad_answers", "answers users got from the bad model (under its best guard, if any)",
+                     "drill.bad_answers"),
     Measure("rollback_s", "time to roll the bad model back", "drill.rollback_s", "s"),
     Measure("drill_failed", "requests failed during the drill", "drill.failed"),
     Measure("second_app_copies", "model copies with a second app", "second_app.model_copies"),
