@@ -37,7 +37,7 @@ EXIT_USAGE = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="archlab",
-        description="Compare four ways of serving one house-price model.",
+        description="Compare the ways of serving one house-price model (embedded, a model API, streaming, asynchronous, in the client).",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
