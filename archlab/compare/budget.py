@@ -29,7 +29,7 @@ class Budget:
     scale_concurrency: int  # clients in flight when one and two instances of the scaled part are compared
     scale_seconds: float  # each scale-out run (at most throughput_requests requests)
     model_cost_ms: float  # the model-cost knob for the scale-out run beside the plain one (a heavier model)
-    scale_plain: bool  # also compare one and two instances without the knob
+    scale_plain: bool  # also compare one and two instances without the knob, where that teaches something (`scale.model_costs`)
     scale_whole_apps: bool  # also replicate architectures where nothing scales on its own (the whole app)
     job_scale_rows: int  # houses the async workers score for their rows/s: two job chunks or more, so two workers can share them
     repetitions: int  # latency, throughput and scale-out each measured this often, interleaving architectures

@@ -36,7 +36,7 @@ from .in_client import (
 from .measurements import app_carries_model, measure_concurrency, measure_faults, measure_latency, measure_update
 from .live import LiveSystems
 from .repeat import pooled_latency, pooled_runs, pooled_scale_out
-from .scale import measure_scale_out, scale_configurations, scaled_run
+from .scale import measure_scale_out, model_costs, scale_configurations, scaled_run
 from .second_app import second_app_record
 from .timing import Timings, summary_lines
 
@@ -337,8 +337,9 @@ def measure_scale_out_rounds(archs: list[str], settings: Settings, budget: Budge
                              namespaces: Iterator[str], timings: Timings) -> list[dict]:
     """Scale-out, `budget.repetitions` times: one and two instances of what each architecture
     scales, at the model-cost knob, launched once and measured in every repetition, the
-    architectures interleaved; in the first repetition also the plain pair (no knob), launched and
-    stopped (it does not decide a verdict). Pooled per configuration."""
+    architectures interleaved; in the first repetition also the plain pair (no knob) where it
+    teaches something of its own (`model_costs`), launched and stopped (it decides no verdict).
+    Pooled per configuration."""
     configurations = {arch: scale_configurations(arch, settings, budget) for arch in archs}
     knob = replace(settings, model_cost_ms=budget.model_cost_ms)
     rounds: dict[str, list[list[dict]]] = {arch: [] for arch, pairs in configurations.items() if pairs}
@@ -356,7 +357,7 @@ def measure_scale_out_rounds(archs: list[str], settings: Settings, budget: Budge
                 with timings.phase(f"repetition {repetition}: {arch} scale-out"):
                     runs = [scaled_run(live[(arch, instances)], instances, budget, record, warm=repetition == 1)
                             for instances, _ in configurations[arch]]
-                    if repetition == 1 and budget.scale_plain:
+                    if repetition == 1 and 0.0 in model_costs(arch, settings, budget):
                         runs += measure_scale_out(arch, settings, replace(budget, model_cost_ms=0.0, scale_plain=False),
                                                   record, TO_VERSION, next(namespaces), timings)
                 rounds[arch].append(runs)

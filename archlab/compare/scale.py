@@ -72,21 +72,32 @@ def scaled_run(system, instances: int, budget: Budget, record: dict, warm: bool 
     }
 
 
+def _capabilities(arch: str, settings: Settings):
+    cls = system_class(arch)
+    return cls(settings, **cls.comparison_options).capabilities  # a constructed system starts nothing
+
+
 def scale_configurations(arch: str, settings: Settings, budget: Budget) -> list[tuple[int, dict]]:
     """(instances, launch options) for one and two instances of what `arch` scales; none for an
     architecture that cannot scale, or (a quick run) that could only replicate the whole app."""
     cls = system_class(arch)
     if cls.scale_options(2) is None:
         return []
-    if not budget.scale_whole_apps and cls(settings, **cls.comparison_options).capabilities.scalable_component is None:
-        return []  # a constructed system starts nothing: it only says what kind it is
+    if not budget.scale_whole_apps and _capabilities(arch, settings).scalable_component is None:
+        return []
     return [(instances, {**cls.comparison_options, **cls.scale_options(instances)}) for instances in (1, 2)]
 
 
-def model_costs(budget: Budget) -> tuple[float, ...]:
-    """The model-cost knob's settings a scale-out pair is measured at: the heavier model, and in a
-    full run also the plain one (it shows a cheap model cannot scale on 2 cores)."""
-    return (budget.model_cost_ms, 0.0) if budget.scale_plain else (budget.model_cost_ms,)
+def model_costs(arch: str, settings: Settings, budget: Budget) -> tuple[float, ...]:
+    """The model-cost knob's settings `arch`'s pair is measured at: the heavier model, and in a full
+    run also the plain one where that teaches something of its own: where a part of its own scales
+    behind the front and answers each request (the model API's service), a cheap model shows the
+    front, not that part, setting the pace. Two whole apps at the plain cost say what the knob's
+    pair says; a system that answers later calls its model once per chunk of rows, so the knob
+    hardly changes its work."""
+    capabilities = _capabilities(arch, settings)
+    plain = budget.scale_plain and capabilities.scalable_component is not None and not capabilities.answers_later
+    return (budget.model_cost_ms, 0.0) if plain else (budget.model_cost_ms,)
 
 
 def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dict, version: str,
@@ -94,7 +105,7 @@ def measure_scale_out(arch: str, settings: Settings, budget: Budget, record: dic
     """One and two instances of what `arch` scales, at each of `model_costs`, each launched,
     measured once and stopped."""
     runs = []
-    for cost in model_costs(budget):
+    for cost in model_costs(arch, settings, budget):
         for instances, options in scale_configurations(arch, settings, budget):
             with timings.launch("scale-out", arch, arch, settings=replace(settings, model_cost_ms=cost),
                                 version=version, namespace=namespace, **options) as system:

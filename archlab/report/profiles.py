@@ -2,15 +2,18 @@
 
 The lecture ends on "there is no best architecture, only the set of tradeoffs that best fits the
 system's requirements". This module makes that sentence computable: a `Requirement` is a few
-numbers a student can state ("p99 under 5 ms", "an update every hour, no failed request"), each
+numbers a student can state ("p99 under 50 ms", "an update every hour, no failed request"), each
 turned into conditions on measured fields (`MEASURES`); `fits` checks every architecture of a
 results dict against them, and `verdict` names those that fit, those that do not with the number
 that ruled them out, and those whose inputs this run did not measure (never guessed). An
 architecture is known only by its name in the results and what was measured for it.
 
-A measurement repeated in a run (`rounds`: its value in each repetition) has a spread; a limit
-inside that spread is "too close to call on this machine", and a best fit is named only when its
-spread does not reach the next one's.
+A measurement repeated in a run (`rounds`: its value in each repetition) has a spread. A limit is
+decided only when every repetition lies on one side of it by more than the machine's run-to-run
+variation (`RUN_TO_RUN`): otherwise it is "too close to call on this machine", because the next
+run could land on the other side. A ranking within one run compares architectures measured
+interleaved, under the same drift: a best fit is named only when its spread does not reach the
+next one's.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from .numbers import fmt
 from .paths import value_at, walk
 
 SECONDS_PER_DAY = 86_400
+# How far a repeated figure moves from one full run to the next on this machine, as a factor: the
+# model API's p99 measured 2.4-3.6 ms over the repetitions of one `make compare` and 3.1-7.1 ms in
+# another (2026-12-07, 2 cores, same code), and README records run-to-run speed varying 2-3x.
+RUN_TO_RUN = 2.0
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,10 @@ class Condition:
     def check(self, arch: dict) -> Check:
         value, spread = self.measure.value(arch), self.measure.spread(arch)
         met = None if value is None else bool(_OPS[self.op][0](value, self.limit))
-        close = spread is not None and _OPS[self.op][0](spread[0], self.limit) != _OPS[self.op][0](spread[1], self.limit)
+        if spread is None:
+            return Check(self, value, met)
+        reach = (spread[0] / RUN_TO_RUN, spread[1] * RUN_TO_RUN)  # where the next run's repetitions could land
+        close = _OPS[self.op][0](reach[0], self.limit) != _OPS[self.op][0](reach[1], self.limit)
         return Check(self, value, met, spread if close else None)
 
 
@@ -161,14 +171,15 @@ class Check:
     condition: Condition
     value: float | bool | None
     met: bool | None
-    too_close: tuple[float, float] | None = None  # the repetitions' spread, when the limit lies inside it
+    too_close: tuple[float, float] | None = None  # the repetitions' spread, when the limit lies within its run-to-run reach
 
     def __str__(self) -> str:
         measure = self.condition.measure
         if self.too_close:
             low, high = self.too_close
             return (f"{measure.label} {measure.show(self.value)}, from {measure.show(low)} to {measure.show(high)} "
-                    f"over the repetitions, required {self.condition.wanted()}: too close to call on this machine")
+                    f"over the repetitions, required {self.condition.wanted()}: too close to call on this machine "
+                    f"(its runs vary by up to {RUN_TO_RUN:g}x)")
         if self.met is None:
             return f"{measure.label}: not measured in this run ({measure.path})"
         if isinstance(self.condition.limit, bool):
@@ -252,7 +263,10 @@ class Profile:
 
 
 PROFILES = (
-    Profile("p99 under 5 ms, a model update a month", Requirement(p99_ms=5, updates_per_day=1 / 30)),
+    # An answer while the user waits (web pages aim for about 100 ms in all) against one that comes later:
+    # the lecture's real-time against batch. A tighter budget (5 ms) lies within this machine's
+    # run-to-run variation of the model API's p99, so it would flip from run to run.
+    Profile("an answer within 50 ms (p99), a model update a month", Requirement(p99_ms=50, updates_per_day=1 / 30)),
     Profile("hourly model updates, no failed request", Requirement(updates_per_day=24, failed_per_day=0)),
     Profile("every prediction reviewed by a person before use", Requirement(human_review=True)),
     Profile("five applications share one model", Requirement(applications=5)),
