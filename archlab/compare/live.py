@@ -5,6 +5,7 @@ so a run that relaunched each system per repetition spent most of its minutes st
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
@@ -37,6 +38,18 @@ class LiveSystems:
         return sum(seconds for key, (_, system) in self._running.items() if key != but
                    for process in running_processes(system)
                    if (seconds := process_cpu_seconds(process.pid)) is not None)
+
+    def wait_quiet(self, below_pct: float, window_s: float = 0.25, timeout_s: float = 15.0) -> float:
+        """Until all of them together use less than `below_pct` of one CPU over a `window_s` window
+        (systems just started still load models, catch up on topics, compile), or `timeout_s`;
+        returns the last window's percent. The first one measured then waits on the same quiet as the last."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            before, started = self.cpu_seconds(but=None), time.monotonic()
+            time.sleep(window_s)
+            busy = 100 * (self.cpu_seconds(but=None) - before) / (time.monotonic() - started)
+            if busy < below_pct or time.monotonic() >= deadline:
+                return busy
 
     def stop(self, key) -> None:
         """Stop the system under `key` (nothing when none runs there)."""

@@ -71,6 +71,7 @@ def ensure_models(store: ModelStore) -> None:
 
 SERVING_INSTANCES = 1  # user-facing instances for latency and throughput, every architecture alike
 OPERATING_INSTANCES = 2  # ... and for the update, the drill and the faults: an update must reach several
+QUIET_PCT = 10.0  # the systems waiting beside a measurement, idle, use less than this share of one CPU in all
 
 
 def footing_options(cls, settings: Settings, instances: int) -> dict:
@@ -306,6 +307,9 @@ def measure_serving_rounds(entries: list[Entry], settings: Settings, budget: Bud
             with timings.phase(f"{entry.name}: started"), variant_may_fail(entry, unavailable):
                 live.start(entry.name, timings.launch(purpose, entry.name, entry.arch, settings=settings,
                                                       version=FROM_VERSION, namespace=next(namespaces), **options))
+        with timings.phase("the started systems settle"):
+            busy = live.wait_quiet(below_pct=QUIET_PCT)
+        say(f"the started systems settled: {busy:.1f}% of one CPU in all while idle")
         for repetition in range(1, budget.repetitions + 1):
             say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, every architecture in "
                 "turn (the others wait, running)")
