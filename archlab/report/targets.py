@@ -63,8 +63,9 @@ Target = tuple[str, Callable[[dict], float | None], str, float | Callable[[dict]
 # The targets of the run as a whole; each architecture's own come with its results.
 RUN_TARGETS: dict[str, Target] = {
     "run_seconds": (
-        "the whole comparison, wall clock (s; make compare 300, --quick 90)",
-        lambda d: d.get("duration_s"), "<", lambda d: 90 if d.get("quick") else 300),
+        "the whole comparison, wall clock (s; make compare 330: its 6 minutes from a fresh clone less about 30 s "
+        "of install and training; --quick 90)",
+        lambda d: d.get("duration_s"), "<", lambda d: 90 if d.get("quick") else 330),
 }
 
 
