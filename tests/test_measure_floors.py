@@ -1,10 +1,13 @@
 """Each floor measured for real: in-process arithmetic, waitress on loopback, Tansu, SQLite and PostgreSQL."""
 
+import dataclasses
 import math
 
 import pytest
 from kafka import KafkaAdminClient
 
+from archlab.compare.budget import QUICK
+from archlab.compare.floor_rounds import FloorRounds
 from archlab.measure import floors
 from archlab.measure.floors import http_constant_floor, linear_form, model_arithmetic_floor
 from patterns import http
@@ -86,3 +89,19 @@ def test_raw_batch_rate_scores_a_dataframe(models):
     assert floors.raw_batch_rate(models[1], houses) > 0
     with pytest.raises(ValueError, match="at least one row"):
         floors.raw_batch_rate(models[1], houses.head(0))
+
+
+def test_the_constant_floors_latency_is_pooled_over_the_repetitions_it_was_measured_in(trained_home):
+    budget = dataclasses.replace(QUICK, floor_http_requests=30, floor_model_calls=100, throughput_requests=50,
+                                 throughput_seconds=0.2, repetitions=2)
+    with FloorRounds(budget, example_record()) as rounds:
+        rounds.measure_once(ModelStore(trained_home / "models"), "v2")
+        for _ in range(budget.repetitions):
+            rounds.measure_latency()
+        measured = rounds.floors()
+    assert set(measured) == {"model_arithmetic", *floors.CONSTANT_FLOORS}
+    for kind in floors.CONSTANT_FLOORS:  # 15 requests in each repetition, every one answered
+        assert len(measured[kind].samples_ms) == 30 and measured[kind].failed == 0
+        assert "2 repetitions" in measured[kind].description
+        assert [run["concurrency"] for run in rounds.throughput[kind]] == list(budget.concurrencies)
+    assert not any(http_status(url.rsplit("/", 1)[0] + "/health") for url in rounds.urls.values())  # servers stopped

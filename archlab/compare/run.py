@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from shared_model import ModelStore, example_record, train_and_store, validate_record
+from shared_model import ModelStore, example_record, train_and_store
 from shared_model.data import load_new_houses
 from shared_model.plausibility import PRICE_RANGE_KEY
 
@@ -20,15 +20,13 @@ from patterns.launch.architectures import ARCHITECTURES, system_class
 from patterns.launch.protocols import AnswersLater, MeasuresOwnFigures, MeasuresOwnFloors, PredictsInClient
 from patterns.settings import Settings
 
-from ..measure.floors import (
-    CONSTANT_FLOORS, Floor, constant_floor, constant_server, model_arithmetic_floor, raw_batch_rate,
-)
+from ..measure.floors import Floor, raw_batch_rate
 from ..measure.footprint import measure_footprint
 from ..chromium import NO_CHROMIUM
-from ..measure.throughput import measure_throughput
 from ..report import Architecture, Results, Update, write_report
 from .budget import Budget
 from .drill import run_drill
+from .floor_rounds import FloorRounds
 from .guards import run_guard_drills
 from .in_client import (
     client_browser, client_drill, client_latency, measure_client_update, open_app_through_faults,
@@ -230,23 +228,6 @@ def operate(system, name: str, arch: str, budget: Budget, record: dict, floors: 
     )
 
 
-def measure_floors(store: ModelStore, budget: Budget, record: dict) -> tuple[dict[str, Floor], dict[str, list[dict]]]:
-    """The floors every architecture is shown beside: the model's arithmetic, and constant answers
-    (bare WSGI, Flask route, two round trips in series), one at a time and under concurrent load."""
-    floors = {"model_arithmetic": model_arithmetic_floor(store.load(TO_VERSION), validate_record(record),
-                                                         count=budget.floor_model_calls)}
-    throughput = {}
-    for kind in CONSTANT_FLOORS:
-        floors[kind] = constant_floor(kind, json=record, count=budget.floor_http_requests,
-                                      duration_s=budget.latency_seconds)
-        with constant_server(kind) as url:
-            throughput[kind] = [
-                measure_throughput(url, concurrency, count=budget.throughput_requests,
-                                   duration_s=budget.throughput_seconds, json=record).as_dict()
-                for concurrency in budget.concurrencies]
-    return floors, throughput
-
-
 @dataclass(frozen=True)
 class Entry:
     """One system the comparison measures: a registered architecture, or one of its variants (the
@@ -289,12 +270,13 @@ def variant_may_fail(entry: Entry, unavailable: dict[str, str], live: LiveSystem
 
 
 def measure_serving_rounds(entries: list[Entry], settings: Settings, budget: Budget, record: dict, floors: dict,
-                           namespaces: Iterator[str], timings: Timings, unavailable: dict[str, str]
-                           ) -> tuple[dict[str, list[dict]], dict[str, Architecture]]:
+                           namespaces: Iterator[str], timings: Timings, unavailable: dict[str, str],
+                           floor_rounds: FloorRounds) -> tuple[dict[str, list[dict]], dict[str, Architecture]]:
     """Latency and throughput with `SERVING_INSTANCES` user-facing instance(s), `budget.repetitions`
     times: every system launched once, then each repetition goes over all of them in turn. A system
     whose footings are the same (`shares_serving_launch`) then goes on to the update, drill and
     faults in that very launch; the others are stopped as soon as the repetitions are done.
+    Each repetition starts with the constant floors' latency (`floor_rounds`), under the same drift.
     Returns each system's repetitions, and the systems measured whole."""
     rounds: dict[str, list[dict]] = {entry.name: [] for entry in entries}
     measured: dict[str, Architecture] = {}
@@ -311,8 +293,10 @@ def measure_serving_rounds(entries: list[Entry], settings: Settings, budget: Bud
             busy = live.wait_quiet(below_pct=QUIET_PCT)
         say(f"the started systems settled: {busy:.1f}% of one CPU in all while idle")
         for repetition in range(1, budget.repetitions + 1):
-            say(f"repetition {repetition} of {budget.repetitions}: latency and throughput, every architecture in "
-                "turn (the others wait, running)")
+            say(f"repetition {repetition} of {budget.repetitions}: the floors' latency, then every architecture's "
+                "latency and throughput in turn (the others wait, running)")
+            with timings.phase(f"repetition {repetition}: floors' latency"):
+                floor_rounds.measure_latency()
             for entry in entries:
                 if entry.name in live:
                     with timings.phase(f"repetition {repetition}: {entry.name} latency and throughput"), \
@@ -385,13 +369,17 @@ def run_comparison(budget: Budget, quick: bool = False, architectures: tuple[str
     namespaces = (f"cmp-{run_id}-{n}" for n in itertools.count(1))
     record = example_record()
     say("floors: model arithmetic; constant answers (bare WSGI, Flask route, two round trips) at "
-        f"concurrency {', '.join(map(str, budget.concurrencies))}")
-    with timings.phase("floors"):
-        floors, throughput_floors = measure_floors(store, budget, record)
+        f"concurrency {', '.join(map(str, budget.concurrencies))}; their latency in each repetition")
     entries = comparison_entries(settings, architectures)
     unavailable: dict[str, str] = {}
-    serving, measured = measure_serving_rounds(entries, settings, budget, record, floors, namespaces, timings,
-                                               unavailable)
+    floors: dict[str, Floor] = {}  # each system's own floors join them as it is measured
+    with FloorRounds(budget, record) as floor_rounds:
+        with timings.phase("floors"):
+            floor_rounds.measure_once(store, TO_VERSION)
+        serving, measured = measure_serving_rounds(entries, settings, budget, record, floors, namespaces, timings,
+                                                   unavailable, floor_rounds)
+    floors.update(floor_rounds.floors())
+    throughput_floors = floor_rounds.throughput
     for entry in entries:
         if entry.name in unavailable or entry.name in measured:
             continue
