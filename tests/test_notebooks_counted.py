@@ -16,7 +16,7 @@ from patterns.streaming.topic import ensure_topic
 def test_an_architecture_s_code_is_listed_module_by_module_with_the_job_its_docstring_states():
     lines = own_code(system_class("streaming"))
     pin = next(line for line in lines if line.startswith("pin.py ("))
-    assert "lines): A signed rollback" in pin
+    assert "lines): A signed pin" in pin
     assert not any(line.startswith("__init__.py") for line in lines)
     totals = lines[-1]
     assert "lab/ and tests left out" in totals

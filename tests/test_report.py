@@ -14,6 +14,7 @@ from archlab.measure.throughput import measure_throughput
 from archlab.report import Architecture, Fault, Latency, Results, Update, load_results, write_report
 from archlab.report.footing import caption
 from archlab.report.numbers import fmt
+from archlab.report.page import render_page
 from archlab.report.timing import timing_section
 from patterns.launch.process import free_port
 
@@ -339,3 +340,13 @@ def test_where_the_run_s_time_went_is_shown_from_the_json(results):
     assert any(line.startswith("scale-out") and line.split()[1:] == ["1", "1.5", "3.2", "0.8"]
                for line in summary_lines(data["timings"]))
     assert timing_section({}) == ""  # results written before timings were kept
+
+
+def test_a_run_without_guard_drills_says_why_the_guards_table_is_empty(report):
+    data = json.loads((report / "results.json").read_text())
+    for arch in data["architectures"].values():
+        (arch.get("drill") or {}).pop("guards", None)
+    names = list(data["architectures"])
+    quick = render_page({**data, "quick": True}, names)
+    assert 'id="guards"' not in quick and "a quick run leaves the guard drills out" in quick
+    assert "no architecture offered a guard" in render_page({**data, "quick": False}, names)

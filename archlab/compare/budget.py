@@ -33,6 +33,7 @@ class Budget:
     scale_whole_apps: bool  # also replicate architectures where nothing scales on its own (the whole app)
     job_scale_rows: int  # houses the async workers score for their rows/s: two job chunks or more, so two workers can share them
     repetitions: int  # latency, throughput and scale-out each measured this often, interleaving architectures
+    guard_drills: bool  # the drill again under each guard a system offers (each guard also has tests of its own)
     # an app that predicts in the client: timed batches in its engine, pages open in chromium, how
     # long they are watched after a release, prices asked of each after the drill
     client_batches: int
@@ -52,7 +53,7 @@ FULL = Budget(
     floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
     concurrencies=(1, 8, 32), throughput_requests=1200, throughput_seconds=0.6,
     scale_concurrency=8, scale_seconds=2.0, model_cost_ms=20.0, scale_plain=True, scale_whole_apps=True,
-    job_scale_rows=10_000, repetitions=3,
+    job_scale_rows=10_000, repetitions=3, guard_drills=True,
     client_batches=30, client_pages=4, client_watch_s=4.0, client_asks=100,
 )
 
@@ -64,6 +65,6 @@ QUICK = Budget(
     floor_model_calls=2000, floor_http_requests=200, floor_system_samples=30,
     concurrencies=(1, 8, 32), throughput_requests=400, throughput_seconds=1.0,
     scale_concurrency=8, scale_seconds=2.0, model_cost_ms=20.0, scale_plain=False, scale_whole_apps=False,
-    job_scale_rows=5_000, repetitions=1,
+    job_scale_rows=5_000, repetitions=1, guard_drills=False,
     client_batches=10, client_pages=2, client_watch_s=3.0, client_asks=20,
 )

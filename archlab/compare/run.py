@@ -200,10 +200,11 @@ def operate(system, name: str, arch: str, budget: Budget, record: dict, floors: 
         say(f"{name}: drill: the faulty {BAD_VERSION} released, new visitors open it, {TO_VERSION} released again")
         drilled = client_drill(system, browser, budget, record, BAD_VERSION, TO_VERSION)
     elif drill:
-        say(f"{name}: drill: the faulty {BAD_VERSION} rolled out, detected, rolled back; then released under "
-            "each guard it offers")
+        say(f"{name}: drill: the faulty {BAD_VERSION} rolled out, detected, rolled back"
+            + ("; then released under each guard it offers" if budget.guard_drills else ""))
         drilled = run_drill(system, budget, record, bad=BAD_VERSION, good=TO_VERSION).as_dict()
-        drilled["guards"] = run_guard_drills(system, budget, record, bad=BAD_VERSION, good=TO_VERSION)
+        if budget.guard_drills:
+            drilled["guards"] = run_guard_drills(system, budget, record, bad=BAD_VERSION, good=TO_VERSION)
     say(f"{name}: faults ({', '.join(f.component for f in system.faults())})")
     faults = measure_faults(system, budget, record)
     if in_client:

@@ -286,6 +286,21 @@ def _drill_rows(data: dict, names: list[str]) -> str:
     return "\n".join(rows)
 
 
+def _guards_table(data: dict, names: list[str]) -> str:
+    """The guards' table, or why it has no row in this run."""
+    rows = _guard_rows(data, names)
+    if not rows:
+        why = ("a quick run leaves the guard drills out (`archlab compare` runs them; each guard also has tests "
+               "of its own)" if data.get("quick") else "no architecture offered a guard")
+        return f"<p>Not measured in this run: {why}.</p>"
+    return f"""<table id="guards">
+<tr><th>architecture</th><th>guard</th><th>outcome</th><th>answers users got from the faulty model</th>
+<th>decided after s</th><th>failed</th><th>requests</th><th>extra processes</th><th>extra memory MiB</th>
+<th>users' p50 ms before / while live</th><th>shadow agreement</th><th>shadow call p50 ms</th></tr>
+{rows}
+</table>"""
+
+
 def _guard_rows(data: dict, names: list[str]) -> str:
     """One row per architecture and guard it offered (`drill.guards`, archlab.compare.guards)."""
     rows = []
@@ -304,7 +319,7 @@ def _guard_rows(data: dict, names: list[str]) -> str:
                 + _observed(data, at, "agreement").replace(
                     "<td ", f'<td title="within {fmt(value_at(data, *at, "observed", "agree_within"))} relative" ', 1)
                 + _observed(data, at, "shadow_ms_p50") + "</tr>")
-    return "\n".join(rows) or '<tr><td colspan="12">no architecture offered a guard in this run</td></tr>'
+    return "\n".join(rows)
 
 
 def _observed(data: dict, at: tuple, key: str) -> str:
@@ -627,12 +642,7 @@ call, no user sees its answers, and is rejected when the rule flags one. Decided
 taking traffic to its decision, on the system's clock. Extra memory: the processes the guard started,
 measured while it ran. Users' p50 before the release / while the guard was live; agreement: the share
 of the shadow's prices within the system's stated tolerance of the served ones (in the cell's title).</p>
-<table id="guards">
-<tr><th>architecture</th><th>guard</th><th>outcome</th><th>answers users got from the faulty model</th>
-<th>decided after s</th><th>failed</th><th>requests</th><th>extra processes</th><th>extra memory MiB</th>
-<th>users' p50 ms before / while live</th><th>shadow agreement</th><th>shadow call p50 ms</th></tr>
-{_guard_rows(data, names)}
-</table>
+{_guards_table(data, names)}
 
 <h2>Targets on this machine</h2>
 <table id="targets">
