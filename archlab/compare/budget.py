@@ -46,15 +46,15 @@ class Budget:
 # all three), so each repetition is shorter than the single pass they replaced (2000 requests / 30 s,
 # 3000 / 2 s, 5 s, 10 async answers); the whole run must fit in `make compare`'s 6 minutes.
 FULL = Budget(
-    latency_requests=1000, latency_seconds=10, warmup_requests=50,
+    latency_requests=800, latency_seconds=10, warmup_requests=50,
     update_interval_s=0.01, update_timeout_s=60, settle_s=0.5, drill_watch_s=3.0,
     fault_requests=20, fault_seconds=10,
     async_samples=5, async_batch=20_000,
     floor_model_calls=10_000, floor_http_requests=2000, floor_system_samples=200,
-    concurrencies=(1, 8, 32), throughput_requests=1200, throughput_seconds=0.6,
-    scale_concurrency=8, scale_seconds=2.0, model_cost_ms=20.0, scale_plain=True, scale_whole_apps=True,
+    concurrencies=(1, 8, 32), throughput_requests=1000, throughput_seconds=0.5,
+    scale_concurrency=8, scale_seconds=1.5, model_cost_ms=20.0, scale_plain=True, scale_whole_apps=True,
     job_scale_rows=10_000, repetitions=3, guard_drills=True,
-    client_batches=30, client_pages=4, client_watch_s=4.0, client_asks=100,
+    client_batches=30, client_pages=4, client_watch_s=3.0, client_asks=100,
 )
 
 QUICK = Budget(
